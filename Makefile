@@ -1,0 +1,44 @@
+# Two commands set everything up on a fresh machine:
+#   make run   installs, migrates, seeds the demo and serves http://127.0.0.1:8000 (SQLite, no Redis)
+#   make test  runs the whole suite against PostgreSQL and Redis (as CI does)
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+export TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/dataplatform
+export TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
+
+.PHONY: install run test lint chromium messages
+
+$(STAMP): pyproject.toml package.json
+	@command -v $(PYTHON) >/dev/null || { echo "needs $(PYTHON)"; exit 1; }
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[dev]"
+	npm install --no-audit --no-fund --silent
+	touch $(STAMP)
+
+install: $(STAMP)
+
+messages: install
+	$(PY) manage.py compilemessages --ignore=.venv --ignore=node_modules -v 0
+
+run: install messages
+	$(PY) manage.py migrate --no-input -v 0
+	$(PY) manage.py seed_demo
+	@echo "Timers run in-process beside the web server (manage.py run_timers); stop both with Ctrl-C."
+	$(PY) manage.py run_timers & trap 'kill $$! 2>/dev/null' EXIT INT TERM; \
+	$(PY) manage.py runserver 127.0.0.1:8000
+
+chromium:
+	@test -x /usr/bin/chromium || { apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }
+
+# The suite runs on PostgreSQL and Redis; the Celery tests start a real worker on Redis.
+test: install messages chromium
+	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(VENV)/bin/pytest
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(PY) manage.py makemigrations --check --dry-run

@@ -1,0 +1,73 @@
+import datetime as dt
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils import timezone
+
+from audit.services import audit_record
+
+from .errors import ApplicationError
+from .models import ApiKey, Unit, User
+
+LAST_USED_RESOLUTION = dt.timedelta(minutes=1)  # do not write on every call
+
+
+def _hash(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class IssuedKey:
+    api_key: ApiKey
+    key: str  # shown once, never stored
+
+
+def api_key_issue(*, actor: User, unit: Unit, name: str, expires_at: dt.datetime | None = None) -> IssuedKey:
+    if expires_at is not None and expires_at <= timezone.now():
+        raise ApplicationError("The expiry must be in the future.")
+    prefix = secrets.token_hex(4)
+    key = f"{prefix}.{secrets.token_urlsafe(32)}"
+    with transaction.atomic():
+        api_key = ApiKey.objects.create(
+            unit=unit,
+            name=name,
+            prefix=prefix,
+            hashed_key=_hash(key),
+            created_by=actor,
+            expires_at=expires_at,
+        )
+        audit_record(action="api_key.issue", actor=actor, target=api_key)
+    return IssuedKey(api_key=api_key, key=key)
+
+
+def api_key_revoke(*, actor: User, api_key: ApiKey) -> ApiKey:
+    with transaction.atomic():
+        updated = ApiKey.objects.filter(pk=api_key.pk, revoked_at=None).update(revoked_at=timezone.now())
+        if updated:
+            audit_record(action="api_key.revoke", actor=actor, target=api_key)
+    api_key.refresh_from_db()
+    return api_key
+
+
+class KeyRejected(Exception):
+    pass
+
+
+def api_key_authenticate(key: str) -> ApiKey:
+    """The usable key matching ``key``, or KeyRejected saying why."""
+    prefix, _, _secret = key.partition(".")
+    api_key = ApiKey.objects.select_related("unit").filter(prefix=prefix).first()
+    if api_key is None or not hmac.compare_digest(api_key.hashed_key, _hash(key)):
+        raise KeyRejected("Invalid API key.")
+    if api_key.revoked_at is not None:
+        raise KeyRejected("This API key has been revoked.")
+    if api_key.is_expired:
+        raise KeyRejected("This API key has expired.")
+    now = timezone.now()
+    if api_key.last_used_at is None or now - api_key.last_used_at > LAST_USED_RESOLUTION:
+        ApiKey.objects.filter(pk=api_key.pk).update(last_used_at=now)
+        api_key.last_used_at = now
+    return api_key

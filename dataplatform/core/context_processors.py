@@ -1,0 +1,20 @@
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from .models import Role
+from .notifications import unread_count
+
+
+def navigation(request: HttpRequest) -> dict:
+    """The navigation bar: what a person's roles let them reach."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"nav_items": [], "unread_notifications": 0}
+    items = [(_("Home"), reverse("home"))]
+    if user.has_role(Role.DATA_ADMIN, Role.LEADER):
+        items.append((_("API keys"), reverse("api-keys")))
+    items.append((_("API docs"), reverse("swagger-ui")))
+    if user.has_role(Role.PLATFORM_ADMIN):
+        items.append((_("Administration"), reverse("admin:index")))
+    return {"nav_items": items, "unread_notifications": unread_count(user)}

@@ -1,0 +1,17 @@
+from .apikeys import ApiKey
+from .calendar import CalendarDay, CalendarYear
+from .notifications import Notification
+from .people import Role, RoleAssignment, User
+from .units import Region, Unit
+
+__all__ = [
+    "ApiKey",
+    "CalendarDay",
+    "CalendarYear",
+    "Notification",
+    "Region",
+    "Role",
+    "RoleAssignment",
+    "Unit",
+    "User",
+]

@@ -1,0 +1,66 @@
+import datetime as dt
+from collections.abc import Iterable
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from .models import Notification, User
+
+# A claim older than this is taken as abandoned (its worker died), and the e-mail may be sent again.
+EMAIL_CLAIM_TIMEOUT = dt.timedelta(minutes=10)
+
+
+def notify(*, recipients: Iterable[User], title: str, body: str = "", url: str = "") -> list[Notification]:
+    """Notify people in the app and by e-mail. The rows are the intent: each e-mail is queued after
+    commit, and the minute timer sends any whose task was lost."""
+    notifications = Notification.objects.bulk_create(
+        [Notification(recipient=user, title=title, body=body, url=url) for user in recipients]
+    )
+    from .tasks import send_notification_email
+
+    for notification in notifications:
+        transaction.on_commit(lambda pk=notification.pk: send_notification_email.delay(pk))
+    return notifications
+
+
+def notification_mark_read(*, user: User, notification_ids: Iterable[int] | None = None) -> int:
+    unread = Notification.objects.filter(recipient=user, read_at=None)
+    if notification_ids is not None:
+        unread = unread.filter(pk__in=list(notification_ids))
+    return unread.update(read_at=timezone.now())
+
+
+def unread_count(user: User) -> int:
+    return Notification.objects.filter(recipient=user, read_at=None).count()
+
+
+def _unclaimed(now: dt.datetime) -> Q:
+    return Q(emailed_at=None) & (Q(email_claimed_at=None) | Q(email_claimed_at__lt=now - EMAIL_CLAIM_TIMEOUT))
+
+
+def notification_send_email(notification_id: int) -> bool:
+    """Send one notification's e-mail once; returns whether this call sent it.
+
+    The claim is a compare-and-swap, so a second worker or a retry never sends it twice.
+    """
+    now = timezone.now()
+    if not Notification.objects.filter(_unclaimed(now), pk=notification_id).update(email_claimed_at=now):
+        return False
+    notification = Notification.objects.select_related("recipient").get(pk=notification_id)
+    if notification.recipient.email:
+        send_mail(
+            subject=notification.title,
+            message=f"{notification.body}\n\n{notification.url}".strip(),
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            recipient_list=[notification.recipient.email],
+        )
+    Notification.objects.filter(pk=notification_id).update(emailed_at=timezone.now())
+    return True
+
+
+def pending_email_ids(limit: int = 500) -> list[int]:
+    unclaimed = Notification.objects.filter(_unclaimed(timezone.now()))
+    return list(unclaimed.order_by("id").values_list("id", flat=True)[:limit])

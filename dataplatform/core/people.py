@@ -1,0 +1,73 @@
+"""Units, people and roles: the writes, and the few reads that decide who acts for whom."""
+
+from django.db import transaction
+from django.db.models import QuerySet
+from guardian.shortcuts import assign_perm, get_objects_for_user, remove_perm
+
+from audit.services import audit_record
+
+from .errors import ApplicationError
+from .models import Region, Role, RoleAssignment, Unit, User
+from .models.units import UnitKind
+
+REVIEW_REGION = "core.review_region"
+
+# Which kind of unit a role may be held at.
+ROLE_UNIT_KINDS: dict[str, tuple[str, ...] | None] = {
+    Role.DATA_ADMIN: None,  # any unit
+    Role.LEADER: None,
+    Role.REVIEWER: (UnitKind.AUTHORITY,),
+    Role.EVALUATOR: (UnitKind.TECH_SERVICE,),
+    Role.PLATFORM_ADMIN: (UnitKind.TECH_SERVICE, UnitKind.AUTHORITY),
+}
+
+
+def unit_create(*, actor: User | None, **fields) -> Unit:
+    unit = Unit(**fields)
+    unit.full_clean()
+    with transaction.atomic():
+        unit.save()
+        audit_record(action="unit.create", actor=actor, target=unit)
+    return unit
+
+
+def role_assign(*, actor: User | None, user: User, role: str) -> RoleAssignment:
+    allowed = ROLE_UNIT_KINDS[role]
+    if user.unit is None:
+        raise ApplicationError(f"{user} acts for no unit, so cannot hold the role {Role(role).label}.")
+    if allowed is not None and user.unit.kind not in allowed:
+        raise ApplicationError(f"The role {Role(role).label} is held only at: {', '.join(allowed)}.")
+    with transaction.atomic():
+        assignment, created = RoleAssignment.objects.get_or_create(user=user, role=role)
+        if role == Role.REVIEWER:
+            # An authority reviews for its own region: the county authority its county (Q-A2.4).
+            assign_perm(REVIEW_REGION, user, user.unit.region)
+        if role == Role.PLATFORM_ADMIN:
+            User.objects.filter(pk=user.pk).update(is_staff=True, is_superuser=True)
+        if created:
+            audit_record(action="role.assign", actor=actor, target=user, detail={"role": role})
+    user.__dict__.pop("roles", None)
+    return assignment
+
+
+def role_revoke(*, actor: User | None, user: User, role: str) -> None:
+    with transaction.atomic():
+        deleted, _ = RoleAssignment.objects.filter(user=user, role=role).delete()
+        if role == Role.REVIEWER and user.unit is not None:
+            remove_perm(REVIEW_REGION, user, user.unit.region)
+        if role == Role.PLATFORM_ADMIN:
+            User.objects.filter(pk=user.pk).update(is_staff=False, is_superuser=False)
+        if deleted:
+            audit_record(action="role.revoke", actor=actor, target=user, detail={"role": role})
+    user.__dict__.pop("roles", None)
+
+
+def regions_reviewed_by(user: User) -> QuerySet[Region]:
+    if not user.has_role(Role.REVIEWER):
+        return Region.objects.none()
+    return get_objects_for_user(user, REVIEW_REGION, klass=Region, with_superuser=False)
+
+
+def reviews_for_unit(user: User, unit: Unit) -> bool:
+    """Whether ``user`` reviews for ``unit``: a reviewer of its region (the county authority)."""
+    return regions_reviewed_by(user).filter(pk=unit.region_id).exists()

@@ -1,0 +1,27 @@
+from django.contrib.auth import views as auth_views
+from django.urls import path
+
+from . import api, views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("accounts/login/", views.LoginView.as_view(), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/password/", auth_views.PasswordChangeView.as_view(), name="password_change"),
+    path("accounts/password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
+    path("notifications/", views.notification_list, name="notifications"),
+    path("api-keys/", views.api_key_list, name="api-keys"),
+    path("api-keys/<int:pk>/revoke/", views.api_key_revoke_view, name="api-key-revoke"),
+]
+
+api_urlpatterns = [
+    path("calendar/add-business-days/", api.AddBusinessDaysApi.as_view(), name="api-add-business-days"),
+    path("calendar/<int:year>/", api.CalendarYearApi.as_view(), name="api-calendar-year"),
+    path("me/", api.MeApi.as_view(), name="api-me"),
+    path("notifications/", api.NotificationListApi.as_view(), name="api-notifications"),
+    path(
+        "notifications/mark-read/", api.NotificationMarkReadApi.as_view(), name="api-notifications-mark-read"
+    ),
+    path("api-keys/", api.ApiKeyListApi.as_view(), name="api-api-keys"),
+    path("api-keys/<int:pk>/revoke/", api.ApiKeyRevokeApi.as_view(), name="api-api-key-revoke"),
+]

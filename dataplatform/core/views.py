@@ -1,0 +1,98 @@
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.module_loading import import_string
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from audit.models import Outcome
+from audit.services import audit_record
+
+from .access import api_key_for_user, api_keys_visible_to, can_manage_api_keys
+from .apikeys import api_key_issue, api_key_revoke
+from .errors import ApplicationError
+from .forms import ApiKeyForm
+from .models import Notification
+from .notifications import notification_mark_read
+
+
+class LoginView(auth_views.LoginView):
+    """Django's login, with every success and failure written to the audit log (Q8.4)."""
+
+    redirect_authenticated_user = True
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        audit_record(action="login", actor=form.get_user(), request=self.request)
+        return response
+
+    def form_invalid(self, form):
+        audit_record(
+            action="login",
+            outcome=Outcome.DENIED,
+            request=self.request,
+            detail={"username": self.request.POST.get("username", "")[:150]},
+        )
+        return super().form_invalid(form)
+
+
+def pending_work_for(user) -> list:
+    """Each app that gives people work to do names a provider in PENDING_WORK_PROVIDERS."""
+    items = []
+    for path in settings.PENDING_WORK_PROVIDERS:
+        items.extend(import_string(path)(user))
+    return sorted(items, key=lambda item: (item.due is None, item.due))
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    return render(request, "core/home.html", {"pending": pending_work_for(request.user)})
+
+
+@login_required
+def notification_list(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST":
+        notification_mark_read(user=request.user)
+        return redirect("notifications")
+    notifications = Notification.objects.filter(recipient=request.user)[:200]
+    return render(request, "core/notifications.html", {"notifications": notifications})
+
+
+@login_required
+def api_key_list(request: HttpRequest) -> HttpResponse:
+    issued = None
+    form = ApiKeyForm(request.POST or None)
+    if request.method == "POST":
+        if not can_manage_api_keys(request.user):
+            raise PermissionDenied
+        if form.is_valid():
+            try:
+                with transaction.atomic():
+                    issued = api_key_issue(actor=request.user, unit=request.user.unit, **form.cleaned_data)
+                form = ApiKeyForm()
+            except ApplicationError as exc:
+                form.add_error(None, exc.message)
+    return render(
+        request,
+        "core/api_keys.html",
+        {
+            "api_keys": api_keys_visible_to(request.user),
+            "form": form,
+            "issued": issued,
+            "can_manage": can_manage_api_keys(request.user),
+        },
+    )
+
+
+@login_required
+@require_POST
+def api_key_revoke_view(request: HttpRequest, pk: int) -> HttpResponse:
+    api_key = api_key_for_user(request.user, pk, write=True)
+    api_key_revoke(actor=request.user, api_key=api_key)
+    messages.success(request, _("The key %(prefix)s… is revoked.") % {"prefix": api_key.prefix})
+    return redirect("api-keys")
