@@ -1,6 +1,7 @@
 from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.forms import UserChangeForm
 from django.utils.translation import gettext_lazy as _
 from guardian.admin import GuardedModelAdmin
 
@@ -34,12 +35,12 @@ class UnitAdmin(AuditedAdmin):
     search_fields = ["name", "credit_code"]
 
 
-class UserForm(forms.ModelForm):
+class UserForm(UserChangeForm):
     roles = forms.MultipleChoiceField(
         label=_("roles"), choices=Role.choices, required=False, widget=forms.CheckboxSelectMultiple
     )
 
-    class Meta:
+    class Meta(UserChangeForm.Meta):
         model = User
         fields = ["username", "password", "real_name", "phone", "email", "unit", "is_active"]
 

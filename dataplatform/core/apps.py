@@ -6,3 +6,6 @@ class CoreConfig(AppConfig):
     name = "dataplatform.core"
     label = "core"
     verbose_name = _("Platform core")
+
+    def ready(self) -> None:
+        from . import schema  # noqa: F401  (registers the API key scheme with drf-spectacular)

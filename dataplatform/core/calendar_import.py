@@ -159,6 +159,8 @@ def parse_yaml(text: str) -> YearArrangement:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         raise ValidationError(f"not valid YAML: {exc}") from exc
+    except ValueError as exc:  # YAML reads 2027-13-01 as a date and fails
+        raise ValidationError(f"not a date (YYYY-MM-DD): {exc}") from exc
     if not isinstance(data, dict) or "year" not in data:
         raise ValidationError("the file must give 'year', 'holidays' and 'workdays'")
     return YearArrangement(

@@ -36,7 +36,8 @@ def role_assign(*, actor: User | None, user: User, role: str) -> RoleAssignment:
     if user.unit is None:
         raise ApplicationError(f"{user} acts for no unit, so cannot hold the role {Role(role).label}.")
     if allowed is not None and user.unit.kind not in allowed:
-        raise ApplicationError(f"The role {Role(role).label} is held only at: {', '.join(allowed)}.")
+        kinds = ", ".join(str(UnitKind(kind).label) for kind in allowed)
+        raise ApplicationError(f"The role {Role(role).label} is held only at: {kinds}.")
     with transaction.atomic():
         assignment, created = RoleAssignment.objects.get_or_create(user=user, role=role)
         if role == Role.REVIEWER:

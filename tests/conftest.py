@@ -1,0 +1,94 @@
+"""Personas for the roles, shared by every test (STYLE rule 8)."""
+
+import pytest
+from rest_framework.test import APIClient
+
+from dataplatform.core.models import Role
+from dataplatform.core.models.units import UnitKind
+from tests import factories
+
+
+@pytest.fixture
+def city():
+    return factories.region()
+
+
+@pytest.fixture
+def jinjiang():
+    return factories.county()
+
+
+@pytest.fixture
+def authority(city):
+    return factories.unit("泉州市大数据管理局", UnitKind.AUTHORITY, city)
+
+
+@pytest.fixture
+def county_authority(jinjiang):
+    return factories.unit("晋江市数据管理局", UnitKind.AUTHORITY, jinjiang)
+
+
+@pytest.fixture
+def tech_service(city):
+    return factories.unit("泉州市大数据服务中心", UnitKind.TECH_SERVICE, city)
+
+
+@pytest.fixture
+def producer_unit(city):
+    return factories.unit("泉州市市场监督管理局", UnitKind.GOVERNMENT, city)
+
+
+@pytest.fixture
+def applicant_unit(city):
+    return factories.unit("泉州市人力资源和社会保障局", UnitKind.GOVERNMENT, city)
+
+
+@pytest.fixture
+def producer(producer_unit):
+    return factories.person(producer_unit, Role.DATA_ADMIN, username="producer")
+
+
+@pytest.fixture
+def applicant(applicant_unit):
+    return factories.person(applicant_unit, Role.DATA_ADMIN, username="applicant")
+
+
+@pytest.fixture
+def reviewer(authority):
+    return factories.person(authority, Role.REVIEWER, username="reviewer")
+
+
+@pytest.fixture
+def county_reviewer(county_authority):
+    return factories.person(county_authority, Role.REVIEWER, username="county_reviewer")
+
+
+@pytest.fixture
+def evaluator(tech_service):
+    return factories.person(tech_service, Role.EVALUATOR, username="evaluator")
+
+
+@pytest.fixture
+def platform_admin(tech_service):
+    return factories.person(tech_service, Role.PLATFORM_ADMIN, username="platform_admin")
+
+
+@pytest.fixture
+def outsider(jinjiang):
+    return factories.person(factories.unit("晋江市某局", UnitKind.GOVERNMENT, jinjiang), username="outsider")
+
+
+@pytest.fixture
+def api():
+    return APIClient()
+
+
+@pytest.fixture
+def api_as(api):
+    """An API client logged in as a person: ``api_as(producer)``."""
+
+    def login(user):
+        api.force_authenticate(user)
+        return api
+
+    return login

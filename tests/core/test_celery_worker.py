@@ -1,0 +1,63 @@
+"""Tasks through a real Celery worker process on Redis, against the test database."""
+
+import os
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.db import connection
+
+from dataplatform.core.models import Notification
+from dataplatform.core.tasks import send_notification_email
+
+ROOT = Path(__file__).resolve().parents[2]
+
+pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def worker(tmp_path):
+    """A worker process consuming a queue of its own, on the test database."""
+    if not settings.REDIS_URL or connection.vendor != "postgresql":
+        pytest.skip("needs REDIS_URL and PostgreSQL (make test sets both)")
+    db = connection.settings_dict
+    queue = f"test-{uuid.uuid4().hex[:8]}"
+    log = tmp_path / "worker.log"
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+        "REDIS_URL": settings.REDIS_URL,
+    }
+    command = [sys.executable, "-m", "celery", "-A", "dataplatform", "worker", "-P", "solo", "-Q", queue]
+    with log.open("w") as out:
+        process = subprocess.Popen(
+            [*command, "--without-gossip", "--without-mingle", "-l", "INFO"],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        yield queue, log
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def test_a_real_worker_sends_a_notification_email_once(worker, producer):
+    queue, log = worker
+    producer.email = "producer@example.org"
+    producer.save()
+    notification = Notification.objects.create(recipient=producer, title="worker-mail-check")
+
+    first = send_notification_email.apply_async(args=[notification.pk], queue=queue)
+    assert first.get(timeout=60) is True
+    second = send_notification_email.apply_async(args=[notification.pk], queue=queue)
+    assert second.get(timeout=60) is False  # the claim is taken: never sent twice
+
+    notification.refresh_from_db()
+    assert notification.emailed_at is not None
+    assert log.read_text().count("To: producer@example.org") == 1
