@@ -32,7 +32,7 @@ run: install messages
 	$(PY) manage.py runserver 127.0.0.1:8000
 
 chromium:
-	@test -x /usr/bin/chromium || { apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }
+	@test -x /usr/bin/chromium -a -n "$$(fc-list :lang=zh 2>/dev/null)" || { apt-get update -qq && apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null; }
 
 # The suite runs on PostgreSQL and Redis; the Celery tests start a real worker on Redis.
 test: install messages chromium
