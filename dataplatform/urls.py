@@ -2,10 +2,12 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from catalog.urls import api_urlpatterns as catalog_api
 from dataplatform.core.urls import api_urlpatterns
 
 api_v1 = [
     *api_urlpatterns,
+    path("catalog/", include(catalog_api)),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
 ]
@@ -14,5 +16,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include(api_v1)),
+    path("catalog/", include("catalog.urls")),
     path("", include("dataplatform.core.urls")),
 ]

@@ -1,0 +1,135 @@
+"""Writes to the catalog: entries and their items, the legal-basis clock, versions' differences."""
+
+from collections.abc import Iterable
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from audit.services import audit_record
+from dataplatform.core.business_days import due_after
+from dataplatform.core.errors import ApplicationError
+from dataplatform.core.models import Unit, User
+from dataplatform.core.notifications import notify
+
+from .models import DataItem, Resource, ResourceStatus, ResourceVersion
+from .search import resource_index
+from .snapshots import resource_snapshot, snapshot_diff
+
+EDITABLE = (ResourceStatus.DRAFT, ResourceStatus.RETURNED)
+BASIS_UPDATE_DAYS = 15  # G11: the producer updates within 15 business days of a change in its basis
+
+ITEM_FIELDS = (
+    "name",
+    "label",
+    "item_type",
+    "description",
+    "is_personal",
+    "is_sensitive",
+    "is_key",
+    "required",
+)
+
+
+def _replace_items(resource: Resource, items: Iterable[dict]) -> None:
+    items = list(items)
+    names = [item.get("name") for item in items]
+    duplicates = sorted({name for name in names if names.count(name) > 1})
+    if duplicates:
+        raise ValidationError({"items": [f"Data item identifiers must be unique: {', '.join(duplicates)}."]})
+    resource.items.all().delete()
+    objects = []
+    for position, item in enumerate(items):
+        obj = DataItem(
+            resource=resource, position=position, **{k: v for k, v in item.items() if k in ITEM_FIELDS}
+        )
+        obj.full_clean(exclude=["resource"])
+        objects.append(obj)
+    DataItem.objects.bulk_create(objects)
+
+
+def resource_create(
+    *, actor: User, producer: Unit, items: Iterable[dict] = (), request=None, **fields
+) -> Resource:
+    resource = Resource(producer=producer, created_by=actor, status=ResourceStatus.DRAFT, **fields)
+    resource.full_clean(exclude=["search_text"])
+    try:
+        with transaction.atomic():
+            resource.save()
+            _replace_items(resource, items)
+            resource_index(resource)
+            audit_record(
+                action="resource.create", actor=actor, request=request, target=resource, owner_unit=producer
+            )
+    except IntegrityError as exc:
+        raise ValidationError({"code": ["An entry with this code exists already."]}) from exc
+    return resource
+
+
+def resource_update(
+    *, actor: User, resource: Resource, items: Iterable[dict] | None = None, request=None, **fields
+):
+    """Change a draft or returned entry. A published one is revised first (workflow: revise)."""
+    with transaction.atomic():
+        resource = Resource.objects.select_for_update().get(pk=resource.pk)
+        if resource.status not in EDITABLE:
+            raise ApplicationError(
+                f"An entry that is {resource.get_status_display()} cannot be edited; start a revision first."
+            )
+        before = resource_snapshot(resource)
+        for field, value in fields.items():
+            setattr(resource, field, value)
+        resource.full_clean(exclude=["search_text"])
+        resource.save()
+        if items is not None:
+            _replace_items(resource, items)
+        resource_index(resource)
+        changes = snapshot_diff(before, resource_snapshot(resource))
+        audit_record(
+            action="resource.update",
+            actor=actor,
+            request=request,
+            target=resource,
+            owner_unit=resource.producer,
+            detail={"changed": [change["field"] for change in changes["fields"]]},
+        )
+    return resource
+
+
+def resource_mark_basis_changed(*, actor: User, resource: Resource, note: str, request=None) -> Resource:
+    """The authority records that an entry's legal basis changed; the producer owes an update (G11)."""
+    if not note.strip():
+        raise ApplicationError("Say what changed in the legal basis.")
+    if not resource.is_available:
+        raise ApplicationError("Only a published entry can have its legal basis marked as changed.")
+    with transaction.atomic():
+        resource = Resource.objects.select_for_update().get(pk=resource.pk)
+        resource.basis_changed_note = note
+        resource.update_due = due_after(timezone.now(), BASIS_UPDATE_DAYS).date
+        resource.save(update_fields=["basis_changed_note", "update_due", "updated_at"])
+        audit_record(
+            action="resource.basis_changed",
+            actor=actor,
+            request=request,
+            target=resource,
+            owner_unit=resource.producer,
+            detail={"note": note, "update_due": resource.update_due.isoformat()},
+        )
+        notify(
+            recipients=User.objects.filter(unit=resource.producer, role_assignments__role="data_admin"),
+            title=f"目录依据变更，请于 {resource.update_due} 前更新：{resource.name}",
+            body=note,
+            url=f"/catalog/{resource.pk}/",
+        )
+    return resource
+
+
+def version_diff(resource: Resource, before: int, after: int) -> dict:
+    versions = {
+        v.number: v.snapshot
+        for v in ResourceVersion.objects.filter(resource=resource, number__in=[before, after])
+    }
+    missing = [n for n in (before, after) if n not in versions]
+    if missing:
+        raise ApplicationError(f"No version {missing[0]} of this entry.")
+    return snapshot_diff(versions[before], versions[after])

@@ -1,0 +1,60 @@
+"""A resource's content as plain data, for versions and for the difference between two versions."""
+
+from .models import Resource
+
+SNAPSHOT_FIELDS = [
+    "code",
+    "name",
+    "description",
+    "category",
+    "data_format",
+    "update_frequency",
+    "share_type",
+    "share_conditions",
+    "share_basis",
+    "share_scope",
+    "open_type",
+    "not_open_reason",
+    "grading_level",
+    "service_methods",
+]
+UNIT_FIELDS = ["producer", "collecting_unit", "approving_unit", "providing_unit"]
+ITEM_FIELDS = ["label", "item_type", "description", "is_personal", "is_sensitive", "is_key", "required"]
+
+
+def resource_snapshot(resource: Resource) -> dict:
+    snapshot = {field: getattr(resource, field) for field in SNAPSHOT_FIELDS}
+    for field in UNIT_FIELDS:
+        unit = getattr(resource, field)
+        snapshot[field] = unit.name if unit else None
+    snapshot["items"] = [
+        {"name": item.name, **{field: getattr(item, field) for field in ITEM_FIELDS}}
+        for item in resource.items.all()
+    ]
+    return snapshot
+
+
+def snapshot_diff(before: dict, after: dict) -> dict:
+    """What changed between two snapshots: fields, and items added, removed or changed."""
+    fields = [
+        {"field": field, "before": before.get(field), "after": after.get(field)}
+        for field in [*SNAPSHOT_FIELDS, *UNIT_FIELDS]
+        if before.get(field) != after.get(field)
+    ]
+    old = {item["name"]: item for item in before.get("items", [])}
+    new = {item["name"]: item for item in after.get("items", [])}
+    changed = []
+    for name in old.keys() & new.keys():
+        changes = {
+            field: {"before": old[name].get(field), "after": new[name].get(field)}
+            for field in ITEM_FIELDS
+            if old[name].get(field) != new[name].get(field)
+        }
+        if changes:
+            changed.append({"name": name, "changes": changes})
+    return {
+        "fields": fields,
+        "items_added": [new[name] for name in new if name not in old],
+        "items_removed": [old[name] for name in old if name not in new],
+        "items_changed": sorted(changed, key=lambda change: change["name"]),
+    }
