@@ -62,14 +62,8 @@ def page(browser: Browser, live_server) -> Page:
     context.close()
 
 
-@pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    """Seeding hashes a password for each of the 13 demo people; PBKDF2 would take seconds per test."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
-def demo(transactional_db, fast_passwords):
+def demo(transactional_db):
     """The demo setting (regions, units, one person per role) in the test database.
 
     ``live_server`` needs ``transactional_db``: the server thread reads committed rows only.

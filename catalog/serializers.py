@@ -1,0 +1,209 @@
+from rest_framework import serializers
+
+from dataplatform.core.models import Unit
+
+from .models import (
+    DataItem,
+    InterfaceRequest,
+    Resource,
+    ResourceStatusChange,
+    ResourceVersion,
+    ServiceInterface,
+    ServiceMethod,
+)
+
+
+class UnitRef(serializers.ModelSerializer):
+    class Meta:
+        model = Unit
+        fields = ["id", "name"]
+
+
+class DataItemSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = DataItem
+        fields = [
+            "name",
+            "label",
+            "item_type",
+            "description",
+            "is_personal",
+            "is_sensitive",
+            "is_key",
+            "required",
+        ]
+        # Uniqueness within the resource is checked by the service, which sees all items at once.
+        validators = []
+        extra_kwargs = {"name": {"validators": []}}
+
+
+ENTRY_FIELDS = [
+    "code",
+    "name",
+    "description",
+    "category",
+    "data_format",
+    "update_frequency",
+    "share_type",
+    "share_conditions",
+    "share_basis",
+    "share_scope",
+    "open_type",
+    "not_open_reason",
+    "grading_level",
+    "service_methods",
+    "collecting_unit",
+    "approving_unit",
+    "providing_unit",
+]
+
+
+class ResourceIn(serializers.ModelSerializer):
+    items = DataItemSerializer(many=True, required=False)
+    service_methods = serializers.ListField(child=serializers.ChoiceField(choices=ServiceMethod.choices))
+
+    class Meta:
+        model = Resource
+        fields = [*ENTRY_FIELDS, "items"]
+        validators = []  # the service checks uniqueness and the catalog rules with clear messages
+        extra_kwargs = {"code": {"validators": []}}
+
+
+class ResourceOut(serializers.ModelSerializer):
+    producer = UnitRef()
+    items = DataItemSerializer(many=True)
+    is_available = serializers.BooleanField(read_only=True)
+    is_stale = serializers.BooleanField(read_only=True)
+    allowed_transitions = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Resource
+        fields = [
+            "id",
+            *ENTRY_FIELDS,
+            "producer",
+            "items",
+            "status",
+            "return_reason",
+            "review_due",
+            "basis_changed_note",
+            "update_due",
+            "filed_with_authority_at",
+            "published_version",
+            "published_at",
+            "last_aggregated_at",
+            "record_count",
+            "is_available",
+            "is_stale",
+            "allowed_transitions",
+            "created_at",
+            "updated_at",
+        ]
+
+    def get_allowed_transitions(self, resource: Resource) -> list[str]:
+        from .workflow import allowed_transitions
+
+        user = self.context["request"].user
+        if getattr(user, "api_key", None) is not None:
+            return []
+        return [to for to, _ in allowed_transitions(user, resource)]
+
+
+class TransitionIn(serializers.Serializer):
+    to = serializers.CharField()
+    reason = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class BasisChangedIn(serializers.Serializer):
+    note = serializers.CharField()
+
+
+class VersionOut(serializers.ModelSerializer):
+    published_by = serializers.StringRelatedField()
+
+    class Meta:
+        model = ResourceVersion
+        fields = ["number", "published_at", "published_by", "snapshot"]
+
+
+class StatusChangeOut(serializers.ModelSerializer):
+    actor = serializers.StringRelatedField()
+
+    class Meta:
+        model = ResourceStatusChange
+        fields = ["from_status", "to_status", "actor", "reason", "at"]
+
+
+class DiffQuery(serializers.Serializer):
+    before = serializers.IntegerField(min_value=1)
+    after = serializers.IntegerField(min_value=1)
+
+
+class ServiceInterfaceIn(serializers.ModelSerializer):
+    class Meta:
+        model = ServiceInterface
+        fields = ["name", "specification", "call_instructions", "upstream_url"]
+
+
+class ServiceInterfaceOut(serializers.ModelSerializer):
+    class Meta:
+        model = ServiceInterface
+        fields = [
+            "id",
+            "resource",
+            "name",
+            "specification",
+            "call_instructions",
+            "upstream_url",
+            "status",
+            "review_note",
+            "registered_at",
+            "reviewed_at",
+        ]
+
+
+class InterfaceReviewIn(serializers.Serializer):
+    publish = serializers.BooleanField()
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class InterfaceRequestIn(serializers.Serializer):
+    producer = serializers.PrimaryKeyRelatedField(queryset=Unit.objects.all())
+    resource = serializers.PrimaryKeyRelatedField(
+        queryset=Resource.objects.all(), required=False, allow_null=True
+    )
+    description = serializers.CharField()
+
+
+class InterfaceRequestOut(serializers.ModelSerializer):
+    producer = UnitRef()
+
+    class Meta:
+        model = InterfaceRequest
+        fields = [
+            "id",
+            "producer",
+            "resource",
+            "description",
+            "requested_at",
+            "due",
+            "status",
+            "extension_days",
+            "extension_reason",
+            "extension_granted",
+            "interface",
+            "fulfilled_at",
+        ]
+
+
+class ExtensionIn(serializers.Serializer):
+    days = serializers.IntegerField(min_value=1, max_value=5)
+    reason = serializers.CharField()
+
+
+class ExtensionDecisionIn(serializers.Serializer):
+    grant = serializers.BooleanField()
+
+
+class FulfilIn(serializers.Serializer):
+    interface = serializers.PrimaryKeyRelatedField(queryset=ServiceInterface.objects.all())
