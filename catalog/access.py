@@ -7,7 +7,7 @@ from django.http import Http404
 from dataplatform.core.models import Role
 from dataplatform.core.people import regions_reviewed_by
 
-from .models import Resource, ResourceStatus
+from .models import InterfaceRequest, Resource, ResourceStatus
 
 
 def resources_visible_to(user) -> QuerySet[Resource]:
@@ -48,3 +48,18 @@ def resource_for_user(user, pk: int, *, write: bool = False) -> Resource:
     if write and not can_edit_resource(user, resource):
         raise PermissionDenied
     return resource
+
+
+def interface_requests_visible_to(user) -> QuerySet[InterfaceRequest]:
+    """The producer's people, and the reviewers of the producer's region."""
+    unit = getattr(user, "unit", None)
+    visible = Q(producer=unit) if unit is not None else Q(pk__in=[])
+    visible |= Q(producer__region__in=regions_reviewed_by(user))
+    return InterfaceRequest.objects.filter(visible).select_related("producer")
+
+
+def interface_request_for_user(user, pk: int) -> InterfaceRequest:
+    ask = interface_requests_visible_to(user).filter(pk=pk).first()
+    if ask is None:
+        raise Http404
+    return ask

@@ -1,5 +1,4 @@
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q
 from django.http import Http404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, status
@@ -12,7 +11,13 @@ from dataplatform.core.models import Role
 from dataplatform.core.people import regions_reviewed_by
 
 from . import serializers as s
-from .access import can_edit_resource, resource_for_user, resources_visible_to
+from .access import (
+    can_edit_resource,
+    interface_request_for_user,
+    interface_requests_visible_to,
+    resource_for_user,
+    resources_visible_to,
+)
 from .interfaces import (
     interface_register,
     interface_request_ask_extension,
@@ -21,7 +26,7 @@ from .interfaces import (
     interface_request_fulfil,
     interface_review,
 )
-from .models import InterfaceRequest, ResourceStatus, ServiceInterface
+from .models import ResourceStatus, ServiceInterface
 from .services import resource_create, resource_mark_basis_changed, resource_update, version_diff
 from .workflow import resource_transition
 
@@ -179,21 +184,6 @@ class InterfaceReviewApi(APIView):
         return Response(s.ServiceInterfaceOut(interface).data)
 
 
-def interface_requests_visible_to(user):
-    """The producer's people, and the reviewers of the producer's region."""
-    unit = getattr(user, "unit", None)
-    visible = Q(producer=unit) if unit is not None else Q(pk__in=[])
-    visible |= Q(producer__region__in=regions_reviewed_by(user))
-    return InterfaceRequest.objects.filter(visible).select_related("producer")
-
-
-def _interface_request(user, pk: int) -> InterfaceRequest:
-    ask = interface_requests_visible_to(user).filter(pk=pk).first()
-    if ask is None:
-        raise Http404
-    return ask
-
-
 class InterfaceRequestListApi(generics.ListAPIView):
     serializer_class = s.InterfaceRequestOut
 
@@ -215,7 +205,7 @@ class InterfaceRequestExtensionApi(APIView):
         request=s.ExtensionIn, responses=s.InterfaceRequestOut, summary="Ask once for up to 5 more days"
     )
     def post(self, request: Request, pk: int) -> Response:
-        ask = _interface_request(request.user, pk)
+        ask = interface_request_for_user(request.user, pk)
         body = s.ExtensionIn(data=request.data)
         body.is_valid(raise_exception=True)
         ask = interface_request_ask_extension(
@@ -227,7 +217,7 @@ class InterfaceRequestExtensionApi(APIView):
 class InterfaceRequestDecisionApi(APIView):
     @extend_schema(request=s.ExtensionDecisionIn, responses=s.InterfaceRequestOut, summary="Grant or refuse")
     def post(self, request: Request, pk: int) -> Response:
-        ask = _interface_request(request.user, pk)
+        ask = interface_request_for_user(request.user, pk)
         body = s.ExtensionDecisionIn(data=request.data)
         body.is_valid(raise_exception=True)
         ask = interface_request_decide_extension(
@@ -244,7 +234,7 @@ class InterfaceRequestFulfilApi(APIView):
         parameters=[OpenApiParameter("id", int, OpenApiParameter.PATH)],
     )
     def post(self, request: Request, pk: int) -> Response:
-        ask = _interface_request(request.user, pk)
+        ask = interface_request_for_user(request.user, pk)
         body = s.FulfilIn(data=request.data)
         body.is_valid(raise_exception=True)
         ask = interface_request_fulfil(actor=request.user, ask=ask, request=request, **body.validated_data)

@@ -1,12 +1,26 @@
 from django.urls import path
 
-from . import api
+from . import api, views
 
 # Web pages under /catalog/
 urlpatterns: list = [
     # entries
+    path("", views.my_catalog, name="catalog-mine"),
+    path("new/", views.resource_edit, name="catalog-new"),
+    path("review/", views.review_queue, name="catalog-review"),
+    path("<int:pk>/", views.resource_detail, name="catalog-resource"),
+    path("<int:pk>/edit/", views.resource_edit, name="catalog-edit"),
+    path("<int:pk>/transition/", views.resource_transition_view, name="catalog-transition"),
+    path("<int:pk>/basis-changed/", views.resource_basis_changed_view, name="catalog-basis-changed"),
+    path("<int:pk>/diff/", views.resource_diff, name="catalog-diff"),
+    path("<int:pk>/interfaces/", views.interface_register_view, name="catalog-interface-register"),
+    path("interfaces/<int:pk>/review/", views.interface_review_view, name="catalog-interface-review"),
+    path("interface-requests/", views.interface_requests, name="catalog-interface-requests"),
+    path("interface-requests/new/", views.interface_request_action, name="catalog-interface-request-new"),
+    path("interface-requests/<int:pk>/", views.interface_request_action, name="catalog-interface-request"),
     # aggregation
     # search
+    path("search/", __import__("catalog.views_search").views_search.resource_search_page, name="catalog-search"),
 ]
 
 # REST API under /api/v1/catalog/
@@ -41,4 +55,5 @@ api_urlpatterns: list = [
     ),
     # aggregation
     # search
+    path("search/", __import__("catalog.api_search").api_search.ResourceSearchApi.as_view(), name="api-catalog-search"),
 ]

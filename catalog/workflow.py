@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from audit.services import audit_record
 from dataplatform.core.business_days import due_after
@@ -36,19 +37,22 @@ def is_reviewer(user: User, resource: Resource) -> bool:
 
 @dataclass(frozen=True)
 class Transition:
-    label: str
+    label: str  # the verb, in audit actions
+    title: str  # the button
     allowed: Callable[[User, Resource], bool]
     needs_reason: bool = False
 
 
 TRANSITIONS: dict[tuple[str, str], Transition] = {
-    (S.DRAFT, S.SUBMITTED): Transition("submit", is_producer),
-    (S.RETURNED, S.SUBMITTED): Transition("resubmit", is_producer),
-    (S.SUBMITTED, S.PUBLISHED): Transition("publish", is_reviewer),
-    (S.SUBMITTED, S.RETURNED): Transition("return", is_reviewer, needs_reason=True),
-    (S.PUBLISHED, S.DRAFT): Transition("revise", is_producer),
-    (S.PUBLISHED, S.RETIRED): Transition("retire", lambda u, r: is_producer(u, r) or is_reviewer(u, r), True),
-    (S.DRAFT, S.RETIRED): Transition("discard", is_producer),
+    (S.DRAFT, S.SUBMITTED): Transition("submit", _("Submit for review"), is_producer),
+    (S.RETURNED, S.SUBMITTED): Transition("resubmit", _("Resubmit"), is_producer),
+    (S.SUBMITTED, S.PUBLISHED): Transition("publish", _("Publish"), is_reviewer),
+    (S.SUBMITTED, S.RETURNED): Transition("return", _("Return"), is_reviewer, needs_reason=True),
+    (S.PUBLISHED, S.DRAFT): Transition("revise", _("Revise"), is_producer),
+    (S.PUBLISHED, S.RETIRED): Transition(
+        "retire", _("Retire"), lambda u, r: is_producer(u, r) or is_reviewer(u, r), True
+    ),
+    (S.DRAFT, S.RETIRED): Transition("discard", _("Discard"), is_producer),
 }
 
 
@@ -66,6 +70,8 @@ def resource_transition(
 ) -> Resource:
     with transaction.atomic():
         resource = Resource.objects.select_for_update().select_related("producer").get(pk=resource.pk)
+        if to not in S.values:
+            raise ApplicationError(f"Unknown status {to!r}; one of: {', '.join(S.values)}.")
         transition = TRANSITIONS.get((resource.status, to))
         if transition is None:
             raise ApplicationError(

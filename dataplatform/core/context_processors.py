@@ -12,6 +12,17 @@ def navigation(request: HttpRequest) -> dict:
     if user is None or not user.is_authenticated:
         return {"nav_items": [], "unread_notifications": 0}
     items = [(_("Home"), reverse("home"))]
+    unit = user.unit
+    if unit is not None and unit.is_government:
+        items.append((_("Catalog search"), reverse("catalog-search")))
+        if user.has_role(Role.DATA_ADMIN, Role.LEADER):
+            items.append((_("My catalog"), reverse("catalog-mine")))
+    if user.has_role(Role.REVIEWER):
+        items.append((_("Catalog review"), reverse("catalog-review")))
+    if user.has_role(Role.REVIEWER) or (
+        unit is not None and unit.is_government and user.has_role(Role.DATA_ADMIN)
+    ):
+        items.append((_("Interface requests"), reverse("catalog-interface-requests")))
     if user.has_role(Role.DATA_ADMIN, Role.LEADER):
         items.append((_("API keys"), reverse("api-keys")))
     items.append((_("API docs"), reverse("swagger-ui")))

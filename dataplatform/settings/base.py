@@ -225,7 +225,7 @@ SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=8 * 3600)
 # --- Platform -------------------------------------------------------------------------------------
 PLATFORM_NAME = _("Government Data Sharing Platform")
 # Functions that list a person's pending work on the home page; each later app adds its own.
-PENDING_WORK_PROVIDERS: list[str] = []
+PENDING_WORK_PROVIDERS: list[str] = ["catalog.pending.catalog_pending_work"]
 
 LOGGING = {
     "version": 1,
