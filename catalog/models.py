@@ -284,13 +284,23 @@ class Record(models.Model):
     """
 
     id = models.BigAutoField(primary_key=True)
-    resource = models.ForeignKey(Resource, on_delete=models.PROTECT, related_name="records")
+    # No single-column index: record_key_unique and record_changed both start with resource_id.
+    resource = models.ForeignKey(Resource, on_delete=models.PROTECT, related_name="records", db_index=False)
     key = models.CharField(max_length=200)
     data = models.JSONField()
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
+    # Which batch last changed the record: provenance only. Batches are never deleted, so the link
+    # needs neither a constraint nor an index, which would cost a check and an index write per row
+    # on every aggregation (bench/aggregate.py).
     batch = models.ForeignKey(
-        "AggregationBatch", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "AggregationBatch",
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
     )
 
     class Meta:

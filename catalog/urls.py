@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import api, views
+from . import api, api_aggregation, api_search, views, views_aggregation, views_search
 
 # Web pages under /catalog/
 urlpatterns: list = [
@@ -19,8 +19,18 @@ urlpatterns: list = [
     path("interface-requests/new/", views.interface_request_action, name="catalog-interface-request-new"),
     path("interface-requests/<int:pk>/", views.interface_request_action, name="catalog-interface-request"),
     # aggregation
+    path(
+        "<int:pk>/upload/",
+        views_aggregation.upload,
+        name="catalog-upload",
+    ),
+    path(
+        "uploads/<int:pk>/",
+        views_aggregation.batch_detail,
+        name="catalog-batch",
+    ),
     # search
-    path("search/", __import__("catalog.views_search").views_search.resource_search_page, name="catalog-search"),
+    path("search/", views_search.resource_search_page, name="catalog-search"),
 ]
 
 # REST API under /api/v1/catalog/
@@ -54,6 +64,25 @@ api_urlpatterns: list = [
         "interface-requests/<int:pk>/fulfil/", api.InterfaceRequestFulfilApi.as_view(), name="api-ir-fulfil"
     ),
     # aggregation
+    path(
+        "resources/<int:pk>/records/",
+        api_aggregation.RecordsUpsertApi.as_view(),
+        name="api-resource-records",
+    ),
+    path(
+        "resources/<int:pk>/uploads/",
+        api_aggregation.UploadListApi.as_view(),
+        name="api-resource-uploads",
+    ),
+    path(
+        "uploads/<int:pk>/",
+        api_aggregation.UploadDetailApi.as_view(),
+        name="api-upload",
+    ),
     # search
-    path("search/", __import__("catalog.api_search").api_search.ResourceSearchApi.as_view(), name="api-catalog-search"),
+    path(
+        "search/",
+        api_search.ResourceSearchApi.as_view(),
+        name="api-catalog-search",
+    ),
 ]

@@ -98,3 +98,15 @@ def api_as(api):
 def fast_password_hashing(settings):
     """PBKDF2 is slow on purpose; tests hash many passwords and need none of that strength."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def celery_eager():
+    """Tasks run in the test's own process, as in the embedded demo. The worker tests turn this off
+    to go through a real worker on Redis."""
+    from dataplatform.celery import app
+
+    saved = app.conf.task_always_eager, app.conf.task_eager_propagates
+    app.conf.task_always_eager = app.conf.task_eager_propagates = True
+    yield app
+    app.conf.task_always_eager, app.conf.task_eager_propagates = saved

@@ -88,6 +88,7 @@ def command(name: str) -> list[str]:
 def production_environment(**overrides: str) -> dict[str, str]:
     """This process's environment with none of the settings' own variables, plus ``overrides``."""
     env = {key: value for key, value in os.environ.items() if key not in variables_the_settings_read()}
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)  # set by the browser tests for this process only
     env["DJANGO_SETTINGS_MODULE"] = "dataplatform.settings"
     env.update(overrides)
     return env

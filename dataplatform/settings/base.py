@@ -208,6 +208,13 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Several models have a "status"; name each choice set after its lifecycle.
+    "ENUM_NAME_OVERRIDES": {
+        "ResourceStatusEnum": "catalog.models.ResourceStatus",
+        "BatchStatusEnum": "catalog.models.BatchStatus",
+        "InterfaceStatusEnum": "catalog.models.InterfaceStatus",
+        "InterfaceRequestStatusEnum": "catalog.models.InterfaceRequestStatus",
+    },
 }
 
 # --- Security (production: `manage.py check --deploy` reports nothing) -------------------------
@@ -232,4 +239,6 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    # Eager tasks in the embedded demo would log every run at INFO.
+    "loggers": {"celery.app.trace": {"level": "WARNING"}},
 }

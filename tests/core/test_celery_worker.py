@@ -19,10 +19,11 @@ pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
-def worker(tmp_path):
+def worker(tmp_path, celery_eager):
     """A worker process consuming a queue of its own, on the test database."""
     if not settings.REDIS_URL or connection.vendor != "postgresql":
         pytest.skip("needs REDIS_URL and PostgreSQL (make test sets both)")
+    celery_eager.conf.task_always_eager = False
     db = connection.settings_dict
     queue = f"test-{uuid.uuid4().hex[:8]}"
     log = tmp_path / "worker.log"

@@ -1,6 +1,12 @@
 from django.core.management.base import BaseCommand
 
+from catalog.aggregation import records_upsert
+from catalog.demo import seed_catalog
 from dataplatform.core.demo.core import DEMO_PASSWORD, seed_core
+
+
+def load_records(resource, rows, actor) -> None:
+    records_upsert(actor=actor, resource=resource, records=rows)
 
 
 class Command(BaseCommand):
@@ -8,6 +14,9 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options) -> None:
         people = seed_core()
+        resources = seed_catalog(load_records=load_records)
+        if resources:
+            self.stdout.write(f"Catalog: {len(resources)} demo entries with their records.")
         self.stdout.write(self.style.SUCCESS("Demo data is ready. Log in at http://127.0.0.1:8000/ as:"))
         for person in people:
             unit = person.unit or "(citizen)"

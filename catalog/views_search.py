@@ -1,0 +1,59 @@
+"""/catalog/search/: the applicant's search page."""
+
+from django import forms
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext_lazy as _
+
+from dataplatform.core.models import Unit
+from dataplatform.core.models.units import PUBLIC_ORGANIZATION_KINDS
+
+from .models import Category, OpenType, ShareType
+from .search import CappedPaginator
+from .selectors import resource_search
+
+PAGE_SIZE = 20
+
+
+def _any(label: str, choices: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    return [("", label), *choices]
+
+
+class SearchForm(forms.Form):
+    q = forms.CharField(label=_("Words"), required=False, max_length=100, widget=forms.SearchInput)
+    unit = forms.ModelChoiceField(
+        label=_("Producing unit"),
+        queryset=Unit.objects.exclude(kind__in=PUBLIC_ORGANIZATION_KINDS).filter(is_active=True),
+        required=False,
+        empty_label=_("Any unit"),
+    )
+    category = forms.ChoiceField(
+        label=_("Category"), choices=_any(_("Any category"), Category.choices), required=False
+    )
+    share_type = forms.ChoiceField(
+        label=_("Share type"), choices=_any(_("Any share type"), ShareType.choices), required=False
+    )
+    open_type = forms.ChoiceField(
+        label=_("Open type"), choices=_any(_("Any open type"), OpenType.choices), required=False
+    )
+    item = forms.CharField(label=_("Data item"), required=False, max_length=100)
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            field.widget.attrs["class"] = (
+                "form-select" if isinstance(field.widget, forms.Select) else "form-control"
+            )
+        self.fields["q"].widget.attrs["placeholder"] = _("e.g. 人口, 企业登记, credit code")
+
+
+@login_required
+def resource_search_page(request: HttpRequest) -> HttpResponse:
+    form = SearchForm(request.GET)
+    page = None
+    if form.is_valid():
+        params = {**form.cleaned_data, "unit": getattr(form.cleaned_data["unit"], "pk", None)}
+        results = resource_search(user=request.user, **params)
+        page = CappedPaginator(results, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "catalog/search.html", {"form": form, "page": page})
