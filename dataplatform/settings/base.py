@@ -177,6 +177,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "dataplatform.core.tasks.send_pending_notification_emails",
         "schedule": timedelta(minutes=1),
     },
+    # Uploads whose task was lost (a broker restart) or whose worker died are taken up again.
+    "aggregate-waiting-batches": {
+        "task": "catalog.tasks.aggregate_waiting_batches",
+        "schedule": timedelta(minutes=5),
+    },
 }
 
 # --- Cache ----------------------------------------------------------------------------------------
