@@ -4,10 +4,12 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from catalog.urls import api_urlpatterns as catalog_api
 from dataplatform.core.urls import api_urlpatterns
+from sharing.urls import api_urlpatterns as sharing_api
 
 api_v1 = [
     *api_urlpatterns,
     path("catalog/", include(catalog_api)),
+    path("sharing/", include(sharing_api)),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
 ]
@@ -17,5 +19,6 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include(api_v1)),
     path("catalog/", include("catalog.urls")),
+    path("sharing/", include("sharing.urls")),
     path("", include("dataplatform.core.urls")),
 ]

@@ -182,6 +182,15 @@ CELERY_BEAT_SCHEDULE = {
         "task": "catalog.tasks.aggregate_waiting_batches",
         "schedule": timedelta(minutes=5),
     },
+    # Sharing deadlines: each scan is idempotent, so running hourly costs nothing and a missed run
+    # (a restart) is caught up by the next one.
+    "remind-applications": {"task": "sharing.tasks.remind_applications", "schedule": timedelta(hours=1)},
+    "mark-overdue-applications": {
+        "task": "sharing.tasks.mark_overdue_applications",
+        "schedule": timedelta(hours=1),
+    },
+    "expire-grants": {"task": "sharing.tasks.expire_grants", "schedule": timedelta(hours=1)},
+    "remind-usage-reports": {"task": "sharing.tasks.remind_usage_reports", "schedule": timedelta(days=1)},
 }
 
 # --- Cache ----------------------------------------------------------------------------------------
@@ -219,6 +228,9 @@ SPECTACULAR_SETTINGS = {
         "BatchStatusEnum": "catalog.models.BatchStatus",
         "InterfaceStatusEnum": "catalog.models.InterfaceStatus",
         "InterfaceRequestStatusEnum": "catalog.models.InterfaceRequestStatus",
+        "ApplicationStatusEnum": "sharing.models.ApplicationStatus",
+        "GrantStatusEnum": "sharing.models.GrantStatus",
+        "ServiceMethodEnum": "catalog.models.ServiceMethod",
     },
 }
 
@@ -237,7 +249,10 @@ SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=8 * 3600)
 # --- Platform -------------------------------------------------------------------------------------
 PLATFORM_NAME = _("Government Data Sharing Platform")
 # Functions that list a person's pending work on the home page; each later app adds its own.
-PENDING_WORK_PROVIDERS: list[str] = ["catalog.pending.catalog_pending_work"]
+PENDING_WORK_PROVIDERS: list[str] = [
+    "catalog.pending.catalog_pending_work",
+    "sharing.pending.sharing_pending_work",
+]
 
 LOGGING = {
     "version": 1,

@@ -63,6 +63,9 @@ class Unit(models.Model):
     )
     # Q6.4: only domestic-controlled enterprises may apply for on-application open data.
     declares_domestic_controlled = models.BooleanField(_("declares it is domestic-controlled"), default=False)
+    # Q5.9: public security, courts, procuratorates, justice, state security, discipline inspection:
+    # their needs are coordinated by the authority.
+    is_special_department = models.BooleanField(_("special department"), default=False)
     is_active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 

@@ -1,0 +1,60 @@
+"""Who may see sharing applications and grants. Outsiders get 404."""
+
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from dataplatform.core.models import Role
+from dataplatform.core.people import regions_reviewed_by
+
+from .models import Application, ApplicationStatus, Grant
+
+
+def applications_visible_to(user) -> QuerySet[Application]:
+    """The applying unit's people; the producers of the resources applied for, once submitted; the
+    technical service unit; and the reviewers of the applicant's region or of the producers' regions."""
+    applications = Application.objects.select_related("applicant_unit", "applicant")
+    if not getattr(user, "is_authenticated", False) or getattr(user, "api_key", None) is not None:
+        return applications.none()
+    submitted = ~Q(status=ApplicationStatus.DRAFT)
+    visible = Q(pk__in=[])
+    if user.unit_id:
+        visible |= Q(applicant_unit=user.unit_id)
+        visible |= submitted & Q(lines__resource__producer=user.unit_id)
+    if user.has_role(Role.EVALUATOR):
+        visible |= submitted
+    if user.has_role(Role.REVIEWER):
+        regions = regions_reviewed_by(user)
+        visible |= submitted & (
+            Q(applicant_unit__region__in=regions)
+            | Q(applicant_unit__region__parent__in=regions)
+            | Q(lines__resource__producer__region__in=regions)
+        )
+    return applications.filter(visible).distinct()
+
+
+def application_for_user(user, pk: int) -> Application:
+    application = applications_visible_to(user).filter(pk=pk).first()
+    if application is None:
+        raise Http404
+    return application
+
+
+def grants_visible_to(user) -> QuerySet[Grant]:
+    """The holder, the producer of the data, and the authority of either."""
+    grants = Grant.objects.select_related("unit", "resource__producer", "application")
+    if not getattr(user, "is_authenticated", False):
+        return grants.none()
+    unit_id = getattr(user, "unit", None) and user.unit.pk
+    visible = Q(unit=unit_id) | Q(resource__producer=unit_id) if unit_id else Q(pk__in=[])
+    if user.has_role(Role.REVIEWER):
+        regions = regions_reviewed_by(user)
+        visible |= Q(unit__region__in=regions) | Q(unit__region__parent__in=regions)
+        visible |= Q(resource__producer__region__in=regions)
+    return grants.filter(visible)
+
+
+def grant_for_user(user, pk: int) -> Grant:
+    grant = grants_visible_to(user).filter(pk=pk).first()
+    if grant is None:
+        raise Http404
+    return grant

@@ -1,0 +1,17 @@
+"""Sharing's part of a person's pending work (home page): the applications whose step they owe."""
+
+from dataplatform.core.pending import PendingItem
+
+from .access import applications_visible_to
+from .models import OPEN_STATUSES, ApplicationStatus
+from .workflow import allowed_actions
+
+
+def sharing_pending_work(user) -> list[PendingItem]:
+    candidates = applications_visible_to(user).filter(status__in=[*OPEN_STATUSES, ApplicationStatus.RETURNED])
+    items = []
+    for application in candidates.prefetch_related("lines__resource__producer"):
+        if allowed_actions(user, application):
+            title = f"共享申请：{application.business_matter}（{application.get_status_display()}）"
+            items.append(PendingItem(title, f"/sharing/applications/{application.pk}/", application.due))
+    return items

@@ -1,0 +1,173 @@
+from rest_framework import serializers
+
+from catalog.models import Resource, ServiceMethod
+from catalog.serializers import UnitRef
+
+from .models import Application, ApplicationLine, ApplicationStep, Attachment, Grant, GrantEvent, UsageReport
+
+
+class LineIn(serializers.Serializer):
+    resource = serializers.PrimaryKeyRelatedField(queryset=Resource.objects.all())
+    items = serializers.ListField(child=serializers.CharField(), allow_empty=False)
+
+
+class ApplicationIn(serializers.ModelSerializer):
+    lines = LineIn(many=True, required=False)
+    service_method = serializers.ChoiceField(choices=ServiceMethod.choices)
+
+    class Meta:
+        model = Application
+        fields = [
+            "business_matter",
+            "scenario",
+            "information_system",
+            "service_method",
+            "scope",
+            "end_date",
+            "lines",
+        ]
+
+
+class LineOut(serializers.ModelSerializer):
+    resource = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ApplicationLine
+        fields = ["resource", "items", "producer_agrees", "producer_opinion", "producer_answered_at"]
+
+    def get_resource(self, line: ApplicationLine) -> dict:
+        resource = line.resource
+        return {
+            "id": resource.pk,
+            "code": resource.code,
+            "name": resource.name,
+            "share_type": resource.share_type,
+        }
+
+
+class StepOut(serializers.ModelSerializer):
+    actor = serializers.StringRelatedField()
+
+    class Meta:
+        model = ApplicationStep
+        fields = ["action", "from_status", "to_status", "actor", "opinion", "at"]
+
+
+class AttachmentOut(serializers.ModelSerializer):
+    class Meta:
+        model = Attachment
+        fields = ["id", "title", "uploaded_at"]
+
+
+class ApplicationOut(serializers.ModelSerializer):
+    applicant_unit = UnitRef()
+    applicant = serializers.StringRelatedField()
+    lines = LineOut(many=True)
+    steps = StepOut(many=True)
+    attachments = AttachmentOut(many=True)
+    is_overdue = serializers.BooleanField()
+    allowed_actions = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Application
+        fields = [
+            "id",
+            "applicant_unit",
+            "applicant",
+            "business_matter",
+            "scenario",
+            "information_system",
+            "service_method",
+            "scope",
+            "end_date",
+            "status",
+            "due",
+            "is_overdue",
+            "decision_basis",
+            "decision_reason",
+            "filed_with_city_at",
+            "submitted_at",
+            "created_at",
+            "lines",
+            "attachments",
+            "steps",
+            "allowed_actions",
+        ]
+
+    def get_allowed_actions(self, application: Application) -> list[str]:
+        from .workflow import allowed_actions
+
+        return [name for name, _ in allowed_actions(self.context["request"].user, application)]
+
+
+class ActIn(serializers.Serializer):
+    action = serializers.CharField()
+    opinion = serializers.CharField(required=False, allow_blank=True, default="")
+    basis = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class AttachmentIn(serializers.Serializer):
+    title = serializers.CharField(required=False, allow_blank=True, default="")
+    file = serializers.FileField()
+
+
+class GrantEventOut(serializers.ModelSerializer):
+    actor = serializers.StringRelatedField()
+
+    class Meta:
+        model = GrantEvent
+        fields = ["from_status", "to_status", "actor", "reason", "at"]
+
+
+class GrantOut(serializers.ModelSerializer):
+    unit = UnitRef()
+    resource = serializers.SerializerMethodField()
+    events = GrantEventOut(many=True)
+
+    class Meta:
+        model = Grant
+        fields = [
+            "id",
+            "application",
+            "unit",
+            "resource",
+            "items",
+            "service_method",
+            "scenario",
+            "end_date",
+            "status",
+            "status_reason",
+            "granted_at",
+            "events",
+        ]
+
+    def get_resource(self, grant: Grant) -> dict:
+        return {"id": grant.resource_id, "code": grant.resource.code, "name": grant.resource.name}
+
+
+class GrantChangeIn(serializers.Serializer):
+    move = serializers.ChoiceField(choices=["suspend", "resume", "end"])
+    reason = serializers.CharField()
+
+
+class UsageReportIn(serializers.ModelSerializer):
+    class Meta:
+        model = UsageReport
+        fields = [
+            "period_start",
+            "period_end",
+            "purpose",
+            "users",
+            "approver",
+            "data_content",
+            "method",
+            "medium",
+        ]
+
+
+class UsageReportOut(serializers.ModelSerializer):
+    filed_by = serializers.StringRelatedField()
+
+    class Meta:
+        model = UsageReport
+        fields = ["id", "grant", *UsageReportIn.Meta.fields, "filed_by", "filed_at"]

@@ -1,0 +1,271 @@
+"""Writes for sharing: applications, grants and usage reports; and the timers that watch deadlines."""
+
+import datetime as dt
+from collections.abc import Iterable
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from audit.services import audit_record
+from catalog.access import resources_visible_to
+from dataplatform.core.business_days import add_business_days
+from dataplatform.core.errors import ApplicationError
+from dataplatform.core.models import Role, User
+from dataplatform.core.notifications import notify
+
+from .models import (
+    OPEN_STATUSES,
+    Application,
+    ApplicationLine,
+    ApplicationStatus,
+    Attachment,
+    DeadlineMiss,
+    Grant,
+    GrantEvent,
+    GrantStatus,
+    UsageReport,
+)
+from .workflow import city_region, deciding_region, owers, reviewers_of
+
+EDITABLE = (ApplicationStatus.DRAFT, ApplicationStatus.RETURNED)
+APPLICATION_FIELDS = (
+    "business_matter",
+    "scenario",
+    "information_system",
+    "service_method",
+    "scope",
+    "end_date",
+)
+USAGE_REPORT_INTERVAL = dt.timedelta(days=90)  # G46: applicants report their use periodically
+
+
+def _set_lines(application: Application, actor: User, lines: Iterable[dict]) -> None:
+    lines = list(lines)
+    visible = resources_visible_to(actor)
+    application.lines.all().delete()
+    seen = set()
+    for line in lines:
+        resource = line["resource"]
+        if not visible.filter(pk=resource.pk, published_version__isnull=False).exists():
+            raise ValidationError({"lines": [f"No published resource {resource.pk} is visible to you."]})
+        if resource.pk in seen:
+            raise ValidationError({"lines": [f"{resource.name} is listed twice."]})
+        seen.add(resource.pk)
+        items = list(dict.fromkeys(line.get("items") or []))
+        ApplicationLine.objects.create(application=application, resource=resource, items=items)
+
+
+def application_create(*, actor: User, lines: Iterable[dict] = (), request=None, **fields) -> Application:
+    if actor.unit is None or not actor.has_role(Role.DATA_ADMIN) or not actor.unit.is_government:
+        raise ApplicationError("Sharing applications are made by a government unit's data administrator.")
+    application = Application(applicant_unit=actor.unit, applicant=actor, **fields)
+    application.full_clean(exclude=["due"])
+    with transaction.atomic():
+        application.save()
+        _set_lines(application, actor, lines)
+        audit_record(action="application.create", actor=actor, request=request, target=application)
+    return application
+
+
+def application_update(
+    *, actor: User, application: Application, lines: Iterable[dict] | None = None, request=None, **fields
+) -> Application:
+    with transaction.atomic():
+        application = Application.objects.select_for_update().get(pk=application.pk)
+        if application.status not in EDITABLE:
+            raise ApplicationError("Only a draft or a returned application can be changed.")
+        for name, value in fields.items():
+            if name in APPLICATION_FIELDS:
+                setattr(application, name, value)
+        application.full_clean(exclude=["due"])
+        application.save()
+        if lines is not None:
+            _set_lines(application, actor, lines)
+        audit_record(action="application.update", actor=actor, request=request, target=application)
+    return application
+
+
+def attachment_add(*, actor: User, application: Application, title: str, file, request=None) -> Attachment:
+    if application.status not in EDITABLE:
+        raise ApplicationError("Attachments are added before submission.")
+    with transaction.atomic():
+        attachment = Attachment.objects.create(application=application, title=title or file.name, file=file)
+        audit_record(
+            action="application.attach",
+            actor=actor,
+            request=request,
+            target=application,
+            detail={"file": file.name},
+        )
+    return attachment
+
+
+# --- grants ----------------------------------------------------------------------------------------
+
+GRANT_MOVES = {
+    "suspend": ((GrantStatus.ACTIVE,), GrantStatus.SUSPENDED),
+    "resume": ((GrantStatus.SUSPENDED,), GrantStatus.ACTIVE),
+    "end": ((GrantStatus.ACTIVE, GrantStatus.SUSPENDED), GrantStatus.ENDED),
+}
+
+
+def can_govern_grant(user: User, grant: Grant) -> bool:
+    """The authority that decided the application (and the city authority over it) governs the grant."""
+    from .workflow import reviews_region
+
+    region = deciding_region(grant.application)
+    return reviews_region(user, region) or reviews_region(user, city_region(region))
+
+
+def grant_change(*, actor: User | None, grant: Grant, move: str, reason: str, request=None) -> Grant:
+    """Suspend, resume or end a grant on misuse (Q5.10, FB34); a reason is always given."""
+    if move not in GRANT_MOVES:
+        raise ApplicationError(f"Unknown change {move!r}.")
+    if not reason.strip():
+        raise ApplicationError("Give the reason.")
+    sources, target = GRANT_MOVES[move]
+    with transaction.atomic():
+        grant = (
+            Grant.objects.select_for_update()
+            .select_related("application__applicant_unit__region")
+            .get(pk=grant.pk)
+        )
+        if actor is not None and not can_govern_grant(actor, grant):
+            raise ApplicationError("Only the authority governs grants.", extra={"code": "forbidden"})
+        if grant.status not in sources:
+            raise ApplicationError(f"A grant that is {grant.get_status_display()} cannot be {move}ed.")
+        _grant_move(grant, target, actor=actor, reason=reason, request=request, action=f"grant.{move}")
+    return grant
+
+
+def _grant_move(grant: Grant, target: str, *, actor, reason: str, request=None, action: str) -> None:
+    source = grant.status
+    grant.status, grant.status_reason = target, reason
+    grant.save(update_fields=["status", "status_reason"])
+    GrantEvent.objects.create(grant=grant, from_status=source, to_status=target, actor=actor, reason=reason)
+    audit_record(
+        action=action,
+        actor=actor,
+        request=request,
+        target=grant,
+        owner_unit=grant.resource.producer,
+        data_items=grant.items,
+        detail={"from": source, "to": target, "reason": reason},
+    )
+    notify(
+        recipients=User.objects.filter(unit=grant.unit_id, role_assignments__role=Role.DATA_ADMIN),
+        title=f"授权{grant.get_status_display()}：{grant.resource.name}",
+        body=reason,
+        url="/sharing/grants/",
+    )
+
+
+def grants_expire(today: dt.date | None = None) -> int:
+    """Timer: a grant past its end date expires by itself."""
+    today = today or timezone.localdate()
+    expired = 0
+    for pk in Grant.objects.filter(
+        status__in=(GrantStatus.ACTIVE, GrantStatus.SUSPENDED), end_date__lt=today
+    ).values_list("pk", flat=True):
+        with transaction.atomic():
+            grant = Grant.objects.select_for_update().select_related("resource").get(pk=pk)
+            if grant.status in (GrantStatus.ACTIVE, GrantStatus.SUSPENDED) and grant.end_date < today:
+                _grant_move(grant, GrantStatus.EXPIRED, actor=None, reason="到期", action="grant.expire")
+                expired += 1
+    return expired
+
+
+def usage_report_file(*, actor: User, grant: Grant, request=None, **fields) -> UsageReport:
+    if actor.unit_id != grant.unit_id or not actor.has_role(Role.DATA_ADMIN):
+        raise ApplicationError("The grant holder's data administrator files its usage reports.")
+    report = UsageReport(grant=grant, filed_by=actor, **fields)
+    report.full_clean()
+    if report.period_end < report.period_start:
+        raise ApplicationError("The period ends before it starts.")
+    with transaction.atomic():
+        report.save()
+        audit_record(
+            action="grant.usage_report",
+            actor=actor,
+            request=request,
+            target=grant,
+            owner_unit=grant.resource.producer,
+        )
+    return report
+
+
+def usage_reports_remind(now: dt.datetime | None = None) -> int:
+    """Timer: remind holders of active grants with no report in the last interval, once per interval."""
+    now = now or timezone.now()
+    cutoff = now - USAGE_REPORT_INTERVAL
+    reminded = 0
+    for grant in Grant.objects.filter(status=GrantStatus.ACTIVE, granted_at__lt=cutoff).select_related(
+        "resource"
+    ):
+        if grant.usage_reports.filter(filed_at__gte=cutoff).exists():
+            continue
+        not_reminded = Q(usage_reminded_at__isnull=True) | Q(usage_reminded_at__lt=cutoff)
+        if not Grant.objects.filter(not_reminded, pk=grant.pk).update(usage_reminded_at=now):
+            continue
+        notify(
+            recipients=User.objects.filter(unit=grant.unit_id, role_assignments__role=Role.DATA_ADMIN),
+            title=f"请报送数据使用情况：{grant.resource.name}",
+            url="/sharing/grants/",
+        )
+        reminded += 1
+    return reminded
+
+
+# --- deadlines -------------------------------------------------------------------------------------
+
+
+def applications_remind(today: dt.date | None = None) -> int:
+    """Timer: one business day before a step is due, remind whoever owes it. Once per step."""
+    today = today or timezone.localdate()
+    horizon = add_business_days(today, 1).date
+    reminded = 0
+    for application in Application.objects.filter(
+        status__in=OPEN_STATUSES, due__isnull=False, due__lte=horizon, reminded_at__isnull=True
+    ):
+        # Claim first (compare-and-swap), so that a second timer run sends nothing twice.
+        if not Application.objects.filter(
+            pk=application.pk, reminded_at__isnull=True, due=application.due
+        ).update(reminded_at=timezone.now()):
+            continue
+        notify(
+            recipients=owers(application),
+            title=f"共享申请将于 {application.due} 到期：{application}",
+            url=f"/sharing/applications/{application.pk}/",
+        )
+        reminded += 1
+    return reminded
+
+
+def applications_mark_overdue(today: dt.date | None = None) -> int:
+    """Timer: on the day after the due date, mark the step overdue and escalate to the authority."""
+    today = today or timezone.localdate()
+    marked = 0
+    for application in Application.objects.filter(
+        status__in=OPEN_STATUSES, due__lt=today, overdue_since__isnull=True
+    ).select_related("applicant_unit__region"):
+        if not Application.objects.filter(
+            pk=application.pk, overdue_since__isnull=True, due=application.due
+        ).update(overdue_since=timezone.now()):
+            continue
+        owing = owers(application)
+        DeadlineMiss.objects.get_or_create(
+            application=application,
+            status=application.status,
+            due=application.due,
+            defaults={"owing_unit": owing[0].unit if owing else None},
+        )
+        audit_record(action="application.overdue", target=application, detail={"status": application.status})
+        notify(
+            recipients=reviewers_of(city_region(application.applicant_unit.region)),
+            title=f"逾期未办：{application}（{application.get_status_display()}，应于 {application.due} 前）",
+            url=f"/sharing/applications/{application.pk}/",
+        )
+        marked += 1
+    return marked

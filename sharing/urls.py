@@ -1,0 +1,19 @@
+from django.urls import path
+
+from . import api
+
+# Web pages under /sharing/
+urlpatterns: list = []
+
+# REST API under /api/v1/sharing/
+api_urlpatterns = [
+    path("applications/", api.ApplicationListApi.as_view(), name="api-applications"),
+    path("applications/<int:pk>/", api.ApplicationDetailApi.as_view(), name="api-application"),
+    path("applications/<int:pk>/act/", api.ApplicationActApi.as_view(), name="api-application-act"),
+    path(
+        "applications/<int:pk>/attachments/", api.AttachmentApi.as_view(), name="api-application-attachments"
+    ),
+    path("grants/", api.GrantListApi.as_view(), name="api-grants"),
+    path("grants/<int:pk>/change/", api.GrantChangeApi.as_view(), name="api-grant-change"),
+    path("grants/<int:pk>/usage-reports/", api.UsageReportApi.as_view(), name="api-grant-usage-reports"),
+]
