@@ -144,16 +144,16 @@ def check_submittable(application: Application) -> None:
         unknown = set(line.items) - {item.name for item in resource.items.all()}
         if unknown:
             raise ApplicationError(f"{resource.name} has no data items {', '.join(sorted(unknown))}.")
-        if application.service_method not in resource.service_methods:
-            raise ApplicationError(
-                f"{resource.name} is not offered by {application.get_service_method_display()}."
-            )
         if (
             resource.share_type == ShareType.NOT_SHARED
             and application.service_method != ServiceMethod.VERIFICATION
         ):
             # Q5.4, F16: not-shared data is usable but invisible, through verification interfaces only.
             raise ApplicationError(f"{resource.name} is not shared: apply for cross-verification only.")
+        if application.service_method not in resource.service_methods:
+            raise ApplicationError(
+                f"{resource.name} is not offered by {application.get_service_method_display()}."
+            )
     if application.service_method == ServiceMethod.VERIFICATION and not application.attachments.exists():
         raise ApplicationError(
             "A cross-verification application uploads its requirements and technical plan."
