@@ -74,3 +74,13 @@ def test_the_timers_run_through_the_beat_loop(evaluating, reviewer):
     with time_machine.travel(beijing(dt.date(2026, 10, 13)), tick=False):
         call_command("run_timers", "--once")
     assert Application.objects.get(pk=evaluating.pk).is_overdue
+
+
+def test_missed_deadlines_are_counted_per_unit_for_supervision(evaluating, evaluator):
+    from sharing.selectors import deadline_misses_by_unit
+
+    with time_machine.travel(beijing(dt.date(2026, 10, 12)), tick=False):
+        applications_mark_overdue()
+    assert deadline_misses_by_unit() == [
+        {"owing_unit": evaluator.unit.pk, "owing_unit__name": evaluator.unit.name, "misses": 1}
+    ]
