@@ -5,11 +5,13 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from catalog.urls import api_urlpatterns as catalog_api
 from dataplatform.core.urls import api_urlpatterns
 from sharing.urls import api_urlpatterns as sharing_api
+from sharing.urls import data_urlpatterns
 
 api_v1 = [
     *api_urlpatterns,
     path("catalog/", include(catalog_api)),
     path("sharing/", include(sharing_api)),
+    path("data/", include(data_urlpatterns)),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
 ]

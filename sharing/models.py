@@ -193,6 +193,9 @@ class Grant(models.Model):
     granted_by = models.ForeignKey("core.User", null=True, on_delete=models.PROTECT, related_name="+")
     granted_at = models.DateTimeField(_("granted at"), default=timezone.now)
     usage_reminded_at = models.DateTimeField(null=True, blank=True)
+    # Q5.3: no crawlers or automatic query tools. Empty: the platform's defaults (settings.DATA_API).
+    rate_per_minute = models.PositiveIntegerField(_("calls per minute"), null=True, blank=True)
+    daily_quota = models.PositiveIntegerField(_("calls per day"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("grant")

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import api
+from . import api, data_api
 
 # Web pages under /sharing/
 urlpatterns: list = []
@@ -16,4 +16,10 @@ api_urlpatterns = [
     path("grants/", api.GrantListApi.as_view(), name="api-grants"),
     path("grants/<int:pk>/change/", api.GrantChangeApi.as_view(), name="api-grant-change"),
     path("grants/<int:pk>/usage-reports/", api.UsageReportApi.as_view(), name="api-grant-usage-reports"),
+]
+
+# The data service interface under /api/v1/data/: API keys only, grant-scoped.
+data_urlpatterns = [
+    path("resources/<int:pk>/records/", data_api.RecordListApi.as_view(), name="data-records"),
+    path("resources/<int:pk>/records/<str:key>/", data_api.RecordDetailApi.as_view(), name="data-record"),
 ]

@@ -110,3 +110,15 @@ def celery_eager():
     app.conf.task_always_eager = app.conf.task_eager_propagates = True
     yield app
     app.conf.task_always_eager, app.conf.task_eager_propagates = saved
+
+
+@pytest.fixture(autouse=True)
+def local_cache(settings):
+    """A fresh in-process cache per test: counters (rate limits, crawler signs) start from zero and
+    never meet the counters of another run in the shared Redis."""
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "tests"}
+    }
+    from django.core.cache import cache
+
+    cache.clear()

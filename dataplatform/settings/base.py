@@ -246,6 +246,19 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=8 * 3600)
 
+# --- Data service interface: misuse control (Q5.3 forbids crawlers and automatic query tools) ----
+DATA_API = {
+    "RATE_PER_MINUTE": env.int("DATA_API_RATE_PER_MINUTE", default=120),  # per grant, unless the grant says
+    "DAILY_QUOTA": env.int("DATA_API_DAILY_QUOTA", default=20000),
+    # Suspend a grant by itself when crawler-like use is detected (the authority is alerted either way).
+    "AUTO_SUSPEND": env.bool("DATA_API_AUTO_SUSPEND", default=False),
+    "SEQUENTIAL_RUN": 20,  # this many keys walked one after another
+    "MISS_SHARE": 0.5,  # over half of the lookups miss ...
+    "MISS_MIN_CALLS": 50,  # ... once there are this many in the day
+    "VOLUME_FACTOR": 10,  # a day's calls this many times the grant's daily average of the past week ...
+    "VOLUME_MIN": 1000,  # ... and at least this many
+}
+
 # --- Platform -------------------------------------------------------------------------------------
 PLATFORM_NAME = _("Government Data Sharing Platform")
 # Functions that list a person's pending work on the home page; each later app adds its own.

@@ -1,0 +1,188 @@
+"""The data service interface (数据服务接口, Q-A1.5): an applying unit's information system reads the
+records of a resource with its API key, and gets only the data items its active grant covers.
+
+Every call is checked against the grant, counted against its limits, watched for crawler-like use
+and audited, in that order; the audit event is written in the same transaction as the read, so a
+call whose audit cannot be written returns nothing.
+"""
+
+from django.db import transaction
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
+from rest_framework import exceptions, serializers
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.permissions import BasePermission
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from audit.models import Outcome
+from audit.services import audit_record
+from catalog.ingest import CONVERTERS
+from catalog.models import ItemType, Record, Resource
+
+from .grant_check import GrantRefused, check_items, grant_for_call
+from .misuse import Throttled, observe, throttle
+from .models import Grant
+
+RESERVED_PARAMS = {"fields", "page", "page_size"}
+
+
+class IsApiClient(BasePermission):
+    """The data endpoints serve information systems with an API key, not people's sessions."""
+
+    message = "Call the data interface with your unit's API key: Authorization: Api-Key <key>."
+
+    def has_permission(self, request, view) -> bool:
+        return getattr(request.user, "api_key", None) is not None
+
+
+class RecordOut(serializers.Serializer):
+    key = serializers.CharField()
+    data = serializers.DictField(
+        help_text="Only the data items your grant covers (or those named in ?fields=)."
+    )
+    updated_at = serializers.DateTimeField()
+
+
+class RecordPage(PageNumberPagination):
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 200
+
+
+class GrantRefusedError(exceptions.PermissionDenied):
+    def __init__(self, refused: GrantRefused) -> None:
+        super().__init__(detail={"detail": refused.message, "code": refused.code})
+
+
+class ThrottledError(exceptions.Throttled):
+    def __init__(self, throttled: Throttled) -> None:
+        super().__init__(wait=throttled.retry_after, detail=throttled.message)
+
+
+class DataApiView(APIView):
+    permission_classes = [IsApiClient]
+
+    def grant_and_items(self, request: Request, resource_id: int) -> tuple[Resource, Grant, list[str]]:
+        resource = Resource.objects.select_related("producer").filter(pk=resource_id).first()
+        if resource is None or not resource.is_available:
+            raise exceptions.NotFound("No published resource with this id.")
+        client = request.user
+        try:
+            grant = grant_for_call(unit_id=client.unit.pk, resource_id=resource.pk)
+            fields = [f for f in request.query_params.get("fields", "").split(",") if f]
+            items = check_items(grant, fields)
+            check_items(grant, [name for name in request.query_params if name not in RESERVED_PARAMS])
+        except GrantRefused as refused:
+            audit_record(
+                action="data.query",
+                actor=client,
+                request=request,
+                target=resource,
+                outcome=Outcome.DENIED,
+                owner_unit=resource.producer,
+                detail={"code": refused.code, "query": dict(request.query_params)},
+            )
+            raise GrantRefusedError(refused) from refused
+        try:
+            throttle(grant)
+        except Throttled as throttled:
+            raise ThrottledError(throttled) from throttled
+        grant.resource = resource
+        return resource, grant, items
+
+    def audit(self, request, resource, grant, items, count, detail) -> None:
+        audit_record(
+            action="data.query",
+            actor=request.user,
+            request=request,
+            target=resource,
+            owner_unit=resource.producer,
+            data_items=items,
+            record_count=count,
+            purpose=grant.scenario[:300],
+            detail={"grant": grant.pk, **detail},
+        )
+
+
+def project(record: Record, items: list[str]) -> dict:
+    return {
+        "key": record.key,
+        "data": {item: record.data.get(item) for item in items},
+        "updated_at": record.updated_at,
+    }
+
+
+FIELDS_PARAM = OpenApiParameter(
+    "fields",
+    OpenApiTypes.STR,
+    description="Comma-separated data items to return; all granted items by default.",
+)
+
+
+class RecordDetailApi(DataApiView):
+    @extend_schema(
+        parameters=[FIELDS_PARAM],
+        responses={200: RecordOut},
+        summary="One record by its key, with the granted data items only",
+        examples=[
+            OpenApiExample(
+                "A company",
+                response_only=True,
+                value={
+                    "key": "91350500MA0000001X",
+                    "data": {"credit_code": "91350500MA0000001X", "company_name": "泉州某贸易有限公司"},
+                    "updated_at": "2026-11-20T08:00:00Z",
+                },
+            )
+        ],
+    )
+    def get(self, request: Request, pk: int, key: str) -> Response:
+        resource, grant, items = self.grant_and_items(request, pk)
+        with transaction.atomic():
+            record = Record.objects.filter(resource=resource, key=key).first()
+            self.audit(request, resource, grant, items, 1 if record else 0, {"key": key})
+        observe(grant, client=request.user, key=key, found=record is not None)
+        if record is None:
+            raise exceptions.NotFound("No record with this key.")
+        return Response(RecordOut(project(record, items)).data)
+
+
+class RecordListApi(DataApiView):
+    @extend_schema(
+        parameters=[
+            FIELDS_PARAM,
+            OpenApiParameter(
+                "<item>", OpenApiTypes.STR, description="Filter: any granted data item equal to a value."
+            ),
+        ],
+        responses={200: RecordOut(many=True)},
+        summary="Records filtered by granted data items, paginated, with the granted data items only",
+    )
+    def get(self, request: Request, pk: int) -> Response:
+        resource, grant, items = self.grant_and_items(request, pk)
+        types = dict(resource.items.values_list("name", "item_type"))
+        records = Record.objects.filter(resource=resource).order_by("key")
+        filters = {}
+        for name, value in request.query_params.items():
+            if name in RESERVED_PARAMS:
+                continue
+            try:
+                filters[f"data__{name}"] = CONVERTERS[types.get(name, ItemType.STRING)](value)
+            except ValueError as exc:
+                raise exceptions.ValidationError({name: str(exc)}) from exc
+        records = records.filter(**filters)
+        paginator = RecordPage()
+        with transaction.atomic():
+            page = paginator.paginate_queryset(records, request, view=self)
+            self.audit(
+                request,
+                resource,
+                grant,
+                items,
+                len(page),
+                {"filters": {k[6:]: v for k, v in filters.items()}},
+            )
+        observe(grant, client=request.user)
+        return paginator.get_paginated_response([RecordOut(project(r, items)).data for r in page])

@@ -1,0 +1,67 @@
+"""The check every data call makes: which grant lets this unit use these items of this resource.
+
+Plain indexed queries on the grant table (index ``grant_lookup``: unit, resource, status), never
+per-object permission rows: this runs on every API call.
+"""
+
+from django.utils import timezone
+
+from catalog.models import ServiceMethod
+
+from .models import Grant, GrantStatus
+
+
+class GrantRefused(Exception):
+    """The call is refused; ``message`` says why (403)."""
+
+    def __init__(self, message: str, code: str) -> None:
+        super().__init__(message)
+        self.message = message
+        self.code = code
+
+
+WHY = {
+    GrantStatus.SUSPENDED: (
+        "Your grant for this resource is suspended by the authority: {reason}",
+        "grant_suspended",
+    ),
+    GrantStatus.ENDED: (
+        "Your grant for this resource has been ended by the authority: {reason}",
+        "grant_ended",
+    ),
+    GrantStatus.EXPIRED: ("Your grant for this resource expired on {end_date}.", "grant_expired"),
+}
+
+
+def grant_for_call(
+    *, unit_id: int, resource_id: int, methods: tuple[str, ...] = (ServiceMethod.INTERFACE,)
+) -> Grant:
+    """The unit's usable grant for the resource by one of ``methods``, or GrantRefused saying why not."""
+    today = timezone.localdate()
+    grants = list(
+        Grant.objects.filter(unit_id=unit_id, resource_id=resource_id, service_method__in=methods).order_by(
+            "-granted_at"
+        )
+    )
+    for grant in grants:
+        if grant.status == GrantStatus.ACTIVE and grant.end_date >= today:
+            return grant
+    if not grants:
+        raise GrantRefused("Your unit has no grant for this resource by this service method.", "no_grant")
+    latest = grants[0]
+    status = GrantStatus.EXPIRED if latest.status == GrantStatus.ACTIVE else latest.status
+    template, code = WHY[status]
+    raise GrantRefused(template.format(reason=latest.status_reason, end_date=latest.end_date), code)
+
+
+def check_items(grant: Grant, requested: list[str]) -> list[str]:
+    """The granted items among ``requested`` (all granted items when none is named); an item outside
+    the grant is refused by name."""
+    if not requested:
+        return list(grant.items)
+    outside = [item for item in requested if item not in grant.items]
+    if outside:
+        raise GrantRefused(
+            f"Your grant does not cover the data items: {', '.join(outside)}.", "item_not_granted"
+        )
+    return requested
