@@ -20,10 +20,12 @@ from audit.models import Outcome
 from audit.services import audit_record
 from catalog.ingest import CONVERTERS
 from catalog.models import ItemType, Record, Resource
+from dataplatform.core.models import Role
 
 from .grant_check import GrantRefused, check_items, grant_for_call
 from .misuse import Throttled, observe, throttle
-from .models import Grant
+from .models import Grant, VerificationRule
+from .verification import statistics, verification_rule_create, verify
 
 RESERVED_PARAMS = {"fields", "page", "page_size"}
 
@@ -186,3 +188,113 @@ class RecordListApi(DataApiView):
             )
         observe(grant, client=request.user)
         return paginator.get_paginated_response([RecordOut(project(r, items)).data for r in page])
+
+
+# --- cross-verification and statistics: usable but invisible ------------------------------------
+
+
+class VerificationRuleSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = VerificationRule
+        fields = ["id", "name", "description", "inputs", "checks", "is_active", "created_at"]
+
+
+class VerifyIn(serializers.Serializer):
+    inputs = serializers.DictField(child=serializers.CharField(allow_blank=True))
+
+
+class VerifyOut(serializers.Serializer):
+    rule = serializers.IntegerField()
+    results = serializers.DictField(
+        child=serializers.BooleanField(), help_text="Each check's answer; no data."
+    )
+    all = serializers.BooleanField()
+
+
+class StatisticsOut(serializers.Serializer):
+    group_by = serializers.CharField()
+    min_group_size = serializers.IntegerField()
+    groups = serializers.ListField(
+        child=serializers.DictField(), help_text="{value, count}, large groups only."
+    )
+    suppressed_groups = serializers.IntegerField(help_text="Groups too small to show, counted, never listed.")
+
+
+def _refused(call):
+    try:
+        return call()
+    except GrantRefused as refused:
+        raise GrantRefusedError(refused) from refused
+
+
+class VerificationRuleListApi(APIView):
+    @extend_schema(responses=VerificationRuleSerializer(many=True), summary="Verification rules")
+    def get(self, request: Request) -> Response:
+        rules = VerificationRule.objects.filter(is_active=True)
+        return Response(VerificationRuleSerializer(rules, many=True).data)
+
+    @extend_schema(
+        request=VerificationRuleSerializer,
+        responses={201: VerificationRuleSerializer},
+        summary="Make a verification rule (technical service unit)",
+    )
+    def post(self, request: Request) -> Response:
+        if not request.user.has_role(Role.EVALUATOR):
+            raise exceptions.PermissionDenied("The technical service unit makes verification rules.")
+        body = VerificationRuleSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        fields = {k: v for k, v in body.validated_data.items() if k != "is_active"}
+        rule = verification_rule_create(actor=request.user, **fields)
+        return Response(VerificationRuleSerializer(rule).data, status=201)
+
+
+class VerifyApi(DataApiView):
+    @extend_schema(
+        request=VerifyIn,
+        responses=VerifyOut,
+        summary="Verify inputs against a rule: only true or false per check comes back",
+        examples=[
+            OpenApiExample(
+                "Inputs",
+                request_only=True,
+                value={"inputs": {"id_number": "350503199001011234", "name": "陈伟"}},
+            ),
+            OpenApiExample(
+                "Answer", response_only=True, value={"rule": 1, "results": {"registered": True}, "all": True}
+            ),
+        ],
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        rule = VerificationRule.objects.filter(pk=pk, is_active=True).first()
+        if rule is None:
+            raise exceptions.NotFound("No such verification rule.")
+        body = VerifyIn(data=request.data)
+        body.is_valid(raise_exception=True)
+        answer = _refused(
+            lambda: verify(
+                client=request.user, rule=rule, inputs=body.validated_data["inputs"], request=request
+            )
+        )
+        return Response(answer)
+
+
+class StatisticsApi(DataApiView):
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("group_by", OpenApiTypes.STR, required=True, description="A granted data item.")
+        ],
+        responses=StatisticsOut,
+        summary="Counts per value of a granted item; groups below the minimum size are suppressed",
+    )
+    def get(self, request: Request, pk: int) -> Response:
+        resource = Resource.objects.select_related("producer").filter(pk=pk).first()
+        if resource is None or not resource.is_available:
+            raise exceptions.NotFound("No published resource with this id.")
+        group_by = request.query_params.get("group_by", "")
+        if not group_by:
+            raise exceptions.ValidationError({"group_by": "Name the data item to group by."})
+        return Response(
+            _refused(
+                lambda: statistics(client=request.user, resource=resource, group_by=group_by, request=request)
+            )
+        )

@@ -247,3 +247,34 @@ class UsageReport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.grant_id} {self.period_start}–{self.period_end}"
+
+
+class VerificationRule(models.Model):
+    """A cross-verification rule (数据交叉核验, Q-A1.5) made by the technical service unit: checks over
+    one or more resources of several units that answer true or false, never the records ("usable but
+    invisible", F15-F16).
+
+    ``inputs``: [{"name": "id_number", "label": "公民身份号码"}, ...]
+    ``checks``: [{"name": "registered", "resource": 12, "match": {"id_number": "id_number", "full_name": "name"},
+                  "conditions": [{"item": "valid_until", "op": "not_before_today"}]}, ...]
+    """
+
+    name = models.CharField(_("name"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    inputs = models.JSONField(_("inputs"))
+    checks = models.JSONField(_("checks"))
+    is_active = models.BooleanField(_("active"), default=True)
+    created_by = models.ForeignKey("core.User", on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("verification rule")
+        verbose_name_plural = _("verification rules")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def resource_ids(self) -> list[int]:
+        return sorted({check["resource"] for check in self.checks})

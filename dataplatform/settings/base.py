@@ -257,6 +257,8 @@ DATA_API = {
     "MISS_MIN_CALLS": 50,  # ... once there are this many in the day
     "VOLUME_FACTOR": 10,  # a day's calls this many times the grant's daily average of the past week ...
     "VOLUME_MIN": 1000,  # ... and at least this many
+    # Statistics answer only for groups at least this large, so no single record can be recovered.
+    "MIN_GROUP_SIZE": env.int("DATA_API_MIN_GROUP_SIZE", default=5),
 }
 
 # --- Platform -------------------------------------------------------------------------------------
