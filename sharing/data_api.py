@@ -88,7 +88,7 @@ class DataApiView(APIView):
             )
             raise GrantRefusedError(refused) from refused
         try:
-            throttle(grant)
+            grant.calls_today = throttle(grant)
         except Throttled as throttled:
             raise ThrottledError(throttled) from throttled
         grant.resource = resource
@@ -145,7 +145,7 @@ class RecordDetailApi(DataApiView):
         with transaction.atomic():
             record = Record.objects.filter(resource=resource, key=key).first()
             self.audit(request, resource, grant, items, 1 if record else 0, {"key": key})
-        observe(grant, client=request.user, key=key, found=record is not None)
+        observe(grant, client=request.user, calls=grant.calls_today, key=key, found=record is not None)
         if record is None:
             raise exceptions.NotFound("No record with this key.")
         return Response(RecordOut(project(record, items)).data)
@@ -186,7 +186,7 @@ class RecordListApi(DataApiView):
                 len(page),
                 {"filters": {k[6:]: v for k, v in filters.items()}},
             )
-        observe(grant, client=request.user)
+        observe(grant, client=request.user, calls=grant.calls_today)
         return paginator.get_paginated_response([RecordOut(project(r, items)).data for r in page])
 
 

@@ -172,3 +172,37 @@ def test_a_high_share_of_misses_alerts_the_authority(call, granted, unconditiona
         call(url(unconditional, f"guess-{n * 7}"))
     alert = Notification.objects.get(recipient=reviewer, title__startswith="疑似爬虫")
     assert "found nothing" in alert.body
+
+
+@pytest.fixture
+def redis_counters(settings, granted):
+    """The counters on Redis, as in production, with this test's keys removed before and after."""
+    from sharing import misuse
+
+    if not settings.REDIS_URL:
+        pytest.skip("needs REDIS_URL (make test sets it)")
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": settings.REDIS_URL}
+    }
+    misuse._redis.cache_clear()
+    client = misuse._redis()
+
+    def clean():
+        for pattern in (f"dp:*:{granted.pk}", f"dp:*:{granted.pk}:*", f"*dp:alerted:{granted.pk}:*"):
+            for key in client.scan_iter(pattern):
+                client.delete(key)
+
+    clean()
+    yield client
+    clean()
+    misuse._redis.cache_clear()
+
+
+def test_the_limits_and_crawler_signs_work_on_redis(
+    call, granted, unconditional, settings, reviewer, redis_counters
+):
+    settings.DATA_API = {**settings.DATA_API, "RATE_PER_MINUTE": 4, "SEQUENTIAL_RUN": 2}
+    codes = [call(url(unconditional, record["credit_code"])).status_code for record in RECORDS[:5]]
+    assert codes == [200, 200, 200, 200, 429]
+    assert Notification.objects.filter(recipient=reviewer, title__startswith="疑似爬虫").count() == 1
+    assert int(redis_counters.get(f"dp:run:{granted.pk}")) >= 2
