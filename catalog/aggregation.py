@@ -316,6 +316,10 @@ def _batch_apply(
                 "unchanged": unchanged,
             },
         )
+        # Corrected records may resolve correction tickets (Q7.2): checked once this batch is committed.
+        from correction.tasks import resolve_corrected_tickets
+
+        transaction.on_commit(lambda: resolve_corrected_tickets.delay(resource.pk), robust=True)
     for name, value in outcome.items():
         setattr(batch, name, value)
     return batch

@@ -3,6 +3,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from catalog.urls import api_urlpatterns as catalog_api
+from correction.urls import api_urlpatterns as correction_api
 from dataplatform.core.urls import api_urlpatterns
 from sharing.urls import api_urlpatterns as sharing_api
 from sharing.urls import data_urlpatterns
@@ -11,6 +12,7 @@ api_v1 = [
     *api_urlpatterns,
     path("catalog/", include(catalog_api)),
     path("sharing/", include(sharing_api)),
+    path("correction/", include(correction_api)),
     path("data/", include(data_urlpatterns)),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
@@ -22,5 +24,6 @@ urlpatterns = [
     path("api/v1/", include(api_v1)),
     path("catalog/", include("catalog.urls")),
     path("sharing/", include("sharing.urls")),
+    path("correction/", include("correction.urls")),
     path("", include("dataplatform.core.urls")),
 ]

@@ -1,9 +1,29 @@
 from django.urls import path
 
-from . import api, data_api
+from . import api, data_api, views
 
 # Web pages under /sharing/
-urlpatterns: list = []
+urlpatterns: list = [
+    path("apply/", views.apply, name="sharing-apply"),
+    path("applications/", views.application_list, name="sharing-applications"),
+    path("applications/<int:pk>/", views.application_detail, name="sharing-application"),
+    path("applications/<int:pk>/edit/", views.application_edit, name="sharing-application-edit"),
+    path(
+        "applications/<int:pk>/add-resource/",
+        views.application_add_resource,
+        name="sharing-application-add-resource",
+    ),
+    path("applications/<int:pk>/act/", views.application_act_view, name="sharing-application-act"),
+    path(
+        "applications/<int:pk>/attachments/<int:attachment_pk>/",
+        views.attachment_download,
+        name="sharing-attachment",
+    ),
+    path("queue/", views.queue, name="sharing-queue"),
+    path("grants/", views.grant_list, name="sharing-grants"),
+    path("grants/<int:pk>/change/", views.grant_change_view, name="sharing-grant-change"),
+    path("grants/<int:pk>/usage-reports/", views.usage_report_view, name="sharing-usage-report"),
+]
 
 # REST API under /api/v1/sharing/
 api_urlpatterns = [

@@ -297,6 +297,7 @@ def _record_producer_opinion(application: Application, actor: User, *, agrees: b
 
 def _enter(application: Application, target: str, *, actor: User, opinion: str, basis: str) -> None:
     now = timezone.now()
+    source = application.status
     if target != application.status:
         application.status = target
         application.step_started_at = now
@@ -312,7 +313,8 @@ def _enter(application: Application, target: str, *, actor: User, opinion: str, 
         application.decision_reason = opinion
         application.decision_basis = ""
     if target == A.GRANTED:
-        _grant(application, actor)
+        # Granted at submission (unconditional, Q5.4) means granted by the platform, not by the applicant.
+        _grant(application, None if source in (A.DRAFT, A.RETURNED) else actor)
     application.save()
 
 

@@ -122,3 +122,9 @@ def local_cache(settings):
     from django.core.cache import cache
 
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def media_in_tmp(settings, tmp_path):
+    """Uploads written by a test stay in its own folder."""
+    settings.MEDIA_ROOT = tmp_path / "media"

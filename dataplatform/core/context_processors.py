@@ -23,6 +23,18 @@ def navigation(request: HttpRequest) -> dict:
         unit is not None and unit.is_government and user.has_role(Role.DATA_ADMIN)
     ):
         items.append((_("Interface requests"), reverse("catalog-interface-requests")))
+    # Sharing: the unit's applications for its own people; the queue for whoever owes steps
+    # (evaluators, reviewers, producers' data administrators); grants for holders and authorities.
+    unit_people = unit is not None and unit.is_government and user.has_role(Role.DATA_ADMIN, Role.LEADER)
+    if unit_people:
+        items.append((_("Applications"), reverse("sharing-applications")))
+    if user.has_role(Role.REVIEWER, Role.EVALUATOR) or (
+        unit is not None and unit.is_government and user.has_role(Role.DATA_ADMIN)
+    ):
+        items.append((_("Sharing queue"), reverse("sharing-queue")))
+    if unit_people or user.has_role(Role.REVIEWER):
+        items.append((_("Grants"), reverse("sharing-grants")))
+    items.append((_("Corrections"), reverse("correction-home")))  # reports, objections, queues
     if user.has_role(Role.DATA_ADMIN, Role.LEADER):
         items.append((_("API keys"), reverse("api-keys")))
     items.append((_("API docs"), reverse("swagger-ui")))

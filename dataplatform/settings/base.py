@@ -191,6 +191,21 @@ CELERY_BEAT_SCHEDULE = {
     },
     "expire-grants": {"task": "sharing.tasks.expire_grants", "schedule": timedelta(hours=1)},
     "remind-usage-reports": {"task": "sharing.tasks.remind_usage_reports", "schedule": timedelta(days=1)},
+    # Correction deadlines (Q7.2): the same idempotent scans. A ticket is resolved when its records are
+    # re-aggregated (queued by the aggregation itself); the scan is the backup for a lost message.
+    "remind-correction-tickets": {"task": "correction.tasks.remind_tickets", "schedule": timedelta(hours=1)},
+    "mark-overdue-correction-tickets": {
+        "task": "correction.tasks.mark_overdue_tickets",
+        "schedule": timedelta(hours=1),
+    },
+    "remind-overdue-correction-tickets": {
+        "task": "correction.tasks.remind_overdue_tickets",
+        "schedule": timedelta(hours=1),
+    },
+    "scan-corrected-tickets": {
+        "task": "correction.tasks.scan_corrected_tickets",
+        "schedule": timedelta(minutes=30),
+    },
 }
 
 # --- Cache ----------------------------------------------------------------------------------------
@@ -230,6 +245,9 @@ SPECTACULAR_SETTINGS = {
         "InterfaceRequestStatusEnum": "catalog.models.InterfaceRequestStatus",
         "ApplicationStatusEnum": "sharing.models.ApplicationStatus",
         "GrantStatusEnum": "sharing.models.GrantStatus",
+        "TicketStatusEnum": "correction.models.TicketStatus",
+        "TicketKindEnum": "correction.models.TicketKind",
+        "TicketActionEnum": "correction.serializers.PEOPLES_ACTIONS",
         "ServiceMethodEnum": "catalog.models.ServiceMethod",
     },
 }
@@ -267,6 +285,7 @@ PLATFORM_NAME = _("Government Data Sharing Platform")
 PENDING_WORK_PROVIDERS: list[str] = [
     "catalog.pending.catalog_pending_work",
     "sharing.pending.sharing_pending_work",
+    "correction.pending.correction_pending_work",
 ]
 
 LOGGING = {

@@ -4,20 +4,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('sharing', '0001_initial'),
+        ("sharing", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='grant',
-            name='daily_quota',
-            field=models.PositiveIntegerField(blank=True, null=True, verbose_name='calls per day'),
+            model_name="grant",
+            name="daily_quota",
+            field=models.PositiveIntegerField(blank=True, null=True, verbose_name="calls per day"),
         ),
         migrations.AddField(
-            model_name='grant',
-            name='rate_per_minute',
-            field=models.PositiveIntegerField(blank=True, null=True, verbose_name='calls per minute'),
+            model_name="grant",
+            name="rate_per_minute",
+            field=models.PositiveIntegerField(blank=True, null=True, verbose_name="calls per minute"),
         ),
     ]

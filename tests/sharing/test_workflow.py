@@ -265,3 +265,12 @@ def test_two_producers_must_both_answer_before_the_decision(
     assert Grant.objects.filter(application=application).count() == 0
     act(application, "approve", reviewer)
     assert Grant.objects.filter(application=application).count() == 2
+
+
+def test_a_grant_made_at_submission_is_the_platforms_and_a_decided_one_the_reviewers(
+    applicant, unconditional, conditional, evaluator, producer, reviewer
+):
+    at_once = act(apply(applicant, unconditional), "submit", applicant)
+    assert Grant.objects.get(application=at_once).granted_by is None
+    decided = act(walk_to_review(applicant, conditional, evaluator, producer), "approve", reviewer)
+    assert Grant.objects.get(application=decided).granted_by == reviewer

@@ -1,0 +1,223 @@
+"""Writes for correction: reports and objections, the resolution check, and the deadline timers."""
+
+import datetime as dt
+from collections.abc import Iterable
+
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from catalog.ingest import KEY_MAX_LENGTH
+from catalog.models import Resource
+from dataplatform.core.business_days import add_business_days, business_days_between, is_workday
+from dataplatform.core.errors import ApplicationError
+from dataplatform.core.models import User
+from dataplatform.core.notifications import notify
+
+from .access import report_kind, reportable_items, reportable_resources
+from .models import (
+    DESCRIPTION_MAX_LENGTH,
+    MAX_KEYS,
+    TIMED_STATUSES,
+    CorrectionTicket,
+    TicketStatus,
+)
+from .workflow import authority_of, notify_reported, owers, record_step, records_corrected, ticket_act
+
+MAX_ATTACHMENT_BYTES = 10 * 2**20
+
+
+# --- reporting -------------------------------------------------------------------------------------
+
+
+def _check_can_report(actor, resource: Resource) -> str:
+    """The kind of ticket ``actor`` files on ``resource``, or why it may not."""
+    kind = report_kind(actor)
+    if kind is None:
+        raise ApplicationError(
+            "Problem data is reported by a government unit's data administrator; citizens and public "
+            "organizations may object.",
+            extra={"code": "forbidden"},
+        )
+    if not reportable_resources(actor).filter(pk=resource.pk).exists():
+        raise ApplicationError(
+            f"You cannot report on {resource.name}: a unit reports on data it uses through a grant."
+        )
+    return kind
+
+
+def _clean_description(description: str) -> str:
+    description = description.strip()
+    if not description:
+        raise ApplicationError("Say what is wrong, briefly and precisely (Q7.1).")
+    if len(description) > DESCRIPTION_MAX_LENGTH:
+        raise ApplicationError(f"Say what is wrong in at most {DESCRIPTION_MAX_LENGTH} characters.")
+    return description
+
+
+def _clean_keys(keys: Iterable[str]) -> list[str]:
+    cleaned = list(dict.fromkeys(str(key).strip() for key in keys if str(key).strip()))
+    if not cleaned:
+        raise ApplicationError("Name the key of at least one record.")
+    if len(cleaned) > MAX_KEYS:
+        raise ApplicationError(f"Report at most {MAX_KEYS} records at a time.")
+    for key in cleaned:
+        if len(key) > KEY_MAX_LENGTH or any(c in key for c in "\t\r\n"):
+            raise ApplicationError(f"{key[:40]!r} is not a record key.")
+    return cleaned
+
+
+def _clean_items(actor, resource: Resource, items: Iterable[str]) -> list[str]:
+    allowed = [item["name"] for item in reportable_items(actor, resource)]
+    chosen = set(items)
+    if not chosen:
+        raise ApplicationError("Choose the data item or items that are wrong.")
+    unknown = chosen - set(allowed)
+    if unknown:
+        raise ApplicationError(
+            f"You cannot report on the data items {', '.join(sorted(unknown))} of {resource.name}."
+        )
+    return [name for name in allowed if name in chosen]  # in the resource's order
+
+
+def ticket_report(
+    *,
+    actor,
+    resource: Resource,
+    keys: Iterable[str],
+    items: Iterable[str],
+    description: str,
+    proposed_value: str = "",
+    evidence: str = "",
+    attachment: UploadedFile | None = None,
+    request=None,
+) -> CorrectionTicket:
+    """Report problem data (Q7.1) or object to it (G42, F25): the ticket goes to the technical service
+    unit for analysis."""
+    kind = _check_can_report(actor, resource)
+    if attachment is not None and attachment.size > MAX_ATTACHMENT_BYTES:
+        raise ApplicationError(f"The evidence file is larger than {MAX_ATTACHMENT_BYTES // 2**20} MB.")
+    ticket = CorrectionTicket(
+        kind=kind,
+        resource=resource,
+        producer=resource.producer,
+        keys=_clean_keys(keys),
+        items=_clean_items(actor, resource, items),
+        description=_clean_description(description),
+        proposed_value=proposed_value.strip()[:500],
+        evidence=evidence.strip(),
+        reporter=actor if isinstance(actor, User) else None,
+        reporter_unit=getattr(actor, "unit", None),
+        api_key=getattr(actor, "api_key", None),
+    )
+    if attachment is not None:
+        ticket.attachment = attachment
+    with transaction.atomic():
+        ticket.save()
+        record_step(ticket, "report", "", actor=actor, request=request, detail={"kind": kind})
+        notify_reported(ticket)
+    return ticket
+
+
+# --- resolution ------------------------------------------------------------------------------------
+
+
+def tickets_resolve_corrected(*, resource_id: int | None = None) -> int:
+    """Resolve every ticket (of one resource, or all) whose reported records were re-aggregated after
+    the producer's decision. Runs after each successful aggregation and, as a backup, on a timer;
+    running it twice resolves nothing twice."""
+    tickets = CorrectionTicket.objects.filter(status=TicketStatus.CORRECTING)
+    if resource_id is not None:
+        tickets = tickets.filter(resource_id=resource_id)
+    resolved = 0
+    for ticket in tickets:
+        if not records_corrected(ticket):
+            continue
+        try:
+            ticket_act(ticket=ticket, action="resolve", actor=None)
+        except ApplicationError:
+            continue  # another run resolved it meanwhile; the lock made it see so
+        resolved += 1
+    return resolved
+
+
+# --- deadlines -------------------------------------------------------------------------------------
+
+
+def _url(ticket: CorrectionTicket) -> str:
+    return f"/correction/{ticket.pk}/"
+
+
+def _step_name(ticket: CorrectionTicket) -> str:
+    return "决定是否更正" if ticket.status == TicketStatus.DISPATCHED else "更正并重新汇聚"
+
+
+def _claim(ticket: CorrectionTicket, unclaimed: Q, **update) -> bool:
+    """Compare and swap on the step as it was read: a second run, or a step taken meanwhile, claims
+    nothing."""
+    same_step = Q(pk=ticket.pk, status=ticket.status, due=ticket.due)
+    return CorrectionTicket.objects.filter(same_step & unclaimed).update(**update) == 1
+
+
+def tickets_remind(today: dt.date | None = None) -> int:
+    """Timer: on the last business day before a step is due, remind whoever owes it. Once per step."""
+    today = today or timezone.localdate()
+    horizon = add_business_days(today, 1).date
+    reminded = 0
+    for ticket in CorrectionTicket.objects.filter(
+        status__in=TIMED_STATUSES, due__gte=today, due__lte=horizon, reminded_at__isnull=True
+    ).select_related("resource"):
+        with transaction.atomic():  # the claim and the notifications stand or fall together
+            if not _claim(ticket, Q(reminded_at__isnull=True), reminded_at=timezone.now()):
+                continue
+            notify(
+                recipients=owers(ticket),
+                title=f"纠错将于 {ticket.due} 到期（{_step_name(ticket)}）：#{ticket.pk} {ticket.resource.name}",
+                url=_url(ticket),
+            )
+        reminded += 1
+    return reminded
+
+
+def tickets_mark_overdue(today: dt.date | None = None) -> int:
+    """Timer: the day after a step's due date, mark it overdue and escalate to the authority. Once."""
+    today = today or timezone.localdate()
+    marked = 0
+    for ticket in CorrectionTicket.objects.filter(
+        status__in=TIMED_STATUSES, due__lt=today, overdue_since__isnull=True
+    ).select_related("resource", "producer__region"):
+        with transaction.atomic():
+            if not _claim(
+                ticket, Q(overdue_since__isnull=True), overdue_since=timezone.now(), overdue_reminded_on=today
+            ):
+                continue
+            record_step(ticket, "overdue", ticket.status, actor=None)
+            title = f"纠错逾期：{ticket.producer.name}未于 {ticket.due} 前{_step_name(ticket)}（#{ticket.pk} {ticket.resource.name}）"
+            notify(recipients=authority_of(ticket.producer), title=title, url=_url(ticket))
+            notify(recipients=owers(ticket), title=title, url=_url(ticket))
+        marked += 1
+    return marked
+
+
+def tickets_remind_overdue(today: dt.date | None = None) -> int:
+    """Timer: while a step stays overdue, remind whoever owes it once every business day."""
+    today = today or timezone.localdate()
+    if not is_workday(today):
+        return 0
+    not_today = Q(overdue_reminded_on__isnull=True) | Q(overdue_reminded_on__lt=today)
+    reminded = 0
+    for ticket in CorrectionTicket.objects.filter(
+        not_today, status__in=TIMED_STATUSES, due__lt=today, overdue_since__isnull=False
+    ).select_related("resource"):
+        with transaction.atomic():
+            if not _claim(ticket, not_today & Q(overdue_since__isnull=False), overdue_reminded_on=today):
+                continue
+            late = business_days_between(ticket.due, today).days
+            notify(
+                recipients=owers(ticket),
+                title=f"纠错已逾期 {late} 个工作日（{_step_name(ticket)}）：#{ticket.pk} {ticket.resource.name}",
+                url=_url(ticket),
+            )
+        reminded += 1
+    return reminded

@@ -1,0 +1,400 @@
+"""Web pages under /sharing/: the application wizard, my applications, the queue, an application's
+page with its timeline and action buttons, and the grants page. Interfaces only: the rules are in
+services.py and workflow.py."""
+
+from pathlib import PurePath
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from catalog.access import resources_visible_to
+from catalog.models import Resource, ResourceStatus
+from catalog.search import CappedPaginator
+from catalog.selectors import resource_search
+from dataplatform.core.errors import ApplicationError
+from dataplatform.core.models import Role
+
+from .access import application_for_user, applications_visible_to, grant_for_user, grants_visible_to
+from .forms import ApplicationForm, LineForm, ResourceSearchForm, UsageReportForm, offered_methods
+from .models import OPEN_STATUSES, Application, ApplicationStatus, Grant
+from .services import (
+    APPLICATION_FIELDS,
+    EDITABLE,
+    GRANT_MOVES,
+    application_create,
+    application_update,
+    attachment_add,
+    can_govern_grant,
+    grant_change,
+    usage_report_file,
+)
+from .workflow import ACTIONS, allowed_actions, application_act, is_applicant
+
+CHOOSER_PAGE_SIZE = 20
+
+
+def _raise_forbidden(exc: ApplicationError) -> None:
+    """A person who may see the thing but not change it gets 403, as on the API."""
+    if exc.extra.get("code") == "forbidden":
+        raise PermissionDenied(exc.message) from exc
+
+
+def can_apply(user) -> bool:
+    unit = user.unit
+    return unit is not None and unit.is_government and user.has_role(Role.DATA_ADMIN)
+
+
+# --- the wizard ------------------------------------------------------------------------------------
+
+
+def _picked_resource(request: HttpRequest) -> Resource | None:
+    """Step 1's answer, ``?resource=<id>``: an available entry the person may see, or 404."""
+    raw = request.GET.get("resource")
+    if not raw:
+        return None
+    available = resources_visible_to(request.user).filter(published_version__isnull=False)
+    resource = (
+        available.exclude(status=ResourceStatus.RETIRED).filter(pk=raw).first() if raw.isdigit() else None
+    )
+    if resource is None:
+        raise Http404
+    return resource
+
+
+def _chooser(request: HttpRequest, *, pick_url: str, application: Application | None = None) -> HttpResponse:
+    """Step 1: find a resource by words, or pick one from the list of published entries."""
+    form = ResourceSearchForm(request.GET)
+    q = form.cleaned_data["q"] if form.is_valid() else ""
+    resources = resource_search(user=request.user, q=q).exclude(producer=request.user.unit_id)
+    if application is not None:
+        resources = resources.exclude(pk__in=application.lines.values("resource"))
+    page = CappedPaginator(resources, CHOOSER_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "sharing/apply_choose.html",
+        {"form": form, "page": page, "pick_url": pick_url, "application": application},
+    )
+
+
+@login_required
+def apply(request: HttpRequest) -> HttpResponse:
+    if not can_apply(request.user):
+        raise PermissionDenied
+    resource = _picked_resource(request)
+    if resource is None:
+        return _chooser(request, pick_url=reverse("sharing-apply") + "?resource=")
+    return _application_form(request, application=None, resources=[resource])
+
+
+@login_required
+def application_add_resource(request: HttpRequest, pk: int) -> HttpResponse:
+    application = _editable(request, pk)
+    if isinstance(application, HttpResponse):
+        return application
+    pick_url = reverse("sharing-application-edit", args=[pk]) + "?resource="
+    return _chooser(request, pick_url=pick_url, application=application)
+
+
+@login_required
+def application_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    application = _editable(request, pk)
+    if isinstance(application, HttpResponse):
+        return application
+    lines = list(application.lines.select_related("resource__producer"))
+    resources = [line.resource for line in lines]
+    added = _picked_resource(request)
+    if added is not None and added not in resources:
+        resources.append(added)
+    chosen = {line.resource_id: line.items for line in lines}
+    return _application_form(request, application=application, resources=resources, chosen=chosen)
+
+
+def _editable(request: HttpRequest, pk: int) -> Application | HttpResponse:
+    application = application_for_user(request.user, pk)
+    if not is_applicant(request.user, application):
+        raise PermissionDenied
+    if application.status not in EDITABLE:
+        messages.error(request, _("Only a draft or a returned application can be changed."))
+        return redirect("sharing-application", pk=pk)
+    return application
+
+
+def _application_form(
+    request: HttpRequest,
+    *,
+    application: Application | None,
+    resources: list[Resource],
+    chosen: dict[int, list[str]] | None = None,
+) -> HttpResponse:
+    """Steps 2 to 4 on one page: the items of each resource, the method, the details and papers."""
+    chosen = chosen or {}
+    data, files = (request.POST, request.FILES) if request.method == "POST" else (None, None)
+    lines = [
+        LineForm(
+            data,
+            resource=resource,
+            removable=application is not None and len(resources) > 1,
+            initial={"items": chosen.get(resource.pk, [])},
+        )
+        for resource in resources
+    ]
+    methods = offered_methods(resources)
+    form = ApplicationForm(
+        data,
+        files,
+        methods=methods,
+        has_papers=application is not None and application.attachments.exists(),
+        initial={name: getattr(application, name) for name in APPLICATION_FIELDS} if application else None,
+    )
+    if request.method == "POST":
+        lines_valid = all([line.is_valid() for line in lines])  # a list: show every line's errors
+        if form.is_valid() and lines_valid:
+            saved = _save(request, form, lines, application)
+            if saved is not None:
+                return redirect("sharing-application", pk=saved.pk)
+    return render(
+        request,
+        "sharing/application_form.html",
+        {
+            "form": form,
+            "lines": lines,
+            "application": application,
+            "attachments": application.attachments.all() if application else [],
+            "not_shared": any(r.share_type == "not_shared" for r in resources),
+            "failed": request.method == "POST",  # a saved form redirects
+            "no_common_method": not methods,
+        },
+    )
+
+
+def _save(
+    request: HttpRequest, form: ApplicationForm, lines: list[LineForm], application: Application | None
+) -> Application | None:
+    kept = [{"resource": line.resource, "items": line.cleaned_data["items"]} for line in lines if line.kept]
+    if not kept:
+        form.add_error(None, _("Keep at least one resource."))
+        return None
+    fields = {name: form.cleaned_data[name] for name in APPLICATION_FIELDS}
+    try:
+        # All or nothing: a refused attachment leaves no half-saved draft behind.
+        with transaction.atomic():
+            if application is None:
+                saved = application_create(actor=request.user, lines=kept, request=request, **fields)
+            else:
+                saved = application_update(
+                    actor=request.user, application=application, lines=kept, request=request, **fields
+                )
+            for title, file in form.papers():
+                attachment_add(actor=request.user, application=saved, title=title, file=file, request=request)
+    except ValidationError as exc:
+        errors = exc.message_dict if hasattr(exc, "error_dict") else {None: exc.messages}
+        for field, messages_ in errors.items():
+            for message in messages_:
+                form.add_error(field if field in form.fields else None, message)
+        return None
+    except ApplicationError as exc:
+        form.add_error(None, exc.message)
+        return None
+    messages.success(request, _("The draft is saved. Check it, then submit it."))
+    return saved
+
+
+# --- lists -------------------------------------------------------------------------------------------
+
+
+def _is_late(application: Application, today) -> bool:
+    return application.is_overdue or (
+        application.status in OPEN_STATUSES and application.due is not None and application.due < today
+    )
+
+
+@login_required
+def application_list(request: HttpRequest) -> HttpResponse:
+    """My unit's applications, newest first."""
+    applications = (
+        applications_visible_to(request.user)
+        .filter(applicant_unit=request.user.unit_id)
+        .prefetch_related("lines__resource")
+        .order_by("-created_at", "-id")
+    )
+    today = timezone.localdate()
+    rows = [(application, _is_late(application, today)) for application in applications]
+    return render(
+        request,
+        "sharing/application_list.html",
+        {"rows": rows, "can_apply": can_apply(request.user)},
+    )
+
+
+@login_required
+def queue(request: HttpRequest) -> HttpResponse:
+    """The applications whose step this person owes, whatever their role, earliest due first."""
+    candidates = (
+        applications_visible_to(request.user)
+        .filter(status__in=[*OPEN_STATUSES, ApplicationStatus.RETURNED])
+        .select_related("applicant_unit__region")
+        .prefetch_related("lines__resource__producer")
+    )
+    today = timezone.localdate()
+    rows = []
+    for application in candidates:
+        actions = allowed_actions(request.user, application)
+        if actions:
+            rows.append(
+                (application, [action.title for _name, action in actions], _is_late(application, today))
+            )
+    rows.sort(key=lambda row: (row[0].due is None, row[0].due, row[0].pk))
+    return render(request, "sharing/queue.html", {"rows": rows})
+
+
+# --- one application --------------------------------------------------------------------------------
+
+
+@login_required
+def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    application = application_for_user(request.user, pk)
+    lines = list(
+        application.lines.select_related("resource__producer", "producer_answered_by").prefetch_related(
+            "resource__items"
+        )
+    )
+    for line in lines:
+        labels = {item.name: item.label for item in line.resource.items.all()}
+        line.item_labels = [(name, labels.get(name, name)) for name in line.items]
+    steps = [
+        (step, ACTIONS[step.action].title if step.action in ACTIONS else step.action)
+        for step in application.steps.select_related("actor__unit")
+    ]
+    return render(
+        request,
+        "sharing/application_detail.html",
+        {
+            "application": application,
+            "lines": lines,
+            "steps": steps,
+            "attachments": application.attachments.all(),
+            "grants": application.grants.select_related("resource"),
+            "actions": allowed_actions(request.user, application),
+            "can_edit": application.status in EDITABLE and is_applicant(request.user, application),
+            "is_late": _is_late(application, timezone.localdate()),
+        },
+    )
+
+
+@login_required
+@require_POST
+def application_act_view(request: HttpRequest, pk: int) -> HttpResponse:
+    application = application_for_user(request.user, pk)
+    try:
+        application = application_act(
+            application=application,
+            action=request.POST.get("action", ""),
+            actor=request.user,
+            opinion=request.POST.get("opinion", ""),
+            basis=request.POST.get("basis", ""),
+            request=request,
+        )
+        messages.success(
+            request,
+            _("Done: the application is now %(status)s.") % {"status": application.get_status_display()},
+        )
+    except ApplicationError as exc:
+        _raise_forbidden(exc)
+        messages.error(request, exc.message)
+    return redirect("sharing-application", pk=pk)
+
+
+@login_required
+def attachment_download(request: HttpRequest, pk: int, attachment_pk: int) -> FileResponse:
+    application = application_for_user(request.user, pk)
+    attachment = application.attachments.filter(pk=attachment_pk).first()
+    if attachment is None:
+        raise Http404
+    return FileResponse(
+        attachment.file.open("rb"), as_attachment=True, filename=PurePath(attachment.file.name).name
+    )
+
+
+# --- grants --------------------------------------------------------------------------------------------
+
+
+@login_required
+def grant_list(request: HttpRequest) -> HttpResponse:
+    return _grants_page(request)
+
+
+def _grants_page(request: HttpRequest, *, bound: dict[int, UsageReportForm] | None = None) -> HttpResponse:
+    bound = bound or {}
+    user = request.user
+    grants = (
+        grants_visible_to(user)
+        .select_related("granted_by")
+        .prefetch_related("resource__items", "usage_reports__filed_by", "events__actor")
+    )
+    is_reviewer = user.has_role(Role.REVIEWER)
+    rows = []
+    for grant in grants:
+        governs = is_reviewer and can_govern_grant(user, grant)
+        moves = [move for move, (sources, _to) in GRANT_MOVES.items() if governs and grant.status in sources]
+        holds = grant.unit_id == user.unit_id and user.has_role(Role.DATA_ADMIN)
+        form = bound.get(grant.pk) or (UsageReportForm(prefix=f"report-{grant.pk}") if holds else None)
+        labels = {item.name: item.label for item in grant.resource.items.all()}
+        rows.append(
+            {
+                "grant": grant,
+                "items": [(name, labels.get(name, name)) for name in grant.items],
+                "moves": moves,
+                "report_form": form,
+                "open": grant.pk in bound,
+            }
+        )
+    return render(request, "sharing/grants.html", {"rows": rows})
+
+
+@login_required
+@require_POST
+def grant_change_view(request: HttpRequest, pk: int) -> HttpResponse:
+    grant = grant_for_user(request.user, pk)
+    try:
+        grant = grant_change(
+            actor=request.user,
+            grant=grant,
+            move=request.POST.get("move", ""),
+            reason=request.POST.get("reason", ""),
+            request=request,
+        )
+        messages.success(
+            request, _("Done: the grant is now %(status)s.") % {"status": grant.get_status_display()}
+        )
+    except ApplicationError as exc:
+        _raise_forbidden(exc)
+        messages.error(request, exc.message)
+    return redirect(reverse("sharing-grants") + f"#grant-{pk}")
+
+
+@login_required
+@require_POST
+def usage_report_view(request: HttpRequest, pk: int) -> HttpResponse:
+    grant: Grant = grant_for_user(request.user, pk)
+    if grant.unit_id != request.user.unit_id or not request.user.has_role(Role.DATA_ADMIN):
+        raise PermissionDenied
+    form = UsageReportForm(request.POST, prefix=f"report-{pk}")
+    if form.is_valid():
+        try:
+            usage_report_file(actor=request.user, grant=grant, request=request, **form.cleaned_data)
+            messages.success(request, _("The usage report is filed."))
+            return redirect(reverse("sharing-grants") + f"#grant-{pk}")
+        except ValidationError as exc:
+            for message in exc.messages:
+                form.add_error(None, message)
+        except ApplicationError as exc:
+            form.add_error(None, exc.message)
+    return _grants_page(request, bound={pk: form})
