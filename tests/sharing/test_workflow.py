@@ -274,3 +274,58 @@ def test_a_grant_made_at_submission_is_the_platforms_and_a_decided_one_the_revie
     assert Grant.objects.get(application=at_once).granted_by is None
     decided = act(walk_to_review(applicant, conditional, evaluator, producer), "approve", reviewer)
     assert Grant.objects.get(application=decided).granted_by == reviewer
+
+
+def at_review(applicant, conditional, evaluator, producer):
+    return walk_to_review(applicant, conditional, evaluator, producer)
+
+
+@pytest.mark.parametrize(
+    ("action", "wrong"),
+    [
+        ("approve", "evaluator"),
+        ("approve", "producer"),
+        ("approve", "county_reviewer"),
+        ("return", "applicant"),
+        ("return", "county_reviewer"),
+        ("refuse", "evaluator"),
+        ("refuse", "county_reviewer"),
+    ],
+)
+def test_only_the_deciding_authority_approves_returns_or_refuses(
+    request, applicant, conditional, evaluator, producer, action, wrong
+):
+    application = at_review(applicant, conditional, evaluator, producer)
+    with pytest.raises(ApplicationError, match="may not"):
+        act(application, action, request.getfixturevalue(wrong), opinion="x", basis="y")
+
+
+def test_a_returned_decision_goes_back_to_the_applicant(
+    applicant, conditional, evaluator, producer, reviewer
+):
+    application = act(
+        at_review(applicant, conditional, evaluator, producer), "return", reviewer, opinion="请缩小范围"
+    )
+    assert application.status == "returned" and application.decision_reason == "请缩小范围"
+    assert [name for name, _ in allowed_actions(applicant, application)] == ["submit", "withdraw"]
+
+
+@pytest.mark.parametrize("wrong", ["reviewer", "evaluator", "applicant"])
+def test_only_the_county_authority_refuses_at_county_review(
+    request, county_applicant, conditional, evaluator, producer, county_reviewer, wrong
+):
+    application = act(apply(county_applicant, conditional), "submit", county_applicant)
+    act(application, "reasonable", evaluator)
+    application = act(application, "agree", producer)
+    with pytest.raises(ApplicationError):
+        act(application, "county_refuse", request.getfixturevalue(wrong), opinion="x", basis="y")
+    refused = act(application, "county_refuse", county_reviewer, opinion="不属于本区业务", basis="某规定")
+    assert refused.status == "refused"
+
+
+@pytest.mark.parametrize("wrong", ["evaluator", "county_reviewer", "producer"])
+def test_only_the_city_authority_refuses_a_coordinated_request(request, police, conditional, reviewer, wrong):
+    application = act(apply(police, conditional), "submit", police)
+    with pytest.raises(ApplicationError):
+        act(application, "coordinate_refuse", request.getfixturevalue(wrong), opinion="x", basis="y")
+    assert act(application, "coordinate_refuse", reviewer, opinion="x", basis="y").status == "refused"
