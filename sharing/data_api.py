@@ -67,16 +67,20 @@ class DataApiView(APIView):
     permission_classes = [IsApiClient]
 
     def grant_and_items(self, request: Request, resource_id: int) -> tuple[Resource, Grant, list[str]]:
-        resource = Resource.objects.select_related("producer").filter(pk=resource_id).first()
-        if resource is None or not resource.is_available:
-            raise exceptions.NotFound("No published resource with this id.")
+        """The usable grant, with its resource, in one query on the common path; the resource is read
+        alone only to explain a refusal."""
         client = request.user
         try:
-            grant = grant_for_call(unit_id=client.unit.pk, resource_id=resource.pk)
+            grant = grant_for_call(unit_id=client.unit.pk, resource_id=resource_id)
+            if not grant.resource.is_available:
+                raise exceptions.NotFound("No published resource with this id.")
             fields = [f for f in request.query_params.get("fields", "").split(",") if f]
             items = check_items(grant, fields)
             check_items(grant, [name for name in request.query_params if name not in RESERVED_PARAMS])
         except GrantRefused as refused:
+            resource = Resource.objects.select_related("producer").filter(pk=resource_id).first()
+            if resource is None or not resource.is_available:
+                raise exceptions.NotFound("No published resource with this id.") from refused
             audit_record(
                 action="data.query",
                 actor=client,
@@ -91,8 +95,7 @@ class DataApiView(APIView):
             grant.calls_today = throttle(grant)
         except Throttled as throttled:
             raise ThrottledError(throttled) from throttled
-        grant.resource = resource
-        return resource, grant, items
+        return grant.resource, grant, items
 
     def audit(self, request, resource, grant, items, count, detail) -> None:
         audit_record(
@@ -142,9 +145,9 @@ class RecordDetailApi(DataApiView):
     )
     def get(self, request: Request, pk: int, key: str) -> Response:
         resource, grant, items = self.grant_and_items(request, pk)
-        with transaction.atomic():
-            record = Record.objects.filter(resource=resource, key=key).first()
-            self.audit(request, resource, grant, items, 1 if record else 0, {"key": key})
+        record = Record.objects.filter(resource=resource, key=key).first()
+        # The audit row is written before anything is answered: if it cannot be written, nothing is.
+        self.audit(request, resource, grant, items, 1 if record else 0, {"key": key})
         observe(grant, client=request.user, calls=grant.calls_today, key=key, found=record is not None)
         if record is None:
             raise exceptions.NotFound("No record with this key.")

@@ -39,9 +39,9 @@ def grant_for_call(
     """The unit's usable grant for the resource by one of ``methods``, or GrantRefused saying why not."""
     today = timezone.localdate()
     grants = list(
-        Grant.objects.filter(unit_id=unit_id, resource_id=resource_id, service_method__in=methods).order_by(
-            "-granted_at"
-        )
+        Grant.objects.filter(unit_id=unit_id, resource_id=resource_id, service_method__in=methods)
+        .select_related("resource__producer")
+        .order_by("-granted_at")
     )
     for grant in grants:
         if grant.status == GrantStatus.ACTIVE and grant.end_date >= today:
