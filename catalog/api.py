@@ -6,7 +6,6 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from dataplatform.core.errors import ApplicationError
 from dataplatform.core.models import Role
 from dataplatform.core.people import regions_reviewed_by
 
@@ -93,14 +92,9 @@ class ResourceTransitionApi(APIView):
         resource = resource_for_user(request.user, pk)
         body = s.TransitionIn(data=request.data)
         body.is_valid(raise_exception=True)
-        try:
-            resource = resource_transition(
-                resource=resource, actor=request.user, request=request, **body.validated_data
-            )
-        except ApplicationError as exc:
-            if exc.extra.get("code") == "forbidden":
-                raise PermissionDenied(exc.message) from exc
-            raise
+        resource = resource_transition(
+            resource=resource, actor=request.user, request=request, **body.validated_data
+        )
         return _out(request, resource)
 
 

@@ -11,6 +11,7 @@ from .models import (
     ServiceInterface,
     ServiceMethod,
 )
+from .snapshots import SNAPSHOT_FIELDS
 
 
 class UnitRef(serializers.ModelSerializer):
@@ -37,25 +38,8 @@ class DataItemSerializer(serializers.ModelSerializer):
         extra_kwargs = {"name": {"validators": []}}
 
 
-ENTRY_FIELDS = [
-    "code",
-    "name",
-    "description",
-    "category",
-    "data_format",
-    "update_frequency",
-    "share_type",
-    "share_conditions",
-    "share_basis",
-    "share_scope",
-    "open_type",
-    "not_open_reason",
-    "grading_level",
-    "service_methods",
-    "collecting_unit",
-    "approving_unit",
-    "providing_unit",
-]
+# What a producer writes: the snapshot's fields and the three units it names besides itself.
+ENTRY_FIELDS = [*SNAPSHOT_FIELDS, "collecting_unit", "approving_unit", "providing_unit"]
 
 
 class ResourceIn(serializers.ModelSerializer):

@@ -1,12 +1,9 @@
-from django.core.exceptions import PermissionDenied
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, status
 from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
-
-from dataplatform.core.errors import ApplicationError
 
 from . import serializers as s
 from .access import supervised_units, ticket_for_user, tickets_visible_to
@@ -18,15 +15,6 @@ from .workflow import allowed_actions, ticket_act
 
 def _out(request: Request, ticket, code: int = 200) -> Response:
     return Response(s.TicketOut(ticket, context={"request": request}).data, status=code)
-
-
-def _forbidden_as_403(call):
-    try:
-        return call()
-    except ApplicationError as exc:
-        if exc.extra.get("code") == "forbidden":
-            raise PermissionDenied(exc.message) from exc
-        raise
 
 
 class TicketListApi(generics.ListAPIView):
@@ -71,9 +59,7 @@ class TicketListApi(generics.ListAPIView):
     def post(self, request: Request) -> Response:
         body = s.TicketIn(data=request.data)
         body.is_valid(raise_exception=True)
-        ticket = _forbidden_as_403(
-            lambda: ticket_report(actor=request.user, request=request, **body.validated_data)
-        )
+        ticket = ticket_report(actor=request.user, request=request, **body.validated_data)
         return _out(request, ticket, status.HTTP_201_CREATED)
 
 
@@ -95,9 +81,7 @@ class TicketActApi(APIView):
         ticket = ticket_for_user(request.user, pk)
         body = s.TicketActIn(data=request.data)
         body.is_valid(raise_exception=True)
-        ticket = _forbidden_as_403(
-            lambda: ticket_act(ticket=ticket, actor=request.user, request=request, **body.validated_data)
-        )
+        ticket = ticket_act(ticket=ticket, actor=request.user, request=request, **body.validated_data)
         return _out(request, ticket)
 
 

@@ -6,8 +6,6 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from dataplatform.core.errors import ApplicationError
-
 from . import serializers as s
 from .access import application_for_user, applications_visible_to, grant_for_user, grants_visible_to
 from .models import ApplicationStatus
@@ -17,15 +15,6 @@ from .workflow import application_act, is_applicant
 
 def _out(request: Request, application, code: int = 200) -> Response:
     return Response(s.ApplicationOut(application, context={"request": request}).data, status=code)
-
-
-def _forbidden_as_403(call):
-    try:
-        return call()
-    except ApplicationError as exc:
-        if exc.extra.get("code") == "forbidden":
-            raise PermissionDenied(exc.message) from exc
-        raise
 
 
 class ApplicationListApi(generics.ListAPIView):
@@ -103,10 +92,8 @@ class ApplicationActApi(APIView):
         body.is_valid(raise_exception=True)
         return _out(
             request,
-            _forbidden_as_403(
-                lambda: application_act(
-                    application=application, actor=request.user, request=request, **body.validated_data
-                )
+            application_act(
+                application=application, actor=request.user, request=request, **body.validated_data
             ),
         )
 
@@ -147,9 +134,7 @@ class GrantChangeApi(APIView):
         grant = grant_for_user(request.user, pk)
         body = s.GrantChangeIn(data=request.data)
         body.is_valid(raise_exception=True)
-        grant = _forbidden_as_403(
-            lambda: grant_change(actor=request.user, grant=grant, request=request, **body.validated_data)
-        )
+        grant = grant_change(actor=request.user, grant=grant, request=request, **body.validated_data)
         return Response(s.GrantOut(grant).data)
 
 

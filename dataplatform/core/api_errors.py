@@ -12,5 +12,7 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
         detail = exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages}
         exc = exceptions.ValidationError(detail)
     elif isinstance(exc, ApplicationError):
-        return Response({"detail": exc.message, **exc.extra}, status=400)
+        # A rule that says "not you" (extra code "forbidden") is a 403; any other rule is a 400.
+        status = 403 if exc.extra.get("code") == "forbidden" else 400
+        return Response({"detail": exc.message, **exc.extra}, status=status)
     return drf_exception_handler(exc, context)
