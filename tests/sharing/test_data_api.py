@@ -206,3 +206,10 @@ def test_the_limits_and_crawler_signs_work_on_redis(
     assert codes == [200, 200, 200, 200, 429]
     assert Notification.objects.filter(recipient=reviewer, title__startswith="疑似爬虫").count() == 1
     assert int(redis_counters.get(f"dp:run:{granted.pk}")) >= 2
+
+
+def test_a_key_lookup_costs_four_queries(call, granted, unconditional, django_assert_num_queries):
+    call(url(unconditional, RECORDS[0]["credit_code"]))  # the key's last-used time is written once a minute
+    # The API key, the grant with its resource, the record, the audit row.
+    with django_assert_num_queries(4):
+        assert call(url(unconditional, RECORDS[1]["credit_code"])).status_code == 200
