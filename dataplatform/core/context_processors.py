@@ -1,6 +1,7 @@
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from .models import Role
 from .notifications import unread_count
@@ -10,7 +11,7 @@ def navigation(request: HttpRequest) -> dict:
     """The navigation bar: what a person's roles let them reach."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
-        return {"nav_items": [], "unread_notifications": 0}
+        return {"nav_groups": [], "unread_notifications": 0}
     items = [(_("Home"), reverse("home"))]
     unit = user.unit
     if unit is not None and unit.is_government:
@@ -40,4 +41,32 @@ def navigation(request: HttpRequest) -> dict:
     items.append((_("API docs"), reverse("swagger-ui")))
     if user.has_role(Role.PLATFORM_ADMIN):
         items.append((_("Administration"), reverse("admin:index")))
-    return {"nav_items": items, "unread_notifications": unread_count(user)}
+    return {"nav_groups": group_by_area(items), "unread_notifications": unread_count(user)}
+
+
+# Links whose address starts with one of these share a menu, so the bar fits a laptop's width.
+AREAS = [
+    ("/catalog/", _lazy("Catalog")),
+    ("/sharing/", _lazy("Sharing")),
+    ("/api", _lazy("API")),
+]
+
+
+def group_by_area(items: list[tuple[str, str]]) -> list[dict]:
+    """Lone links stay links ({"label", "url"}); links of one area with company become a menu
+    ({"label": area, "links": [(label, url), …]})."""
+    groups: list[dict] = []
+    menus: dict[str, dict] = {}
+    for label, url in items:
+        area = next((name for prefix, name in AREAS if url.startswith(prefix)), None)
+        if area is None:
+            groups.append({"label": label, "url": url})
+        elif area in menus:
+            menus[area]["links"].append((label, url))
+        else:
+            menus[area] = {"label": area, "links": [(label, url)]}
+            groups.append(menus[area])
+    for group in groups:
+        if len(group.get("links", ())) == 1:
+            group["label"], group["url"] = group.pop("links")[0]
+    return groups

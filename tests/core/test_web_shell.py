@@ -119,3 +119,14 @@ def test_the_timer_loop_runs_every_timer_once(capsys):
     out = capsys.readouterr()
     assert "send-pending-notification-emails" in out.out
     assert "failed" not in out.err
+
+
+def test_links_of_one_area_share_a_menu_and_a_lone_link_stays_a_link():
+    from dataplatform.core.context_processors import group_by_area
+
+    groups = group_by_area(
+        [("Home", "/"), ("Search", "/catalog/search/"), ("Mine", "/catalog/"), ("Queue", "/sharing/queue/")]
+    )
+    assert groups[0] == {"label": "Home", "url": "/"}
+    assert [link for link in groups[1]["links"]] == [("Search", "/catalog/search/"), ("Mine", "/catalog/")]
+    assert groups[2] == {"label": "Queue", "url": "/sharing/queue/"}
