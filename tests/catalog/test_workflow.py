@@ -140,3 +140,35 @@ def test_a_changed_legal_basis_gives_the_producer_15_business_days(published, re
     resource_transition(resource=revising, to="submitted", actor=producer)
     republished = resource_transition(resource=revising, to="published", actor=reviewer)
     assert republished.update_due is None and republished.basis_changed_note == ""
+
+
+@pytest.mark.parametrize(
+    ("start", "to", "wrong"),
+    [
+        ("published", "draft", "reviewer"),
+        ("published", "draft", "applicant"),
+        ("published", "retired", "applicant"),
+        ("published", "retired", "evaluator"),
+        ("returned", "submitted", "reviewer"),
+        ("returned", "submitted", "applicant"),
+    ],
+)
+def test_revising_retiring_and_resubmitting_are_refused_to_others(
+    request, submitted, reviewer, start, to, wrong
+):
+    if start == "published":
+        resource = resource_transition(resource=submitted, to="published", actor=reviewer)
+    else:
+        resource = resource_transition(resource=submitted, to="returned", actor=reviewer, reason="x")
+    with pytest.raises(ApplicationError):
+        resource_transition(resource=resource, to=to, actor=request.getfixturevalue(wrong), reason="x")
+
+
+@pytest.mark.parametrize("wrong", ["reviewer", "applicant", "evaluator"])
+def test_only_the_producer_discards_a_draft(request, draft, producer, wrong):
+    with pytest.raises(ApplicationError):
+        resource_transition(resource=draft, to="retired", actor=request.getfixturevalue(wrong), reason="x")
+    assert (
+        resource_transition(resource=draft, to="retired", actor=producer, reason="不再需要").status
+        == "retired"
+    )
