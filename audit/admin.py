@@ -1,24 +1,10 @@
 from django.contrib import admin
 
-from .models import AuditEvent
+from .models import AuditChain, AuditCheckpoint, AuditEvent
 
 
-@admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
-    """Read-only: audit events are never changed or deleted (Q8.4)."""
-
-    list_display = [
-        "occurred_at",
-        "actor_name",
-        "actor_unit",
-        "action",
-        "object_repr",
-        "outcome",
-        "client_ip",
-    ]
-    list_filter = ["outcome", "action"]
-    search_fields = ["actor_name", "object_repr", "action"]
-    date_hierarchy = "occurred_at"
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Read-only: audit rows are never changed or deleted (Q8.4); the database refuses it too."""
 
     def has_add_permission(self, request) -> bool:
         return False
@@ -28,3 +14,30 @@ class AuditEventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(ReadOnlyAdmin):
+    list_display = [
+        "occurred_at",
+        "actor_name",
+        "actor_unit",
+        "action",
+        "object_repr",
+        "outcome",
+        "client_ip",
+        "chain_seq",
+    ]
+    list_filter = ["outcome", "action"]
+    search_fields = ["actor_name", "object_repr", "action"]
+    date_hierarchy = "occurred_at"
+
+
+@admin.register(AuditChain)
+class AuditChainAdmin(ReadOnlyAdmin):
+    list_display = ["owner_unit", "head_seq", "head_hash", "updated_at"]
+
+
+@admin.register(AuditCheckpoint)
+class AuditCheckpointAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "chain", "seq", "hash"]

@@ -1,6 +1,11 @@
+from datetime import UTC
+
 from django.db import models
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+GENESIS_HASH = "0" * 64  # prev_hash of the first event of every chain
 
 
 class Outcome(models.TextChoices):
@@ -57,6 +62,13 @@ class AuditEvent(models.Model):
     purpose = models.CharField(_("purpose"), max_length=300, blank=True)
     client_ip = models.GenericIPAddressField(_("client address"), null=True, blank=True)
     detail = models.JSONField(_("detail"), default=dict, blank=True)
+    # The seal (Q8.4 tamper evidence), written once by ``audit_seal`` behind the insert: the event's
+    # place in its owner's chain and sha256(prev_hash + canonical JSON). The database triggers
+    # (migration 0004) allow exactly that one UPDATE, and no other.
+    chain_seq = models.PositiveBigIntegerField(_("chain position"), null=True, blank=True)
+    prev_hash = models.CharField(_("previous hash"), max_length=64, blank=True)
+    hash = models.CharField(_("hash"), max_length=64, blank=True)
+    sealed_at = models.DateTimeField(_("sealed at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("audit event")
@@ -66,6 +78,19 @@ class AuditEvent(models.Model):
             models.Index(fields=["object_type", "object_id"], name="audit_object"),
             models.Index(fields=["owner_unit", "occurred_at"], name="audit_owner_time"),
             models.Index(fields=["actor_unit", "occurred_at"], name="audit_actor_unit_time"),
+            # The sealer's queue: small, since events leave it within a minute.
+            models.Index(
+                fields=["owner_unit", "id"], name="audit_unsealed", condition=models.Q(sealed_at__isnull=True)
+            ),
+        ]
+        constraints = [
+            # One event per position in a chain; the platform chain (owner NULL) counts as owner 0.
+            models.UniqueConstraint(
+                Coalesce("owner_unit", models.Value(0), output_field=models.BigIntegerField()),
+                "chain_seq",
+                name="audit_one_event_per_chain_seq",
+                condition=models.Q(chain_seq__isnull=False),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -74,7 +99,9 @@ class AuditEvent(models.Model):
     def canonical(self) -> dict:
         """The event's content in a stable form, for hashing."""
         return {
-            "occurred_at": self.occurred_at.isoformat(),
+            # UTC with microseconds always: isoformat() drops ".000000" and keeps the offset it was
+            # given, and the hash must not depend on either.
+            "occurred_at": self.occurred_at.astimezone(UTC).isoformat(timespec="microseconds"),
             "action": self.action,
             "outcome": self.outcome,
             "actor": self.actor_id,
@@ -89,3 +116,53 @@ class AuditEvent(models.Model):
             "client_ip": self.client_ip,
             "detail": self.detail,
         }
+
+
+class AuditChain(models.Model):
+    """The head of one producing unit's hash chain (the platform's own when ``owner_unit`` is NULL).
+
+    Sealers lock this row (``select_for_update``) so that two of them never give out a position twice.
+    """
+
+    owner_unit = models.ForeignKey(
+        "core.Unit",
+        verbose_name=_("data owner"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    head_seq = models.PositiveBigIntegerField(_("head position"), default=0)
+    head_hash = models.CharField(_("head hash"), max_length=64, default=GENESIS_HASH)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("audit chain")
+        verbose_name_plural = _("audit chains")
+        constraints = [
+            models.UniqueConstraint(
+                Coalesce("owner_unit", models.Value(0), output_field=models.BigIntegerField()),
+                name="audit_one_chain_per_owner",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.owner_unit_id or 'platform'} @ {self.head_seq}"
+
+
+class AuditCheckpoint(models.Model):
+    """A chain head at one moment, also appended to a file outside the database (AUDIT_CHECKPOINT_DIR):
+    a history rewritten or cut short after it no longer matches."""
+
+    chain = models.ForeignKey(AuditChain, verbose_name=_("chain"), on_delete=models.PROTECT, related_name="+")
+    seq = models.PositiveBigIntegerField(_("position"))
+    hash = models.CharField(_("hash"), max_length=64)
+    created_at = models.DateTimeField(_("time"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("audit checkpoint")
+        verbose_name_plural = _("audit checkpoints")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.chain} {self.seq} {self.hash[:12]}"

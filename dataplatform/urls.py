@@ -25,5 +25,6 @@ urlpatterns = [
     path("catalog/", include("catalog.urls")),
     path("sharing/", include("sharing.urls")),
     path("correction/", include("correction.urls")),
+    path("audit/", include("audit.urls")),
     path("", include("dataplatform.core.urls")),
 ]

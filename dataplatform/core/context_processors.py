@@ -38,6 +38,8 @@ def navigation(request: HttpRequest) -> dict:
     items.append((_("Corrections"), reverse("correction-home")))  # reports, objections, queues
     if user.has_role(Role.DATA_ADMIN, Role.LEADER):
         items.append((_("API keys"), reverse("api-keys")))
+    if user.has_role(Role.REVIEWER, Role.PLATFORM_ADMIN):
+        items.append((_("Audit"), reverse("audit-verify")))  # chain verification (Q8.4)
     items.append((_("API docs"), reverse("swagger-ui")))
     if user.has_role(Role.PLATFORM_ADMIN):
         items.append((_("Administration"), reverse("admin:index")))

@@ -138,6 +138,8 @@ STORAGES = {
 }
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=VAR_DIR / "media")
 MEDIA_URL = "media/"
+# Audit chain heads, appended hourly outside the database; copy them off the machine (Q8.4).
+AUDIT_CHECKPOINT_DIR = env.path("AUDIT_CHECKPOINT_DIR", default=VAR_DIR / "audit-checkpoints")
 
 # --- Email ----------------------------------------------------------------------------------------
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
@@ -206,6 +208,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "correction.tasks.scan_corrected_tickets",
         "schedule": timedelta(minutes=30),
     },
+    # Audit tamper evidence (Q8.4): events are chained behind the insert, and the chain heads copied
+    # outside the database. Both are idempotent.
+    "seal-audit-events": {"task": "audit.tasks.seal_events", "schedule": timedelta(minutes=1)},
+    "write-audit-checkpoints": {"task": "audit.tasks.write_checkpoints", "schedule": timedelta(hours=1)},
 }
 
 # --- Cache ----------------------------------------------------------------------------------------

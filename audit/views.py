@@ -1,0 +1,16 @@
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from dataplatform.core.models import Role
+
+from .selectors import audit_verify
+
+
+@login_required
+def verify(request: HttpRequest) -> HttpResponse:
+    """The authority's reviewers and the platform's administrators supervise the log (Q8.4)."""
+    if not request.user.has_role(Role.REVIEWER, Role.PLATFORM_ADMIN):
+        raise PermissionDenied
+    return render(request, "audit/verify.html", {"report": audit_verify()})
