@@ -83,7 +83,9 @@ def resource_update(
         resource.save()
         if items is not None:
             _replace_items(resource, items)
-        resource_index(resource)
+        if resource.published_version is None:
+            # Search finds what was published: a revision's words are indexed when it is published.
+            resource_index(resource)
         changes = snapshot_diff(before, resource_snapshot(resource))
         audit_record(
             action="resource.update",

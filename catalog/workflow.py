@@ -20,6 +20,7 @@ from dataplatform.core.people import reviews_for_unit
 
 from .models import Resource, ResourceStatus, ResourceStatusChange, ResourceVersion, ShareType
 from .rules import resource_check_rules
+from .search import resource_index
 from .snapshots import resource_snapshot
 
 S = ResourceStatus
@@ -123,6 +124,7 @@ def _enter_published(resource: Resource, actor: User, reason: str) -> None:
     if resource.share_type == ShareType.NOT_SHARED:
         # Q5.2: a not-shared entry is filed with the authority, with its basis.
         resource.filed_with_authority_at = now
+    resource_index(resource)
     _notify_after_commit(_data_admins(resource), f"目录已发布：{resource.name}（第 {number} 版）", resource)
 
 

@@ -172,3 +172,14 @@ def test_only_the_producer_discards_a_draft(request, draft, producer, wrong):
         resource_transition(resource=draft, to="retired", actor=producer, reason="不再需要").status
         == "retired"
     )
+
+
+def test_search_finds_the_published_words_until_a_revision_is_published(published, producer, reviewer):
+    revising = resource_transition(resource=published, to="draft", actor=producer)
+    revising = resource_update(actor=producer, resource=revising, name="市场主体名录")
+    revising.refresh_from_db()
+    assert "企业" in revising.search_text and "名录" not in revising.search_text
+    resource_transition(resource=revising, to="submitted", actor=producer)
+    republished = resource_transition(resource=revising, to="published", actor=reviewer)
+    republished.refresh_from_db()
+    assert "名录" in republished.search_text
