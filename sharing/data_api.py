@@ -6,6 +6,9 @@ and audited, in that order; the audit event is written in the same transaction a
 call whose audit cannot be written returns nothing.
 """
 
+import json
+import urllib.request
+
 from django.db import transaction
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
@@ -19,7 +22,7 @@ from rest_framework.views import APIView
 from audit.models import Outcome
 from audit.services import audit_record
 from catalog.ingest import CONVERTERS
-from catalog.models import ItemType, Record, Resource
+from catalog.models import InterfaceStatus, ItemType, Record, Resource, ServiceInterface
 from dataplatform.core.models import Role
 
 from .grant_check import GrantRefused, check_items, grant_for_call
@@ -301,3 +304,71 @@ class StatisticsApi(DataApiView):
                 lambda: statistics(client=request.user, resource=resource, group_by=group_by, request=request)
             )
         )
+
+
+# --- producers' published service interfaces, called through the platform ------------------------
+
+UPSTREAM_TIMEOUT = 10  # seconds
+UPSTREAM_MAX_BYTES = 5 * 1024 * 1024
+
+
+def only_granted(payload, items: list[str]):
+    """Keep only granted items in an upstream answer: an object, or a list of objects."""
+    if isinstance(payload, dict):
+        return {key: value for key, value in payload.items() if key in items}
+    if isinstance(payload, list):
+        return [only_granted(entry, items) for entry in payload]
+    raise ValueError("The upstream interface answered neither an object nor a list of objects.")
+
+
+def call_upstream(url: str, *, query: str, body: bytes | None) -> object:
+    request = urllib.request.Request(
+        f"{url}?{query}" if query else url,
+        data=body,
+        method="POST" if body is not None else "GET",
+        headers={"Content-Type": "application/json", "Accept": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=UPSTREAM_TIMEOUT) as response:  # noqa: S310 (reviewed URL)
+        return json.loads(response.read(UPSTREAM_MAX_BYTES + 1)[:UPSTREAM_MAX_BYTES])
+
+
+class InterfaceCallApi(DataApiView):
+    """Call a producer's published service interface (Q2.3) with the same grant, limits and audit as
+    the record interface; only the granted items of its answer come back."""
+
+    def handle(self, request: Request, pk: int, body: bytes | None) -> Response:
+        interface = (
+            ServiceInterface.objects.select_related("resource__producer")
+            .filter(pk=pk, status=InterfaceStatus.PUBLISHED)
+            .first()
+        )
+        if interface is None:
+            raise exceptions.NotFound("No published service interface with this id.")
+        resource = interface.resource
+        try:
+            grant = grant_for_call(unit_id=request.user.unit.pk, resource_id=resource.pk)
+        except GrantRefused as refused:
+            raise GrantRefusedError(refused) from refused
+        try:
+            throttle(grant)
+        except Throttled as throttled:
+            raise ThrottledError(throttled) from throttled
+        self.audit(request, resource, grant, grant.items, None, {"interface": interface.pk})
+        try:
+            answer = only_granted(
+                call_upstream(interface.upstream_url, query=request.META.get("QUERY_STRING", ""), body=body),
+                grant.items,
+            )
+        except (OSError, ValueError) as exc:
+            return Response({"detail": f"The producer's interface did not answer usably: {exc}"}, status=502)
+        return Response(answer)
+
+    @extend_schema(responses={200: OpenApiTypes.OBJECT}, summary="Call a published service interface (GET)")
+    def get(self, request: Request, pk: int) -> Response:
+        return self.handle(request, pk, None)
+
+    @extend_schema(
+        request=OpenApiTypes.OBJECT, responses={200: OpenApiTypes.OBJECT}, summary="Call it (POST)"
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        return self.handle(request, pk, json.dumps(request.data).encode())

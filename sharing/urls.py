@@ -43,6 +43,7 @@ data_urlpatterns = [
     path("resources/<int:pk>/records/", data_api.RecordListApi.as_view(), name="data-records"),
     path("resources/<int:pk>/records/<str:key>/", data_api.RecordDetailApi.as_view(), name="data-record"),
     path("resources/<int:pk>/statistics/", data_api.StatisticsApi.as_view(), name="data-statistics"),
+    path("interfaces/<int:pk>/call/", data_api.InterfaceCallApi.as_view(), name="data-interface-call"),
     path("verification-rules/", data_api.VerificationRuleListApi.as_view(), name="data-verification-rules"),
     path("verification-rules/<int:pk>/verify/", data_api.VerifyApi.as_view(), name="data-verify"),
 ]
