@@ -357,3 +357,17 @@ def test_a_usage_report_whose_period_ends_before_it_starts_is_shown_again_with_t
     )
     assert response.status_code == 200 and not UsageReport.objects.exists()
     assert "窗口工作人员 12 人" in response.content.decode()
+
+
+def test_the_holder_sees_how_to_call_the_data_interface_for_an_interface_grant(
+    client, applicant, unconditional
+):
+    from sharing.workflow import application_act
+    from tests.sharing.conftest import apply
+
+    application_act(application=apply(applicant, unconditional), action="submit", actor=applicant)
+    client.force_login(applicant)
+    page = client.get("/sharing/grants/").content.decode()
+    assert 'data-testid="how-to-call"' in page
+    assert f"/api/v1/data/resources/{unconditional.pk}/records/" in page
+    assert "fields=credit_code,company_name" in page
