@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import api, data_api, views
+from . import api, data_api, views, views_verification
 
 # Web pages under /sharing/
 urlpatterns: list = [
@@ -20,6 +20,7 @@ urlpatterns: list = [
         name="sharing-attachment",
     ),
     path("queue/", views.queue, name="sharing-queue"),
+    path("verification-rules/", views_verification.verification_rules, name="sharing-verification-rules"),
     path("grants/", views.grant_list, name="sharing-grants"),
     path("grants/<int:pk>/change/", views.grant_change_view, name="sharing-grant-change"),
     path("grants/<int:pk>/usage-reports/", views.usage_report_view, name="sharing-usage-report"),

@@ -35,6 +35,8 @@ def navigation(request: HttpRequest) -> dict:
         items.append((_("Sharing queue"), reverse("sharing-queue")))
     if unit_people or user.has_role(Role.REVIEWER):
         items.append((_("Grants"), reverse("sharing-grants")))
+    if user.has_role(Role.EVALUATOR):
+        items.append((_("Verification rules"), reverse("sharing-verification-rules")))
     items.append((_("Corrections"), reverse("correction-home")))  # reports, objections, queues
     if user.has_role(Role.DATA_ADMIN, Role.LEADER):
         items.append((_("API keys"), reverse("api-keys")))

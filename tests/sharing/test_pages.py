@@ -371,3 +371,27 @@ def test_the_holder_sees_how_to_call_the_data_interface_for_an_interface_grant(
     assert 'data-testid="how-to-call"' in page
     assert f"/api/v1/data/resources/{unconditional.pk}/records/" in page
     assert "fields=credit_code,company_name" in page
+
+
+def test_the_technical_service_unit_makes_a_verification_rule_on_its_page(
+    client, evaluator, applicant, unconditional
+):
+    import json
+
+    from sharing.models import VerificationRule
+
+    client.force_login(applicant)
+    assert client.get("/sharing/verification-rules/").status_code == 403
+    client.force_login(evaluator)
+    checks = [{"name": "known", "resource": unconditional.pk, "match": {"credit_code": "code"}}]
+    bad = client.post(
+        "/sharing/verification-rules/", {"name": "x", "inputs": "[not json", "checks": json.dumps(checks)}
+    )
+    assert 'data-testid="rule-error"' in bad.content.decode()
+    response = client.post(
+        "/sharing/verification-rules/",
+        {"name": "企业存在性核验", "inputs": json.dumps([{"name": "code"}]), "checks": json.dumps(checks)},
+    )
+    assert response.status_code == 302
+    assert VerificationRule.objects.get().name == "企业存在性核验"
+    assert "企业存在性核验" in client.get("/sharing/verification-rules/").content.decode()
