@@ -5,6 +5,7 @@ from dataplatform.core.models import Unit
 
 from .models import DataItem, Resource, ServiceMethod
 from .serializers import ENTRY_FIELDS
+from .snapshots import DATA_ITEM_FIELDS
 
 
 class ResourceForm(forms.ModelForm):
@@ -41,16 +42,7 @@ class ResourceForm(forms.ModelForm):
 class DataItemForm(forms.ModelForm):
     class Meta:
         model = DataItem
-        fields = [
-            "name",
-            "label",
-            "item_type",
-            "description",
-            "is_key",
-            "required",
-            "is_personal",
-            "is_sensitive",
-        ]
+        fields = DATA_ITEM_FIELDS
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -11,7 +11,7 @@ from .models import (
     ServiceInterface,
     ServiceMethod,
 )
-from .snapshots import SNAPSHOT_FIELDS
+from .snapshots import DATA_ITEM_FIELDS, SNAPSHOT_FIELDS
 
 
 class UnitRef(serializers.ModelSerializer):
@@ -23,16 +23,7 @@ class UnitRef(serializers.ModelSerializer):
 class DataItemSerializer(serializers.ModelSerializer):
     class Meta:
         model = DataItem
-        fields = [
-            "name",
-            "label",
-            "item_type",
-            "description",
-            "is_personal",
-            "is_sensitive",
-            "is_key",
-            "required",
-        ]
+        fields = DATA_ITEM_FIELDS
         # Uniqueness within the resource is checked by the service, which sees all items at once.
         validators = []
         extra_kwargs = {"name": {"validators": []}}

@@ -14,21 +14,10 @@ from dataplatform.core.notifications import notify
 
 from .models import DataItem, Resource, ResourceStatus, ResourceVersion
 from .search import resource_index
-from .snapshots import resource_snapshot, snapshot_diff
+from .snapshots import DATA_ITEM_FIELDS, resource_snapshot, snapshot_diff
 
 EDITABLE = (ResourceStatus.DRAFT, ResourceStatus.RETURNED)
 BASIS_UPDATE_DAYS = 15  # G11: the producer updates within 15 business days of a change in its basis
-
-ITEM_FIELDS = (
-    "name",
-    "label",
-    "item_type",
-    "description",
-    "is_personal",
-    "is_sensitive",
-    "is_key",
-    "required",
-)
 
 
 def _replace_items(resource: Resource, items: Iterable[dict]) -> None:
@@ -41,7 +30,7 @@ def _replace_items(resource: Resource, items: Iterable[dict]) -> None:
     objects = []
     for position, item in enumerate(items):
         obj = DataItem(
-            resource=resource, position=position, **{k: v for k, v in item.items() if k in ITEM_FIELDS}
+            resource=resource, position=position, **{k: v for k, v in item.items() if k in DATA_ITEM_FIELDS}
         )
         obj.full_clean(exclude=["resource"])
         objects.append(obj)

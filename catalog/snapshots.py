@@ -19,7 +19,9 @@ SNAPSHOT_FIELDS = [
     "service_methods",
 ]
 UNIT_FIELDS = ["producer", "collecting_unit", "approving_unit", "providing_unit"]
-ITEM_FIELDS = ["label", "item_type", "description", "is_personal", "is_sensitive", "is_key", "required"]
+ITEM_FIELDS = ["label", "item_type", "description", "is_key", "required", "is_personal", "is_sensitive"]
+# What a producer writes for a data item: its identifier and the fields above.
+DATA_ITEM_FIELDS = ["name", *ITEM_FIELDS]
 
 
 def resource_snapshot(resource: Resource) -> dict:
