@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import AuditChain, AuditCheckpoint, AuditEvent
+from .models import AuditChain, AuditCheckpoint, AuditEvent, UsagePush, UsageWebhook
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -41,3 +41,22 @@ class AuditChainAdmin(ReadOnlyAdmin):
 @admin.register(AuditCheckpoint)
 class AuditCheckpointAdmin(ReadOnlyAdmin):
     list_display = ["created_at", "chain", "seq", "hash"]
+
+
+@admin.register(UsageWebhook)
+class UsageWebhookAdmin(admin.ModelAdmin):
+    """Where a producing unit receives its daily usage log (Q8.4); set by the platform administrators."""
+
+    list_display = ["unit", "url", "is_active"]
+
+
+@admin.register(UsagePush)
+class UsagePushAdmin(admin.ModelAdmin):
+    list_display = ["unit", "day", "status", "attempts", "delivered_at", "last_error"]
+    list_filter = ["status"]
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_add_permission(self, request) -> bool:
+        return False

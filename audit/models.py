@@ -166,3 +166,61 @@ class AuditCheckpoint(models.Model):
 
     def __str__(self) -> str:
         return f"{self.chain} {self.seq} {self.hash[:12]}"
+
+
+class UsageWebhook(models.Model):
+    """Where a producing unit wants its daily usage log pushed (Q8.4, F24). The body is signed with
+    HMAC-SHA256 under ``secret``, so the unit can tell the platform's pushes from anyone else's."""
+
+    unit = models.OneToOneField(
+        "core.Unit", verbose_name=_("unit"), on_delete=models.CASCADE, related_name="usage_webhook"
+    )
+    url = models.URLField(_("address"), max_length=500)
+    secret = models.CharField(_("signing secret"), max_length=128)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("usage log webhook")
+        verbose_name_plural = _("usage log webhooks")
+
+    def __str__(self) -> str:
+        return f"{self.unit_id} → {self.url}"
+
+
+class PushStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting to be sent")
+    SENDING = "sending", _("Being sent")
+    DELIVERED = "delivered", _("Delivered")
+    FAILED = "failed", _("Failed, given up")
+    NO_WEBHOOK = "no_webhook", _("No webhook set")
+
+
+class UsagePush(models.Model):
+    """One producing unit's usage log of one day (China Standard Time), 数据使用日志推送: written first,
+    then claimed by a worker with a compare-and-swap update, so that no day is pushed twice."""
+
+    unit = models.ForeignKey("core.Unit", verbose_name=_("unit"), on_delete=models.PROTECT, related_name="+")
+    day = models.DateField(_("day"))
+    event_count = models.PositiveIntegerField(_("events"), default=0)
+    status = models.CharField(
+        _("status"), max_length=12, choices=PushStatus.choices, default=PushStatus.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    last_error = models.CharField(_("last error"), max_length=500, blank=True)
+    claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
+    delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("usage log push")
+        verbose_name_plural = _("usage log pushes")
+        ordering = ["-day", "unit_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["unit", "day"], name="audit_one_usage_push_per_unit_day")
+        ]
+        indexes = [
+            models.Index(fields=["id"], name="audit_usage_push_pending", condition=models.Q(status="pending"))
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.unit_id} {self.day} {self.status}"

@@ -4,6 +4,7 @@ worker at the same time, finds nothing left to do."""
 from celery import shared_task
 
 from .services import audit_checkpoint, audit_seal
+from .usage import usage_push_daily
 
 
 @shared_task
@@ -14,3 +15,10 @@ def seal_events() -> int:
 @shared_task
 def write_checkpoints() -> int:
     return len(audit_checkpoint())
+
+
+@shared_task
+def push_usage_logs() -> int:
+    """Yesterday's usage log to every producing unit whose data was used (Q8.4, F24), and the retries of
+    failed webhooks. Idempotent: run hourly, it pushes each unit's day once."""
+    return usage_push_daily()

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from audit.api_urls import urlpatterns as audit_api
 from catalog.urls import api_urlpatterns as catalog_api
 from correction.urls import api_urlpatterns as correction_api
 from dataplatform.core.urls import api_urlpatterns
@@ -14,6 +15,7 @@ api_v1 = [
     path("sharing/", include(sharing_api)),
     path("correction/", include(correction_api)),
     path("data/", include(data_urlpatterns)),
+    path("audit/", include(audit_api)),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
 ]

@@ -40,8 +40,9 @@ def navigation(request: HttpRequest) -> dict:
     items.append((_("Corrections"), reverse("correction-home")))  # reports, objections, queues
     if user.has_role(Role.DATA_ADMIN, Role.LEADER):
         items.append((_("API keys"), reverse("api-keys")))
-    if user.has_role(Role.REVIEWER, Role.PLATFORM_ADMIN):
-        items.append((_("Audit"), reverse("audit-verify")))  # chain verification (Q8.4)
+    if unit is not None or user.has_role(Role.PLATFORM_ADMIN):
+        # Q8.4: every unit sees its own events and the use of its data; reviewers verify the chain.
+        items.append((_("Audit"), reverse("audit-index")))
     items.append((_("API docs"), reverse("swagger-ui")))
     if user.has_role(Role.PLATFORM_ADMIN):
         items.append((_("Administration"), reverse("admin:index")))

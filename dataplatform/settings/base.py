@@ -212,6 +212,11 @@ CELERY_BEAT_SCHEDULE = {
     # outside the database. Both are idempotent.
     "seal-audit-events": {"task": "audit.tasks.seal_events", "schedule": timedelta(minutes=1)},
     "write-audit-checkpoints": {"task": "audit.tasks.write_checkpoints", "schedule": timedelta(hours=1)},
+    # Usage logs to producers (Q8.4, F24): yesterday's (China Standard Time) pushed by the first run after
+    # midnight, failed webhooks retried by the later ones. Hourly rather than a 01:00 crontab: run_timers
+    # (embedded mode) wraps every schedule in a timedelta schedule and cannot run a crontab; pushes are
+    # rows first, so the extra runs send nothing twice.
+    "push-usage-logs": {"task": "audit.tasks.push_usage_logs", "schedule": timedelta(hours=1)},
 }
 
 # --- Cache ----------------------------------------------------------------------------------------

@@ -44,7 +44,7 @@ class Command(BaseCommand):
     @staticmethod
     def _schedule(entry: dict) -> schedule | crontab:
         sched = entry["schedule"]
-        return sched if isinstance(sched, schedule) else schedule(sched)
+        return sched if isinstance(sched, schedule | crontab) else schedule(sched)
 
     def _run(self, name: str, entry: dict) -> None:
         try:

@@ -1,0 +1,32 @@
+"""GET /api/v1/audit/events/: the audit search, for people and for a unit's information systems."""
+
+from drf_spectacular.utils import extend_schema
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from .search import audit_event_search
+from .serializers import AuditEventOut, AuditFilterParams
+from .usage import event_rows
+
+
+class AuditEventPage(PageNumberPagination):
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 500
+
+
+class AuditEventListApi(APIView):
+    @extend_schema(
+        parameters=[AuditFilterParams],
+        responses=AuditEventOut(many=True),
+        summary="Search the audit log: only the events the caller may see",
+    )
+    def get(self, request: Request) -> Response:
+        params = AuditFilterParams(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        events = audit_event_search(user=request.user, filters=params.filters())
+        paginator = AuditEventPage()
+        page = paginator.paginate_queryset(events, request, view=self)
+        return paginator.get_paginated_response(AuditEventOut(event_rows(page), many=True).data)

@@ -1,0 +1,49 @@
+from rest_framework import serializers
+
+from .search import AuditFilters
+
+
+class AuditFilterParams(serializers.Serializer):
+    """The search's filters, for the page and the API alike. Dates are China Standard Time days."""
+
+    unit = serializers.IntegerField(
+        required=False, min_value=1, help_text="A unit id: acting unit or data owner."
+    )
+    person = serializers.IntegerField(required=False, min_value=1, help_text="A person's id.")
+    action = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=60,
+        default="",
+        help_text="An action or its prefix: data.",
+    )
+    resource = serializers.IntegerField(required=False, min_value=1, help_text="A catalog resource id.")
+    grant = serializers.IntegerField(required=False, min_value=1, help_text="A grant id.")
+    date_from = serializers.DateField(required=False, help_text="From this day (CST), inclusive.")
+    date_to = serializers.DateField(required=False, help_text="To this day (CST), inclusive.")
+
+    def validate(self, attrs: dict) -> dict:
+        if attrs.get("date_from") and attrs.get("date_to") and attrs["date_from"] > attrs["date_to"]:
+            raise serializers.ValidationError({"date_to": "The end date is before the start date."})
+        return attrs
+
+    def filters(self) -> AuditFilters:
+        return AuditFilters(**self.validated_data)
+
+
+class AuditEventOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    time = serializers.CharField(help_text="ISO 8601, China Standard Time.")
+    action = serializers.CharField()
+    outcome = serializers.CharField()
+    unit = serializers.CharField(help_text="The acting unit.")
+    owner_unit = serializers.CharField(help_text="The unit whose data the operation touched.")
+    person = serializers.CharField()
+    api_key = serializers.CharField(help_text="The API key's prefix, for calls by an information system.")
+    object_type = serializers.CharField()
+    object_id = serializers.CharField()
+    resource = serializers.CharField(help_text="The resource, or the event's object.")
+    data_items = serializers.ListField(child=serializers.CharField())
+    record_count = serializers.IntegerField(allow_null=True)
+    grant = serializers.IntegerField(allow_null=True)
+    purpose = serializers.CharField()

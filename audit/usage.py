@@ -1,0 +1,269 @@
+"""Usage logs to producers (Q8.4, F24): each day, every producing unit whose data was used receives the
+log of that use: in the app (a notification linking to the day's page, with its CSV), and by webhook
+where the unit set one.
+
+The push of one unit's day is a ``UsagePush`` row first; a worker claims it with a compare-and-swap
+update and only then sends, so running the daily task twice, or two workers at once, sends nothing twice.
+"""
+
+import csv
+import datetime as dt
+import hashlib
+import hmac
+import io
+import json
+import urllib.request
+from collections.abc import Iterable, Iterator
+from zoneinfo import ZoneInfo
+
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import transaction
+from django.db.models import F, Q, QuerySet
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from dataplatform.core.models import Role, Unit, User
+from dataplatform.core.notifications import notify
+
+from .models import AuditEvent, PushStatus, UsagePush, UsageWebhook
+
+CST = ZoneInfo("Asia/Shanghai")  # the log's days are China Standard Time days, whatever the server's zone
+USAGE_ACTION_PREFIX = "data."  # data.query, data.verify, data.statistics: the data interface's calls
+MAX_ATTEMPTS = 5
+WEBHOOK_TIMEOUT = 10  # seconds: a slow receiver must not hold the worker
+# A claim older than this is taken as abandoned (its worker died), and the push may be sent again.
+CLAIM_TIMEOUT = dt.timedelta(minutes=10)
+SIGNATURE_HEADER = "X-Usage-Signature"
+CSV_COLUMNS = [
+    "time",
+    "action",
+    "outcome",
+    "unit",
+    "owner_unit",
+    "person",
+    "api_key",
+    "resource",
+    "data_items",
+    "record_count",
+    "grant",
+    "purpose",
+]
+
+
+def day_bounds(day: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    start = dt.datetime.combine(day, dt.time.min, tzinfo=CST)
+    return start, start + dt.timedelta(days=1)
+
+
+def usage_yesterday(now: dt.datetime | None = None) -> dt.date:
+    return (now or timezone.now()).astimezone(CST).date() - dt.timedelta(days=1)
+
+
+def usage_events(*, unit: Unit | int, day: dt.date) -> QuerySet[AuditEvent]:
+    start, end = day_bounds(day)
+    return (
+        AuditEvent.objects.filter(
+            owner_unit=unit,
+            action__startswith=USAGE_ACTION_PREFIX,
+            occurred_at__gte=start,
+            occurred_at__lt=end,
+        )
+        .select_related("actor_unit", "owner_unit", "api_key")
+        .order_by("occurred_at", "id")
+    )
+
+
+def event_rows(events: Iterable[AuditEvent]) -> list[dict]:
+    """The events as plain values: who (unit, person or API key), which resource and items, how many
+    records, under which grant, when, and the outcome."""
+    events = list(events)
+    resources = _grant_resources({e.detail.get("grant") for e in events if isinstance(e.detail, dict)})
+    return [
+        {
+            "id": event.pk,
+            "time": event.occurred_at.astimezone(CST).isoformat(timespec="seconds"),
+            "action": event.action,
+            "outcome": event.outcome,
+            "unit": event.actor_unit.name if event.actor_unit else "",
+            "owner_unit": event.owner_unit.name if event.owner_unit else "",
+            "person": event.actor_name if event.actor_id else "",
+            "api_key": event.api_key.prefix if event.api_key else "",
+            "object_type": event.object_type,
+            "object_id": event.object_id,
+            "resource": _resource_name(event, resources),
+            "data_items": list(event.data_items or []),
+            "record_count": event.record_count,
+            "grant": event.detail.get("grant") if isinstance(event.detail, dict) else None,
+            "purpose": event.purpose,
+        }
+        for event in events
+    ]
+
+
+def _grant_resources(grant_ids: set) -> dict[int, str]:
+    from sharing.models import Grant  # sharing depends on audit, not the other way round at import time
+
+    ids = [g for g in grant_ids if isinstance(g, int)]
+    return dict(Grant.objects.filter(pk__in=ids).values_list("pk", "resource__name")) if ids else {}
+
+
+def _resource_name(event: AuditEvent, resources: dict[int, str]) -> str:
+    if event.object_type == "catalog.resource":
+        return event.object_repr
+    grant = event.detail.get("grant") if isinstance(event.detail, dict) else None
+    return resources.get(grant, event.object_repr)
+
+
+def _csv_safe(value) -> str:
+    text = ";".join(value) if isinstance(value, list) else ("" if value is None else str(value))
+    # A cell starting with = + - @ is a formula to a spreadsheet: written as text instead.
+    return f"'{text}" if text[:1] in ("=", "+", "-", "@") else text
+
+
+def rows_csv(rows: Iterable[dict]) -> Iterator[str]:
+    """CSV lines, header first; a byte-order mark so that spreadsheet programs read the Chinese right."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    buffer.write("\ufeff")
+    writer.writerow(CSV_COLUMNS)
+    for row in rows:
+        writer.writerow([_csv_safe(row[column]) for column in CSV_COLUMNS])
+        if buffer.tell() > 64_000:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue()
+
+
+# --- the daily push ---------------------------------------------------------------------------------
+
+
+def usage_push_prepare(*, day: dt.date) -> list[UsagePush]:
+    """Write the day's push row of every unit whose data was used, and notify its people in the app, in
+    one transaction per unit; return the rows written by this call (none on a second run)."""
+    start, end = day_bounds(day)
+    used = (
+        AuditEvent.objects.filter(
+            action__startswith=USAGE_ACTION_PREFIX,
+            occurred_at__gte=start,
+            occurred_at__lt=end,
+            owner_unit__isnull=False,
+        )
+        .order_by()
+        .values_list("owner_unit_id", flat=True)
+        .distinct()
+    )
+    done = set(UsagePush.objects.filter(day=day).values_list("unit_id", flat=True))
+    return [push for unit_id in sorted(set(used) - done) if (push := _push_create(unit_id=unit_id, day=day))]
+
+
+def _push_create(*, unit_id: int, day: dt.date) -> UsagePush | None:
+    webhook = UsageWebhook.objects.filter(unit_id=unit_id, is_active=True).exists()
+    count = usage_events(unit=unit_id, day=day).count()
+    with transaction.atomic():
+        # get_or_create stands a race with a second worker: the unique constraint, then a second get.
+        push, created = UsagePush.objects.get_or_create(
+            unit_id=unit_id,
+            day=day,
+            defaults={
+                "event_count": count,
+                "status": PushStatus.PENDING if webhook else PushStatus.NO_WEBHOOK,
+            },
+        )
+        if not created:
+            return None
+        notify(
+            recipients=_usage_recipients(unit_id),
+            title=_("Usage log of %(day)s: your data was used %(count)s times")
+            % {"day": day, "count": count},
+            body=_("Who used your unit's data, which items, how many records and under which grant."),
+            url=reverse("audit-usage-day", args=[day.isoformat()]),
+        )
+    return push
+
+
+def _usage_recipients(unit_id: int) -> QuerySet[User]:
+    return User.objects.filter(
+        unit_id=unit_id, is_active=True, role_assignments__role__in=[Role.DATA_ADMIN, Role.LEADER]
+    ).distinct()
+
+
+def usage_pushes_due(limit: int = 500) -> list[int]:
+    return list(
+        UsagePush.objects.filter(_claimable(timezone.now()))
+        .order_by("id")
+        .values_list("id", flat=True)[:limit]
+    )
+
+
+def _claimable(now: dt.datetime) -> Q:
+    abandoned = Q(status=PushStatus.SENDING, claimed_at__lt=now - CLAIM_TIMEOUT)
+    return Q(status=PushStatus.PENDING) | abandoned
+
+
+def usage_push_deliver(push_id: int) -> bool:
+    """Send one push by its unit's webhook; return whether this call delivered it.
+
+    The claim is a compare-and-swap, so a second worker or a second run never sends it twice. The POST
+    happens outside any transaction: a slow receiver must not hold a database connection's locks.
+    """
+    now = timezone.now()
+    claimed = UsagePush.objects.filter(_claimable(now), pk=push_id).update(
+        status=PushStatus.SENDING, claimed_at=now, attempts=F("attempts") + 1
+    )
+    if not claimed:
+        return False
+    push = UsagePush.objects.select_related("unit").get(pk=push_id)
+    webhook = UsageWebhook.objects.filter(unit_id=push.unit_id, is_active=True).first()
+    if webhook is None:
+        UsagePush.objects.filter(pk=push_id).update(status=PushStatus.NO_WEBHOOK)
+        return False
+    try:
+        _post(webhook, push)
+    except Exception as exc:  # any failure of the receiver or the network: retried by a later run
+        gave_up = push.attempts >= MAX_ATTEMPTS
+        UsagePush.objects.filter(pk=push_id).update(
+            status=PushStatus.FAILED if gave_up else PushStatus.PENDING, last_error=repr(exc)[:500]
+        )
+        return False
+    UsagePush.objects.filter(pk=push_id).update(
+        status=PushStatus.DELIVERED, delivered_at=timezone.now(), last_error=""
+    )
+    return True
+
+
+def usage_payload(push: UsagePush) -> bytes:
+    events = event_rows(usage_events(unit=push.unit_id, day=push.day))
+    body = {"unit": push.unit.name, "date": push.day.isoformat(), "events": events, "count": len(events)}
+    return json.dumps(body, ensure_ascii=False, cls=DjangoJSONEncoder).encode()
+
+
+def signature(secret: str, body: bytes) -> str:
+    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+def _post(webhook: UsageWebhook, push: UsagePush) -> None:
+    body = usage_payload(push)
+    request = urllib.request.Request(
+        webhook.url,
+        data=body,
+        method="POST",
+        headers={
+            "Content-Type": "application/json; charset=utf-8",
+            SIGNATURE_HEADER: signature(webhook.secret, body),
+            # The receiver may drop a repeat: a worker that dies after the POST and before recording it
+            # leaves the push to be sent again once its claim expires.
+            "X-Usage-Push-Id": str(push.pk),
+        },
+    )
+    with urllib.request.urlopen(request, timeout=WEBHOOK_TIMEOUT) as response:  # noqa: S310 (https or http URLField)
+        if not 200 <= response.status < 300:
+            raise OSError(f"HTTP {response.status}")
+
+
+def usage_push_daily(*, day: dt.date | None = None) -> int:
+    """The daily timer: yesterday's pushes written, then every push due (today's and earlier retries)
+    sent; returns how many were delivered."""
+    usage_push_prepare(day=day or usage_yesterday())
+    return sum(usage_push_deliver(pk) for pk in usage_pushes_due())

@@ -1,0 +1,89 @@
+"""The audit pages: the index, the search with its CSV, and a unit's daily usage log with its CSV."""
+
+import datetime as dt
+
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import render
+
+from dataplatform.core.models import Role
+
+from .search import audit_event_search
+from .serializers import AuditFilterParams
+from .services import audit_record
+from .usage import event_rows, rows_csv, usage_events, usage_yesterday
+
+CSV_EXPORT_LIMIT = 100_000  # one download; narrower filters for more
+
+
+@login_required
+def index(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "audit/index.html",
+        {
+            "can_verify": request.user.has_role(Role.REVIEWER, Role.PLATFORM_ADMIN),
+            "has_unit": request.user.unit_id is not None,
+            "yesterday": usage_yesterday(),
+        },
+    )
+
+
+@login_required
+def search(request: HttpRequest) -> HttpResponse:
+    params = AuditFilterParams(data=request.GET)
+    page, rows = None, []
+    if params.is_valid():
+        events = audit_event_search(user=request.user, filters=params.filters())
+        page = Paginator(events, 50).get_page(request.GET.get("page"))
+        rows = event_rows(page.object_list)
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {"params": request.GET, "errors": params.errors, "page": page, "rows": rows}
+    return render(request, "audit/search.html", {**context, "query": query.urlencode()})
+
+
+@login_required
+def search_csv(request: HttpRequest) -> HttpResponse:
+    params = AuditFilterParams(data=request.GET)
+    if not params.is_valid():
+        return HttpResponse(str(params.errors), status=400, content_type="text/plain; charset=utf-8")
+    events = audit_event_search(user=request.user, filters=params.filters())[:CSV_EXPORT_LIMIT]
+    # An export of the log is itself recorded: who took which part of it away.
+    audit_record(
+        action="audit.export", actor=request.user, request=request, detail={"query": request.GET.dict()}
+    )
+    return _csv_response(event_rows(events), "audit-events.csv")
+
+
+def _usage_day(request: HttpRequest, day: str) -> tuple[dt.date, list[dict]]:
+    """The day's usage of the data of the person's own unit; a person of no unit has no usage log."""
+    if request.user.unit_id is None:
+        raise Http404
+    try:
+        date = dt.date.fromisoformat(day)
+    except ValueError as exc:
+        raise Http404 from exc
+    return date, event_rows(usage_events(unit=request.user.unit_id, day=date))
+
+
+@login_required
+def usage_day(request: HttpRequest, day: str) -> HttpResponse:
+    date, rows = _usage_day(request, day)
+    return render(request, "audit/usage.html", {"day": date, "rows": rows})
+
+
+@login_required
+def usage_csv(request: HttpRequest, day: str) -> HttpResponse:
+    date, rows = _usage_day(request, day)
+    audit_record(
+        action="audit.export", actor=request.user, request=request, detail={"usage_log": date.isoformat()}
+    )
+    return _csv_response(rows, f"usage-{date.isoformat()}.csv")
+
+
+def _csv_response(rows: list[dict], filename: str) -> StreamingHttpResponse:
+    response = StreamingHttpResponse(rows_csv(rows), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
