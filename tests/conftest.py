@@ -128,3 +128,9 @@ def local_cache(settings):
 def media_in_tmp(settings, tmp_path):
     """Uploads written by a test stay in its own folder."""
     settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture(autouse=True)
+def audit_checkpoints_in_tmp(settings, tmp_path):
+    """Chain heads written by a test's timers stay in its own folder, never beside the demo database."""
+    settings.AUDIT_CHECKPOINT_DIR = tmp_path / "audit-checkpoints"
