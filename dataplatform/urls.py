@@ -28,5 +28,6 @@ urlpatterns = [
     path("sharing/", include("sharing.urls")),
     path("correction/", include("correction.urls")),
     path("audit/", include("audit.urls")),
+    path("supervision/", include("supervision.urls")),
     path("", include("dataplatform.core.urls")),
 ]

@@ -43,6 +43,7 @@ def navigation(request: HttpRequest) -> dict:
     if unit is not None or user.has_role(Role.PLATFORM_ADMIN):
         # Q8.4: every unit sees its own events and the use of its data; reviewers verify the chain.
         items.append((_("Audit"), reverse("audit-index")))
+        items.append((_("Supervision"), reverse("supervision-dashboard")))  # Q9.1: a unit sees its figures
     items.append((_("API docs"), reverse("swagger-ui")))
     if user.has_role(Role.PLATFORM_ADMIN):
         items.append((_("Administration"), reverse("admin:index")))

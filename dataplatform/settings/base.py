@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "sharing",
     "opening",
     "correction",
+    "supervision",
 ]
 
 MIDDLEWARE = [
@@ -127,6 +128,7 @@ STATIC_ROOT.mkdir(exist_ok=True)  # whitenoise warns at every start when it is m
 STATICFILES_DIRS = [
     ("vendor/bootstrap", BASE_DIR / "node_modules" / "bootstrap" / "dist"),
     ("vendor/bootstrap-icons", BASE_DIR / "node_modules" / "bootstrap-icons" / "font"),
+    ("vendor/echarts", BASE_DIR / "node_modules" / "echarts" / "dist"),
 ]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
