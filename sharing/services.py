@@ -27,7 +27,7 @@ from .models import (
     GrantStatus,
     UsageReport,
 )
-from .workflow import city_region, deciding_region, owers, reviewers_of
+from .workflow import city_region, data_owner, deciding_region, owers, reviewers_of
 
 EDITABLE = (ApplicationStatus.DRAFT, ApplicationStatus.RETURNED)
 APPLICATION_FIELDS = (
@@ -261,7 +261,12 @@ def applications_mark_overdue(today: dt.date | None = None) -> int:
             due=application.due,
             defaults={"owing_unit": owing[0].unit if owing else None},
         )
-        audit_record(action="application.overdue", target=application, detail={"status": application.status})
+        audit_record(
+            action="application.overdue",
+            target=application,
+            owner_unit=data_owner(application),
+            detail={"status": application.status},
+        )
         notify(
             recipients=reviewers_of(city_region(application.applicant_unit.region)),
             title=f"逾期未办：{application}（{application.get_status_display()}，应于 {application.due} 前）",

@@ -21,7 +21,7 @@ from audit.services import audit_record
 from catalog.models import ServiceMethod, ShareType
 from dataplatform.core.business_days import due_after
 from dataplatform.core.errors import ApplicationError
-from dataplatform.core.models import Region, Role, User
+from dataplatform.core.models import Region, Role, Unit, User
 from dataplatform.core.models.units import Level
 from dataplatform.core.notifications import notify
 from dataplatform.core.people import regions_reviewed_by
@@ -95,6 +95,13 @@ def is_county_reviewer(user: User, application: Application) -> bool:
 
 def is_city_reviewer(user: User, application: Application) -> bool:
     return reviews_region(user, city_region(application.applicant_unit.region))
+
+
+def data_owner(application: Application) -> Unit | None:
+    """The unit whose data the application asks for (the first line's producer): its audit chain and its
+    view of the audit log carry the application's events."""
+    line = application.lines.select_related("resource__producer").first()
+    return line.resource.producer if line else None
 
 
 def owers(application: Application) -> list[User]:
@@ -273,6 +280,7 @@ def application_act(
         )
         audit_record(
             action=f"application.{action}",
+            owner_unit=data_owner(application),
             actor=actor,
             request=request,
             target=application,

@@ -55,6 +55,8 @@ AREAS = [
     ("/catalog/", _lazy("Catalog")),
     ("/sharing/", _lazy("Sharing")),
     ("/api", _lazy("API")),
+    ("/audit/", _lazy("Supervision")),
+    ("/supervision/", _lazy("Supervision")),
 ]
 
 

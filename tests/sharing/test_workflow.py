@@ -329,3 +329,9 @@ def test_only_the_city_authority_refuses_a_coordinated_request(request, police, 
     with pytest.raises(ApplicationError):
         act(application, "coordinate_refuse", request.getfixturevalue(wrong), opinion="x", basis="y")
     assert act(application, "coordinate_refuse", reviewer, opinion="x", basis="y").status == "refused"
+
+
+def test_application_events_are_filed_under_the_data_owner(applicant, conditional, producer):
+    application = act(apply(applicant, conditional), "submit", applicant)
+    event = AuditEvent.objects.get(action="application.submit", object_id=str(application.pk))
+    assert event.owner_unit == producer.unit and event.actor_unit == applicant.unit
