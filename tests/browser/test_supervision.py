@@ -16,7 +16,9 @@ def world(demo):
     seed_sharing()
 
 
-def test_the_authority_follows_an_overdue_item_and_finds_it_in_the_audit_log(page, live_server, login_as, world):
+def test_the_authority_follows_an_overdue_item_and_finds_it_in_the_audit_log(
+    page, live_server, login_as, world
+):
     overdue = Application.objects.filter(overdue_since__isnull=False).get()
     login_as("reviewer")
     page.goto(live_server.url + "/supervision/")
