@@ -8,7 +8,7 @@ from dataplatform.core.business_days import add_business_days, due_after, local_
 from dataplatform.core.errors import ApplicationError
 from dataplatform.core.models import Role, Unit, User
 from dataplatform.core.notifications import notify
-from dataplatform.core.people import reviews_for_unit
+from dataplatform.core.people import data_admins, reviews_for_unit
 
 from .models import (
     InterfaceRequest,
@@ -20,10 +20,6 @@ from .models import (
 
 REQUEST_DAYS = 10  # Q2.3: the producer provides the interface within 10 business days
 MAX_EXTENSION_DAYS = 5  # Q2.3: one extension of at most 5 business days
-
-
-def _data_admins(unit: Unit):
-    return User.objects.filter(unit=unit, role_assignments__role=Role.DATA_ADMIN)
 
 
 def _evaluators():
@@ -77,7 +73,7 @@ def interface_review(
             detail={"note": note},
         )
         notify(
-            recipients=_data_admins(interface.resource.producer),
+            recipients=data_admins(interface.resource.producer),
             title=f"接口{'已发布' if publish else '未通过审核'}：{interface.name}",
             body=note,
             url=f"/catalog/{interface.resource_id}/",
@@ -105,7 +101,7 @@ def interface_request_create(
         audit_record(
             action="interface_request.create", actor=actor, request=request, target=ask, owner_unit=producer
         )
-        notify(recipients=_data_admins(producer), title=f"请于 {ask.due} 前提供服务接口", body=description)
+        notify(recipients=data_admins(producer), title=f"请于 {ask.due} 前提供服务接口", body=description)
     return ask
 
 
@@ -168,7 +164,7 @@ def interface_request_decide_extension(
             detail={"due": ask.due.isoformat()},
         )
         notify(
-            recipients=_data_admins(ask.producer),
+            recipients=data_admins(ask.producer),
             title=f"延期申请{'已批准' if grant else '未批准'}，截止日期 {ask.due}",
         )
     return ask

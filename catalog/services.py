@@ -11,6 +11,7 @@ from dataplatform.core.business_days import due_after
 from dataplatform.core.errors import ApplicationError
 from dataplatform.core.models import Unit, User
 from dataplatform.core.notifications import notify
+from dataplatform.core.people import data_admins
 
 from .models import DataItem, Resource, ResourceStatus, ResourceVersion
 from .search import resource_index
@@ -107,7 +108,7 @@ def resource_mark_basis_changed(*, actor: User, resource: Resource, note: str, r
             detail={"note": note, "update_due": resource.update_due.isoformat()},
         )
         notify(
-            recipients=User.objects.filter(unit=resource.producer, role_assignments__role="data_admin"),
+            recipients=data_admins(resource.producer),
             title=f"目录依据变更，请于 {resource.update_due} 前更新：{resource.name}",
             body=note,
             url=f"/catalog/{resource.pk}/",

@@ -16,7 +16,7 @@ from dataplatform.core.business_days import due_after
 from dataplatform.core.errors import ApplicationError
 from dataplatform.core.models import Role, User
 from dataplatform.core.notifications import notify
-from dataplatform.core.people import reviews_for_unit
+from dataplatform.core.people import data_admins, reviewers_of, reviews_for_unit
 
 from .models import Resource, ResourceStatus, ResourceStatusChange, ResourceVersion, ShareType
 from .rules import resource_check_rules
@@ -104,10 +104,7 @@ def _enter_submitted(resource: Resource, actor: User, reason: str) -> None:
     resource_check_rules(resource)
     resource.review_due = due_after(timezone.now(), REVIEW_DAYS).date
     resource.return_reason = ""
-    reviewers = User.objects.filter(
-        role_assignments__role=Role.REVIEWER, unit__kind="authority", unit__region=resource.producer.region
-    )
-    _notify_after_commit(reviewers, f"待审核目录：{resource.name}", resource)
+    _notify_after_commit(reviewers_of(resource.producer.region), f"待审核目录：{resource.name}", resource)
 
 
 def _enter_published(resource: Resource, actor: User, reason: str) -> None:
@@ -125,13 +122,17 @@ def _enter_published(resource: Resource, actor: User, reason: str) -> None:
         # Q5.2: a not-shared entry is filed with the authority, with its basis.
         resource.filed_with_authority_at = now
     resource_index(resource)
-    _notify_after_commit(_data_admins(resource), f"目录已发布：{resource.name}（第 {number} 版）", resource)
+    _notify_after_commit(
+        data_admins(resource.producer), f"目录已发布：{resource.name}（第 {number} 版）", resource
+    )
 
 
 def _enter_returned(resource: Resource, actor: User, reason: str) -> None:
     resource.return_reason = reason
     resource.review_due = None
-    _notify_after_commit(_data_admins(resource), f"目录被退回：{resource.name}", resource, body=reason)
+    _notify_after_commit(
+        data_admins(resource.producer), f"目录被退回：{resource.name}", resource, body=reason
+    )
 
 
 def _enter_draft(resource: Resource, actor: User, reason: str) -> None:
@@ -150,10 +151,6 @@ _ENTER = {
     S.DRAFT: _enter_draft,
     S.RETIRED: _enter_retired,
 }
-
-
-def _data_admins(resource: Resource):
-    return User.objects.filter(unit=resource.producer, role_assignments__role=Role.DATA_ADMIN)
 
 
 def _notify_after_commit(recipients, title: str, resource: Resource, body: str = "") -> None:

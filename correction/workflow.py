@@ -21,8 +21,8 @@ from catalog.models import Record
 from dataplatform.core.business_days import business_days_between, due_after, local_date
 from dataplatform.core.errors import ApplicationError
 from dataplatform.core.models import Role, Unit, User
-from dataplatform.core.models.units import UnitKind
 from dataplatform.core.notifications import notify
+from dataplatform.core.people import data_admins, reviewers_of
 
 from .models import CorrectionTicket, TicketStatus, TicketStep
 
@@ -63,16 +63,10 @@ def is_platform(user, ticket: CorrectionTicket) -> bool:
     return user is None
 
 
-def data_admins(unit_id: int | None) -> list[User]:
-    if unit_id is None:
-        return []
-    return list(User.objects.filter(unit=unit_id, role_assignments__role=Role.DATA_ADMIN))
-
-
 def reporters(ticket: CorrectionTicket) -> list[User]:
     if ticket.reporter_id is not None:
         return [ticket.reporter]
-    return data_admins(ticket.reporter_unit_id)
+    return list(data_admins(ticket.reporter_unit_id))
 
 
 def evaluators() -> list[User]:
@@ -83,11 +77,7 @@ def authority_of(producer: Unit) -> list[User]:
     """The authority told of decisions and escalations (Q7.2): the producer's region's, and for a county
     producer the city's too."""
     regions = [producer.region_id, producer.region.parent_id]
-    return list(
-        User.objects.filter(
-            role_assignments__role=Role.REVIEWER, unit__kind=UnitKind.AUTHORITY, unit__region__in=regions
-        ).distinct()
-    )
+    return list(reviewers_of(*regions))
 
 
 def owers(ticket: CorrectionTicket) -> list[User]:
@@ -95,7 +85,7 @@ def owers(ticket: CorrectionTicket) -> list[User]:
     if ticket.status == T.TRIAGE:
         return evaluators()
     if ticket.status in (T.DISPATCHED, T.CORRECTING):
-        return data_admins(ticket.producer_id)
+        return list(data_admins(ticket.producer_id))
     if ticket.status == T.RESOLVED:
         return reporters(ticket)
     return []

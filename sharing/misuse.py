@@ -18,6 +18,7 @@ from django.utils import timezone
 from audit.models import Outcome
 from audit.services import audit_record
 from dataplatform.core.notifications import notify
+from dataplatform.core.people import reviewers_of
 
 from .models import Grant
 
@@ -159,8 +160,9 @@ def observe(
 def _alert(grant: Grant, client, sign: str, what: str, today: dt.date) -> None:
     if not cache.add(f"dp:alerted:{grant.pk}:{sign}:{today}", 1, 2 * 86400):
         return  # once a day per sign
+
     from .services import grant_change
-    from .workflow import city_region, reviewers_of
+    from .workflow import city_region
 
     with transaction.atomic():
         audit_record(

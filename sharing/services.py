@@ -14,6 +14,7 @@ from dataplatform.core.business_days import add_business_days
 from dataplatform.core.errors import ApplicationError
 from dataplatform.core.models import Role, User
 from dataplatform.core.notifications import notify
+from dataplatform.core.people import data_admins, reviewers_of
 
 from .models import (
     OPEN_STATUSES,
@@ -27,7 +28,7 @@ from .models import (
     GrantStatus,
     UsageReport,
 )
-from .workflow import city_region, data_owner, deciding_region, owers, reviewers_of
+from .workflow import city_region, data_owner, deciding_region, owers
 
 EDITABLE = (ApplicationStatus.DRAFT, ApplicationStatus.RETURNED)
 APPLICATION_FIELDS = (
@@ -155,7 +156,7 @@ def _grant_move(grant: Grant, target: str, *, actor, reason: str, request=None, 
         detail={"from": source, "to": target, "reason": reason},
     )
     notify(
-        recipients=User.objects.filter(unit=grant.unit_id, role_assignments__role=Role.DATA_ADMIN),
+        recipients=data_admins(grant.unit_id),
         title=f"授权{grant.get_status_display()}：{grant.resource.name}",
         body=reason,
         url="/sharing/grants/",
@@ -210,7 +211,7 @@ def usage_reports_remind(now: dt.datetime | None = None) -> int:
         if not Grant.objects.filter(not_reminded, pk=grant.pk).update(usage_reminded_at=now):
             continue
         notify(
-            recipients=User.objects.filter(unit=grant.unit_id, role_assignments__role=Role.DATA_ADMIN),
+            recipients=data_admins(grant.unit_id),
             title=f"请报送数据使用情况：{grant.resource.name}",
             url="/sharing/grants/",
         )

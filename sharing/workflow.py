@@ -24,7 +24,7 @@ from dataplatform.core.errors import ApplicationError
 from dataplatform.core.models import Region, Role, Unit, User
 from dataplatform.core.models.units import Level
 from dataplatform.core.notifications import notify
-from dataplatform.core.people import regions_reviewed_by
+from dataplatform.core.people import data_admins, regions_reviewed_by, reviewers_of
 
 from .models import Application, ApplicationStatus, ApplicationStep, Grant
 
@@ -115,22 +115,14 @@ def owers(application: Application) -> list[User]:
         ]
         return list(User.objects.filter(unit__in=units, role_assignments__role=Role.DATA_ADMIN))
     if status == A.COUNTY_REVIEW:
-        return reviewers_of(application.applicant_unit.region)
+        return list(reviewers_of(application.applicant_unit.region))
     if status == A.REVIEWING:
-        return reviewers_of(deciding_region(application))
+        return list(reviewers_of(deciding_region(application)))
     if status == A.COORDINATING:
-        return reviewers_of(city_region(application.applicant_unit.region))
+        return list(reviewers_of(city_region(application.applicant_unit.region)))
     if status == A.RETURNED:
-        return list(
-            User.objects.filter(unit=application.applicant_unit_id, role_assignments__role=Role.DATA_ADMIN)
-        )
+        return list(data_admins(application.applicant_unit_id))
     return []
-
-
-def reviewers_of(region: Region) -> list[User]:
-    return list(
-        User.objects.filter(role_assignments__role=Role.REVIEWER, unit__kind="authority", unit__region=region)
-    )
 
 
 # --- routing -------------------------------------------------------------------------------------
@@ -349,9 +341,7 @@ def _grant(application: Application, actor: User) -> None:
 
 def _notify(application: Application, source: str, target: str) -> None:
     url = f"/sharing/applications/{application.pk}/"
-    applicants = User.objects.filter(
-        unit=application.applicant_unit_id, role_assignments__role=Role.DATA_ADMIN
-    )
+    applicants = data_admins(application.applicant_unit_id)
     if target in (A.GRANTED, A.REFUSED, A.RETURNED):
         body = application.decision_reason
         if target == A.REFUSED:

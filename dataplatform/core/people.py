@@ -63,6 +63,20 @@ def role_revoke(*, actor: User | None, user: User, role: str) -> None:
     user.__dict__.pop("roles", None)
 
 
+def data_admins(unit: Unit | int | None) -> QuerySet[User]:
+    """A unit's data administrators (a unit, its id, or None for nobody): whom its notices go to."""
+    if unit is None:
+        return User.objects.none()
+    return User.objects.filter(unit=unit, role_assignments__role=Role.DATA_ADMIN)
+
+
+def reviewers_of(*regions: Region | int | None) -> QuerySet[User]:
+    """The reviewers at the data authority of these regions."""
+    return User.objects.filter(
+        role_assignments__role=Role.REVIEWER, unit__kind=UnitKind.AUTHORITY, unit__region__in=regions
+    ).distinct()
+
+
 def regions_reviewed_by(user: User) -> QuerySet[Region]:
     if not user.has_role(Role.REVIEWER):
         return Region.objects.none()
