@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import AuditChain, AuditCheckpoint, AuditEvent, UsagePush, UsageWebhook
+from .models import AuditArchive, AuditChain, AuditCheckpoint, AuditEvent, UsagePush, UsageWebhook
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -41,6 +41,21 @@ class AuditChainAdmin(ReadOnlyAdmin):
 @admin.register(AuditCheckpoint)
 class AuditCheckpointAdmin(ReadOnlyAdmin):
     list_display = ["created_at", "chain", "seq", "hash"]
+
+
+@admin.register(AuditArchive)
+class AuditArchiveAdmin(ReadOnlyAdmin):
+    """Months past the retention, exported and dropped (Q8.4); verify a file with audit/archive_verify.py."""
+
+    list_display = [
+        "partition",
+        "range_start",
+        "range_end",
+        "event_count",
+        "file_name",
+        "sha256",
+        "created_at",
+    ]
 
 
 @admin.register(UsageWebhook)

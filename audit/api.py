@@ -18,6 +18,8 @@ class AuditEventPage(PageNumberPagination):
 
 
 class AuditEventListApi(APIView):
+    pagination_class = AuditEventPage  # read by the schema generator: the answer is a page, not a list
+
     @extend_schema(
         parameters=[AuditFilterParams],
         responses=AuditEventOut(many=True),

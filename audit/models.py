@@ -1,4 +1,6 @@
+from collections.abc import Mapping
 from datetime import UTC
+from typing import Any
 
 from django.db import models
 from django.db.models.functions import Coalesce
@@ -25,6 +27,8 @@ class AuditEvent(models.Model):
     occurred_at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
     action = models.CharField(_("action"), max_length=60, db_index=True)
     outcome = models.CharField(_("outcome"), max_length=10, choices=Outcome.choices, default=Outcome.OK)
+    # The foreign keys' own single-column indexes are left out where an index in Meta starts with the
+    # column (it serves the joins and PROTECT checks too): each index costs every insert and every seal.
     actor = models.ForeignKey(
         "core.User",
         verbose_name=_("person"),
@@ -32,10 +36,17 @@ class AuditEvent(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
+        db_index=False,
     )
     actor_name = models.CharField(_("person's name"), max_length=150, blank=True)
     actor_unit = models.ForeignKey(
-        "core.Unit", verbose_name=_("unit"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "core.Unit",
+        verbose_name=_("unit"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
     )
     api_key = models.ForeignKey(
         "core.ApiKey",
@@ -53,6 +64,7 @@ class AuditEvent(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
+        db_index=False,
     )
     object_type = models.CharField(_("object type"), max_length=60, blank=True)
     object_id = models.CharField(_("object id"), max_length=64, blank=True)
@@ -78,6 +90,7 @@ class AuditEvent(models.Model):
             models.Index(fields=["object_type", "object_id"], name="audit_object"),
             models.Index(fields=["owner_unit", "occurred_at"], name="audit_owner_time"),
             models.Index(fields=["actor_unit", "occurred_at"], name="audit_actor_unit_time"),
+            models.Index(fields=["actor", "occurred_at"], name="audit_actor_time"),  # a person's events
             # The sealer's queue: small, since events leave it within a minute.
             models.Index(
                 fields=["owner_unit", "id"], name="audit_unsealed", condition=models.Q(sealed_at__isnull=True)
@@ -98,24 +111,54 @@ class AuditEvent(models.Model):
 
     def canonical(self) -> dict:
         """The event's content in a stable form, for hashing."""
-        return {
-            # UTC with microseconds always: isoformat() drops ".000000" and keeps the offset it was
-            # given, and the hash must not depend on either.
-            "occurred_at": self.occurred_at.astimezone(UTC).isoformat(timespec="microseconds"),
-            "action": self.action,
-            "outcome": self.outcome,
-            "actor": self.actor_id,
-            "actor_name": self.actor_name,
-            "actor_unit": self.actor_unit_id,
-            "api_key": self.api_key_id,
-            "owner_unit": self.owner_unit_id,
-            "object": [self.object_type, self.object_id, self.object_repr],
-            "data_items": self.data_items,
-            "record_count": self.record_count,
-            "purpose": self.purpose,
-            "client_ip": self.client_ip,
-            "detail": self.detail,
-        }
+        return canonical_content({name: getattr(self, name) for name in CANONICAL_FIELDS})
+
+
+# The columns an event's hash covers: everything but its seal (and its id, given by the database).
+CANONICAL_FIELDS = (
+    "occurred_at",
+    "action",
+    "outcome",
+    "actor_id",
+    "actor_name",
+    "actor_unit_id",
+    "api_key_id",
+    "owner_unit_id",
+    "object_type",
+    "object_id",
+    "object_repr",
+    "data_items",
+    "record_count",
+    "purpose",
+    "client_ip",
+    "detail",
+)
+
+
+def canonical_content(values: Mapping[str, Any]) -> dict:
+    """An event's content in a stable form, for hashing, from its CANONICAL_FIELDS values (a model
+    instance's, or a row's as the verifier reads them). Serialised by ``archive_verify.canonical_json``."""
+    occurred_at = values["occurred_at"]
+    if not isinstance(occurred_at, str):  # else already in this form (the verifier has PostgreSQL write it)
+        # UTC with microseconds always: isoformat() drops ".000000" and keeps the offset it was
+        # given, and the hash must not depend on either.
+        occurred_at = occurred_at.astimezone(UTC).isoformat(timespec="microseconds")
+    return {
+        "occurred_at": occurred_at,
+        "action": values["action"],
+        "outcome": values["outcome"],
+        "actor": values["actor_id"],
+        "actor_name": values["actor_name"],
+        "actor_unit": values["actor_unit_id"],
+        "api_key": values["api_key_id"],
+        "owner_unit": values["owner_unit_id"],
+        "object": [values["object_type"], values["object_id"], values["object_repr"]],
+        "data_items": values["data_items"],
+        "record_count": values["record_count"],
+        "purpose": values["purpose"],
+        "client_ip": values["client_ip"],
+        "detail": values["detail"],
+    }
 
 
 class AuditChain(models.Model):
@@ -224,3 +267,32 @@ class UsagePush(models.Model):
 
     def __str__(self) -> str:
         return f"{self.unit_id} {self.day} {self.status}"
+
+
+class AuditArchive(models.Model):
+    """One month of audit events exported to a compressed file (AUDIT_ARCHIVE_DIR) once older than the
+    retention (Q8.4, F24: at least three years), then dropped from the database.
+
+    ``heads`` are the chain heads at the end of everything archived so far, this file included
+    (``[{"owner_unit": id or null, "seq": n, "hash": h}]``): verification of what remains in the database
+    starts from them. The file carries them too, and the digest of the previous archive file, so that
+    ``python audit/archive_verify.py FILE PREVIOUS_FILE`` checks a file with nothing but the files.
+    """
+
+    partition = models.CharField(_("partition"), max_length=63)
+    range_start = models.DateTimeField(_("from"))
+    range_end = models.DateTimeField(_("until"))
+    file_name = models.CharField(_("file"), max_length=200, unique=True)
+    sha256 = models.CharField(_("file digest"), max_length=64)
+    previous_sha256 = models.CharField(_("previous file's digest"), max_length=64, blank=True)
+    event_count = models.PositiveBigIntegerField(_("events"))
+    heads = models.JSONField(_("chain heads"), default=list)
+    created_at = models.DateTimeField(_("archived at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("audit archive")
+        verbose_name_plural = _("audit archives")
+        ordering = ["-range_start"]
+
+    def __str__(self) -> str:
+        return self.file_name

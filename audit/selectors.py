@@ -10,41 +10,12 @@ from django.utils.translation import gettext as _
 
 from dataplatform.core.models import Unit
 
+from .archive_verify import heads_by_owner
+from .chain_walk import ChainBreak, ChainReport, Checkpoint, chains_walk
 from .checkpoint_files import checkpoint_files_read
-from .models import GENESIS_HASH, AuditChain, AuditCheckpoint, AuditEvent
-from .services import event_hash
+from .models import AuditArchive, AuditChain, AuditCheckpoint, AuditEvent
 
-
-@dataclass(frozen=True)
-class ChainBreak:
-    """The first thing wrong in a chain. ``kind``: missing, link, content, checkpoint, truncated."""
-
-    kind: str
-    message: str
-    event_id: int | None = None
-    seq: int | None = None
-
-
-@dataclass(frozen=True)
-class Checkpoint:
-    seq: int
-    hash: str
-    where: str
-
-
-@dataclass
-class ChainReport:
-    owner_unit_id: int | None
-    owner_name: str
-    verified: int = 0  # events whose link and content hold, from the first on
-    unsealed: int = 0
-    checkpoints: int = 0
-    head_hash: str = GENESIS_HASH
-    broken: ChainBreak | None = None
-
-    @property
-    def ok(self) -> bool:
-        return self.broken is None
+__all__ = ["ChainBreak", "ChainReport", "Checkpoint", "VerifyReport", "audit_verify"]
 
 
 @dataclass
@@ -87,55 +58,19 @@ def audit_verify() -> VerifyReport:
     sealed_owners = AuditEvent.objects.filter(sealed_at__isnull=False).order_by().values_list("owner_unit_id")
     owners = set(recorded) | set(unsealed) | {owner for (owner,) in sealed_owners.distinct()}
     names = dict(Unit.objects.filter(pk__in=[o for o in owners if o is not None]).values_list("pk", "name"))
+    archived = _archived_heads()
+    owners |= set(archived)
     for owner in sorted(owners, key=lambda o: (o is not None, names.get(o, ""), o or 0)):
         name = _("Platform") if owner is None else names.get(owner, _("unit %(id)s") % {"id": owner})
         chain = ChainReport(owner_unit_id=owner, owner_name=name, unsealed=unsealed.get(owner, 0))
-        _verify_chain(chain, recorded[owner])
+        if owner in archived:  # the chain's start is in the archive files; the database goes on from there
+            chain.verified, chain.head_hash = archived[owner]
         report.chains.append(chain)
+    chains_walk(report.chains, recorded)
     return report
 
 
-def _verify_chain(chain: ChainReport, recorded: list[Checkpoint]) -> None:
-    at_seq: dict[int, list[Checkpoint]] = defaultdict(list)
-    for checkpoint in recorded:
-        at_seq[checkpoint.seq].append(checkpoint)
-    chain.checkpoints = len(recorded)
-    events = AuditEvent.objects.filter(owner_unit_id=chain.owner_unit_id, chain_seq__isnull=False)
-    for event in events.order_by("chain_seq").iterator(chunk_size=2000):
-        chain.broken = _link_break(chain, event) or _checkpoint_break(event, at_seq.get(event.chain_seq, []))
-        if chain.broken:
-            return
-        chain.verified, chain.head_hash = event.chain_seq, event.hash
-    beyond = [checkpoint for checkpoint in recorded if checkpoint.seq > chain.verified]
-    if beyond:
-        last = max(beyond, key=lambda checkpoint: checkpoint.seq)
-        message = _(
-            "The chain ends at position %(end)s, but %(where)s recorded position %(seq)s: events were removed."
-        )
-        chain.broken = ChainBreak(
-            "truncated", message % {"end": chain.verified, "where": last.where, "seq": last.seq}, seq=last.seq
-        )
-
-
-def _link_break(chain: ChainReport, event: AuditEvent) -> ChainBreak | None:
-    expected = chain.verified + 1
-    if event.chain_seq != expected:
-        message = _("Position %(expected)s is missing: the next sealed event is at position %(seq)s.")
-        return ChainBreak(
-            "missing", message % {"expected": expected, "seq": event.chain_seq}, event.pk, expected
-        )
-    if event.prev_hash != chain.head_hash:
-        message = _("The event does not point to its predecessor's hash.")
-        return ChainBreak("link", message, event.pk, event.chain_seq)
-    if event_hash(prev_hash=event.prev_hash, event=event) != event.hash:
-        message = _("The event's content no longer matches its hash: it was changed after sealing.")
-        return ChainBreak("content", message, event.pk, event.chain_seq)
-    return None
-
-
-def _checkpoint_break(event: AuditEvent, checkpoints: list[Checkpoint]) -> ChainBreak | None:
-    for checkpoint in checkpoints:
-        if checkpoint.hash != event.hash:
-            message = _("%(where)s recorded another hash at this position: the history was rewritten.")
-            return ChainBreak("checkpoint", message % {"where": checkpoint.where}, event.pk, event.chain_seq)
-    return None
+def _archived_heads() -> dict[int | None, tuple[int, str]]:
+    """Where each archived chain ends: the latest archive's heads (Q8.4 retention; ``audit.archive``)."""
+    latest = AuditArchive.objects.order_by("-range_start", "-id").first()
+    return heads_by_owner(latest.heads) if latest else {}

@@ -1,15 +1,14 @@
-import hashlib
-import json
 from collections.abc import Iterable
 from typing import Any
 
-from django.db import models, transaction
+from django.db import connection, models, transaction
 from django.db.models import Max
 from django.http import HttpRequest
 from django.utils import timezone
 
 from dataplatform.core.models import ApiKey, Unit, User
 
+from .archive_verify import chain_hash
 from .checkpoint_files import checkpoint_files_append
 from .models import AuditChain, AuditCheckpoint, AuditEvent, Outcome
 
@@ -73,11 +72,9 @@ def audit_record(
 
 def event_hash(*, prev_hash: str, event: AuditEvent) -> str:
     """sha256(prev_hash + canonical JSON). Computed from the row as read from the database, so that the
-    sealer and every later verifier see the same values."""
-    content = json.dumps(
-        event.canonical(), sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str
-    )
-    return hashlib.sha256((prev_hash + content).encode()).hexdigest()
+    sealer and every later verifier see the same values. The serialisation lives in the standalone
+    archive verifier, which must compute it alike with nothing but the standard library."""
+    return chain_hash(prev_hash, event.canonical())
 
 
 def audit_seal(*, limit: int = 10_000, batch: int = 500) -> int:
@@ -115,14 +112,38 @@ def _seal_batch(*, owner_unit_id: int | None, limit: int) -> int:
         )
         now = timezone.now()
         for event in events:
-            seq, digest = chain.head_seq + 1, event_hash(prev_hash=chain.head_hash, event=event)
-            AuditEvent.objects.filter(pk=event.pk, sealed_at__isnull=True).update(
-                chain_seq=seq, prev_hash=chain.head_hash, hash=digest, sealed_at=now
-            )
-            chain.head_seq, chain.head_hash = seq, digest
+            event.chain_seq, event.prev_hash = chain.head_seq + 1, chain.head_hash
+            event.hash, event.sealed_at = event_hash(prev_hash=chain.head_hash, event=event), now
+            chain.head_seq, chain.head_hash = event.chain_seq, event.hash
         if events:
+            _seal_rows(events)
             chain.save(update_fields=["head_seq", "head_hash", "updated_at"])
     return len(events)
+
+
+def _seal_rows(events: list[AuditEvent]) -> None:
+    """The batch's seals in one statement on PostgreSQL (an UPDATE per event cost a plan over the
+    partitions each: 4× slower), one statement per event elsewhere."""
+    table = AuditEvent._meta.db_table
+    rows = [(e.pk, e.occurred_at, e.chain_seq, e.prev_hash, e.hash) for e in events]
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            values = ", ".join(["(%s::bigint, %s::timestamptz, %s::bigint, %s, %s)"] * len(rows))
+            cursor.execute(
+                f"UPDATE {table} AS e SET chain_seq = v.seq, prev_hash = v.prev, hash = v.hash, sealed_at = %s "
+                f"FROM (VALUES {values}) AS v (id, occurred_at, seq, prev, hash) "
+                "WHERE e.id = v.id AND e.occurred_at = v.occurred_at AND e.sealed_at IS NULL",
+                [events[0].sealed_at, *(value for row in rows for value in row)],
+            )
+        else:
+            cursor.executemany(
+                f"UPDATE {table} SET chain_seq = %s, prev_hash = %s, hash = %s, sealed_at = %s "
+                "WHERE id = %s AND sealed_at IS NULL",
+                [(seq, prev, digest, events[0].sealed_at, pk) for pk, _, seq, prev, digest in rows],
+            )
+        sealed = cursor.rowcount
+    if sealed != len(events):  # cannot happen under the chain's lock: never seal half a batch
+        raise RuntimeError(f"sealed {sealed} of {len(events)} audit events: another sealer?")
 
 
 def audit_checkpoint() -> list[AuditCheckpoint]:

@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 
 from dataplatform.core.models import Role, Unit, User
 from dataplatform.core.notifications import notify
+from dataplatform.core.spreadsheets import spreadsheet_safe
 
 from .models import AuditEvent, PushStatus, UsagePush, UsageWebhook
 
@@ -117,8 +118,7 @@ def _resource_name(event: AuditEvent, resources: dict[int, str]) -> str:
 
 def _csv_safe(value) -> str:
     text = ";".join(value) if isinstance(value, list) else ("" if value is None else str(value))
-    # A cell starting with = + - @ is a formula to a spreadsheet: written as text instead.
-    return f"'{text}" if text[:1] in ("=", "+", "-", "@") else text
+    return spreadsheet_safe(text)  # a cell starting with = + - @ is a formula to a spreadsheet
 
 
 def rows_csv(rows: Iterable[dict]) -> Iterator[str]:

@@ -108,6 +108,47 @@ def setup(records: int) -> tuple[int, str, list[str]]:
     return resource.pk, key, keys
 
 
+def production_env() -> dict[str, str]:
+    """The environment of production (docker-compose.yml): DEBUG off, persistent database connections;
+    plain HTTP on the loopback, so no redirect to HTTPS."""
+    env = {**os.environ, "DEBUG": "false", "SECRET_KEY": "bench-" + "x" * 60, "SECURE_SSL_REDIRECT": "false"}
+    env.setdefault("CONN_MAX_AGE", "60")
+    env.setdefault("ALLOWED_HOSTS", "127.0.0.1,localhost")
+    return env
+
+
+def gunicorn_start(
+    app: str, *, workers: int, port: int, env: dict[str, str] | None = None
+) -> subprocess.Popen:
+    """gunicorn serving ``app`` on the loopback, returned once it answers."""
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            app,
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            str(workers),
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env or production_env(),
+    )
+    for _ in range(600):
+        try:
+            http.client.HTTPConnection("127.0.0.1", port, timeout=1).request("GET", "/api/v1/calendar/2026/")
+            return server
+        except OSError:
+            if server.poll() is not None:
+                raise SystemExit(f"gunicorn exited with {server.returncode}") from None
+            time.sleep(0.1)
+    server.terminate()
+    raise SystemExit("gunicorn did not answer within 60 s")
+
+
 def client(args) -> list[float]:
     path_template, headers, keys, count, seed = args
     rng = random.Random(seed)
@@ -149,35 +190,8 @@ def main() -> None:
     options = parser.parse_args()
     os.environ["DJANGO_SETTINGS_MODULE"] = "bench.settings_bench"
     resource_id, key, keys = setup(options.records)
-    # As in production (docker-compose.yml): persistent database connections.
-    env = {**os.environ, "DEBUG": "false", "SECRET_KEY": "bench-" + "x" * 60, "SECURE_SSL_REDIRECT": "false"}
-    env.setdefault("CONN_MAX_AGE", "60")
-    env.setdefault("ALLOWED_HOSTS", "127.0.0.1,localhost")
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "bench.wsgi_bench:application",
-            "--bind",
-            f"127.0.0.1:{PORT}",
-            "--workers",
-            str(options.workers),
-            "--log-level",
-            "warning",
-        ],
-        cwd=ROOT,
-        env=env,
-    )
+    server = gunicorn_start("bench.wsgi_bench:application", workers=options.workers, port=PORT)
     try:
-        for _ in range(100):
-            try:
-                http.client.HTTPConnection("127.0.0.1", PORT, timeout=1).request(
-                    "GET", "/api/v1/calendar/2026/"
-                )
-                break
-            except OSError:
-                time.sleep(0.1)
         print(
             f"{options.requests} lookups of {options.records} records, {options.clients} client processes, "
             f"gunicorn with {options.workers} workers"

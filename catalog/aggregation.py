@@ -17,7 +17,7 @@ from itertools import repeat
 
 from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import UploadedFile
-from django.db import connection, transaction
+from django.db import InterfaceError, OperationalError, connection, transaction
 from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
@@ -204,6 +204,13 @@ def batch_process(*, batch_id: int) -> AggregationBatch | None:
         return _process_file(batch, actor)
     except (IngestError, ApplicationError) as exc:
         return _batch_fail(batch=batch, actor=actor, message=getattr(exc, "message", str(exc)))
+    except (OperationalError, InterfaceError):
+        # The database went away mid-batch (a restart, a dropped connection): the server rolled the
+        # batch's transaction back. A new connection records the failure so the person sees it.
+        logger.exception("Aggregation batch %s: the database connection was lost", batch_id)
+        connection.close()
+        message = "The database connection was lost during the aggregation and nothing was stored; send the file again."
+        return _batch_fail(batch=batch, actor=actor, message=message)
     except OSError:
         logger.exception("Aggregation batch %s: its file cannot be read", batch_id)
         return _batch_fail(

@@ -40,7 +40,9 @@ class ResourceListApi(generics.ListAPIView):
     serializer_class = s.ResourceOut
 
     def get_queryset(self):
-        resources = resources_visible_to(self.request.user).prefetch_related("items")
+        resources = resources_visible_to(self.request.user).prefetch_related(
+            "items", "source_conflicts__collection_item__source_unit"
+        )
         params = self.request.query_params
         if params.get("mine"):
             resources = resources.filter(producer=getattr(self.request.user, "unit", None))

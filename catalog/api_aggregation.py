@@ -16,6 +16,7 @@ from .aggregation import (
     records_upsert,
     resource_for_aggregation,
 )
+from .deletion import records_delete
 from .models import AggregationBatch
 
 
@@ -54,6 +55,7 @@ class BatchOut(serializers.ModelSerializer):
             "inserted",
             "updated",
             "unchanged",
+            "deleted",
             "message",
             "errors",
             "created_by",
@@ -85,6 +87,30 @@ class RecordsUpsertApi(APIView):
         body.is_valid(raise_exception=True)
         batch = records_upsert(
             actor=request.user, resource=resource, records=body.validated_data["records"], request=request
+        )
+        return Response(BatchOut(batch).data)
+
+
+class KeysIn(serializers.Serializer):
+    keys = serializers.ListField(
+        child=serializers.CharField(max_length=200), allow_empty=False, max_length=MAX_API_RECORDS
+    )
+
+
+class RecordsDeleteApi(APIView):
+    @extend_schema(
+        request=KeysIn,
+        responses=BatchOut,
+        summary="Delete records by key",
+        description="The records are withdrawn from the entry; each deletion reaches the applicants' "
+        "copies with the next bulk exchange push. Keys that hold no record are counted as `unchanged`.",
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        resource = resource_for_aggregation(request.user, pk)
+        body = KeysIn(data=request.data)
+        body.is_valid(raise_exception=True)
+        batch = records_delete(
+            actor=request.user, resource=resource, keys=body.validated_data["keys"], request=request
         )
         return Response(BatchOut(batch).data)
 

@@ -1,10 +1,11 @@
 """GET /api/v1/catalog/search/: applicants find catalog entries by words and filters."""
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import generics, serializers
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 
+from .collection import legal_source_of, legal_sources
 from .models import Category, DataItem, OpenType, Resource, ShareType
 from .search import CappedPaginator
 from .selectors import resource_search
@@ -33,9 +34,18 @@ class SearchProducer(serializers.Serializer):
 
 
 class SearchItem(serializers.ModelSerializer):
+    legal_source = serializers.SerializerMethodField(
+        help_text="The item's legal source unit in the collection catalog (Q3.1, G14), if it lists the item."
+    )
+
     class Meta:
         model = DataItem
-        fields = ["name", "label"]
+        fields = ["name", "label", "legal_source"]
+
+    @extend_schema_field(SearchProducer(allow_null=True))
+    def get_legal_source(self, item: DataItem) -> dict | None:
+        source = legal_source_of(self.context.get("legal_sources", {}), item)
+        return {"id": source.unit_id, "name": source.unit_name} if source else None
 
 
 class SearchResult(serializers.ModelSerializer):
@@ -94,6 +104,9 @@ class ResourceSearchApi(generics.ListAPIView):
     )
     def get(self, request, *args, **kwargs) -> Response:
         return super().get(request, *args, **kwargs)
+
+    def get_serializer_context(self) -> dict:
+        return {**super().get_serializer_context(), "legal_sources": legal_sources()}
 
     def get_queryset(self):
         params = SearchParams(data=self.request.query_params)

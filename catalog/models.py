@@ -313,9 +313,34 @@ class Record(models.Model):
         return f"{self.resource_id}:{self.key}"
 
 
+class RecordDeletion(models.Model):
+    """A tombstone: the record with this key was withdrawn from the entry at ``deleted_at``.
+
+    Records are deleted outright; their tombstones let increments (bulk exchange pushes) carry the
+    deletion to the applicants' copies.
+    """
+
+    id = models.BigAutoField(primary_key=True)
+    resource = models.ForeignKey(Resource, on_delete=models.PROTECT, related_name="+", db_index=False)
+    key = models.CharField(max_length=200)
+    deleted_at = models.DateTimeField(default=timezone.now)
+    batch = models.ForeignKey(
+        "AggregationBatch", null=True, on_delete=models.DO_NOTHING, related_name="+", db_constraint=False
+    )
+
+    class Meta:
+        verbose_name = _("deleted record")
+        verbose_name_plural = _("deleted records")
+        indexes = [models.Index(fields=["resource", "deleted_at"], name="record_deleted")]
+
+    def __str__(self) -> str:
+        return f"{self.resource_id}:{self.key} deleted"
+
+
 class BatchSource(models.TextChoices):
     API = "api", _("API")
     FILE = "file", _("File upload")
+    DELETION = "deletion", _("Deletion")
 
 
 class BatchStatus(models.TextChoices):
@@ -340,6 +365,7 @@ class AggregationBatch(models.Model):
     inserted = models.PositiveIntegerField(_("inserted"), default=0)
     updated = models.PositiveIntegerField(_("updated"), default=0)
     unchanged = models.PositiveIntegerField(_("unchanged"), default=0)
+    deleted = models.PositiveIntegerField(_("deleted"), default=0)
     errors = models.JSONField(_("errors"), default=list, blank=True)
     message = models.TextField(_("message"), blank=True)
     created_by = models.ForeignKey("core.User", null=True, on_delete=models.PROTECT, related_name="+")
@@ -455,3 +481,14 @@ class InterfaceRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.producer} · {self.description[:40]}"
+
+
+# The collection catalog, temporary collection and emergencies live in their own module.
+from .collection_models import (  # noqa: E402, F401
+    CollectionItem,
+    Disposal,
+    Emergency,
+    SourceCheckStatus,
+    SourceConflict,
+    TemporaryCollection,
+)

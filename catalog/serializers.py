@@ -10,6 +10,7 @@ from .models import (
     ResourceVersion,
     ServiceInterface,
     ServiceMethod,
+    SourceConflict,
 )
 from .snapshots import DATA_ITEM_FIELDS, SNAPSHOT_FIELDS
 
@@ -44,9 +45,23 @@ class ResourceIn(serializers.ModelSerializer):
         extra_kwargs = {"code": {"validators": []}}
 
 
+class SourceCheckBrief(serializers.ModelSerializer):
+    legal_source = UnitRef(source="collection_item.source_unit")
+
+    class Meta:
+        model = SourceConflict
+        fields = ["id", "item_name", "legal_source", "status"]
+
+
 class ResourceOut(serializers.ModelSerializer):
     producer = UnitRef()
     items = DataItemSerializer(many=True)
+    source_checks = SourceCheckBrief(
+        source="source_conflicts",
+        many=True,
+        read_only=True,
+        help_text="Items whose legal source is another unit (Q3.1): published once the authority confirms.",
+    )
     is_available = serializers.BooleanField(read_only=True)
     is_stale = serializers.BooleanField(read_only=True)
     allowed_transitions = serializers.SerializerMethodField()
@@ -58,6 +73,7 @@ class ResourceOut(serializers.ModelSerializer):
             *ENTRY_FIELDS,
             "producer",
             "items",
+            "source_checks",
             "status",
             "return_reason",
             "review_due",

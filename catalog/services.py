@@ -13,6 +13,7 @@ from dataplatform.core.models import Unit, User
 from dataplatform.core.notifications import notify
 from dataplatform.core.people import data_admins
 
+from .collection import source_conflicts_refresh
 from .models import DataItem, Resource, ResourceStatus, ResourceVersion
 from .search import resource_index
 from .snapshots import DATA_ITEM_FIELDS, resource_snapshot, snapshot_diff
@@ -48,6 +49,7 @@ def resource_create(
             resource.save()
             _replace_items(resource, items)
             resource_index(resource)
+            source_conflicts_refresh(resource=resource, actor=actor, request=request)
             audit_record(
                 action="resource.create", actor=actor, request=request, target=resource, owner_unit=producer
             )
@@ -73,6 +75,7 @@ def resource_update(
         resource.save()
         if items is not None:
             _replace_items(resource, items)
+            source_conflicts_refresh(resource=resource, actor=actor, request=request)
         if resource.published_version is None:
             # Search finds what was published: a revision's words are indexed when it is published.
             resource_index(resource)

@@ -1,6 +1,15 @@
 from django.urls import path
 
-from . import api, api_aggregation, api_search, views, views_aggregation, views_search
+from . import (
+    api,
+    api_aggregation,
+    api_collection,
+    api_search,
+    views,
+    views_aggregation,
+    views_collection,
+    views_search,
+)
 
 # Web pages under /catalog/
 urlpatterns: list = [
@@ -31,6 +40,22 @@ urlpatterns: list = [
     ),
     # search
     path("search/", views_search.resource_search_page, name="catalog-search"),
+    # collection catalog (Q3.1–Q3.3, G14), temporary collection (Q3.2) and emergencies (G40)
+    path("collection/", views_collection.collection_catalog, name="catalog-collection"),
+    path("collection/new/", views_collection.collection_item_add, name="catalog-collection-add"),
+    path(
+        "source-checks/<int:pk>/decide/", views_collection.source_check_decide, name="catalog-source-decide"
+    ),
+    path("temporary/", views_collection.temporary_collections, name="catalog-temporary"),
+    path("temporary/new/", views_collection.temporary_collection_add, name="catalog-temporary-add"),
+    path(
+        "temporary/<int:pk>/dispose/",
+        views_collection.temporary_collection_dispose_view,
+        name="catalog-temporary-dispose",
+    ),
+    path("emergencies/new/", views_collection.emergency_declare_view, name="catalog-emergency-declare"),
+    path("emergencies/<int:pk>/", views_collection.emergency_detail, name="catalog-emergency"),
+    path("emergencies/<int:pk>/end/", views_collection.emergency_end_view, name="catalog-emergency-end"),
 ]
 
 # REST API under /api/v1/catalog/
@@ -70,6 +95,11 @@ api_urlpatterns: list = [
         name="api-resource-records",
     ),
     path(
+        "resources/<int:pk>/records/delete/",
+        api_aggregation.RecordsDeleteApi.as_view(),
+        name="api-resource-records-delete",
+    ),
+    path(
         "resources/<int:pk>/uploads/",
         api_aggregation.UploadListApi.as_view(),
         name="api-resource-uploads",
@@ -85,4 +115,25 @@ api_urlpatterns: list = [
         api_search.ResourceSearchApi.as_view(),
         name="api-catalog-search",
     ),
+    # collection catalog, source checks, temporary collection, emergencies
+    path("collection/items/", api_collection.CollectionItemListApi.as_view(), name="api-collection-items"),
+    path("source-checks/", api_collection.SourceConflictListApi.as_view(), name="api-source-checks"),
+    path(
+        "source-checks/<int:pk>/decision/",
+        api_collection.SourceConflictDecisionApi.as_view(),
+        name="api-source-check-decision",
+    ),
+    path(
+        "temporary-collections/",
+        api_collection.TemporaryCollectionListApi.as_view(),
+        name="api-temporary-collections",
+    ),
+    path(
+        "temporary-collections/<int:pk>/disposal/",
+        api_collection.TemporaryCollectionDisposalApi.as_view(),
+        name="api-temporary-collection-disposal",
+    ),
+    path("emergencies/", api_collection.EmergencyListApi.as_view(), name="api-emergencies"),
+    path("emergencies/<int:pk>/", api_collection.EmergencyDetailApi.as_view(), name="api-emergency"),
+    path("emergencies/<int:pk>/end/", api_collection.EmergencyEndApi.as_view(), name="api-emergency-end"),
 ]

@@ -30,7 +30,7 @@ from .interfaces import (
 from .models import Resource, ResourceStatus, ServiceInterface
 from .services import resource_create, resource_mark_basis_changed, resource_update, version_diff
 from .snapshots import ITEM_FIELDS
-from .workflow import allowed_transitions, resource_transition
+from .workflow import allowed_transitions, is_reviewer, resource_transition
 
 
 @login_required
@@ -127,6 +127,9 @@ def resource_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "versions": versions,
             "history": resource.status_changes.select_related("actor"),
             "interfaces": resource.interfaces.all(),
+            # Q3.1: items whose legal source is another unit, and whether this person decides them.
+            "source_checks": resource.source_conflicts.select_related("collection_item__source_unit"),
+            "decides_sources": is_reviewer(request.user, resource),
             "is_evaluator": request.user.has_role(Role.EVALUATOR),
             "transitions": allowed_transitions(request.user, resource),
             "can_aggregate": resource.is_available and can_aggregate(request.user, resource),

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from dataplatform.core.models import Unit
 from dataplatform.core.models.units import PUBLIC_ORGANIZATION_KINDS
 
+from .collection import legal_source_of, legal_sources
 from .models import Category, OpenType, ShareType
 from .search import CappedPaginator
 from .selectors import resource_search
@@ -56,4 +57,13 @@ def resource_search_page(request: HttpRequest) -> HttpResponse:
         params = {**form.cleaned_data, "unit": getattr(form.cleaned_data["unit"], "pk", None)}
         results = resource_search(user=request.user, **params)
         page = CappedPaginator(results, PAGE_SIZE).get_page(request.GET.get("page"))
+        _mark_legal_sources(page)
     return render(request, "catalog/search.html", {"form": form, "page": page})
+
+
+def _mark_legal_sources(page) -> None:
+    """Each shown item with its legal source (Q3.1), so applicants ask the source, not a copy."""
+    sources = legal_sources()
+    for resource in page:
+        for item in resource.items.all():
+            item.legal_source = legal_source_of(sources, item)

@@ -18,6 +18,7 @@ from dataplatform.core.models import Role, User
 from dataplatform.core.notifications import notify
 from dataplatform.core.people import data_admins, reviewers_of, reviews_for_unit
 
+from .collection import unconfirmed_sources
 from .models import Resource, ResourceStatus, ResourceStatusChange, ResourceVersion, ShareType
 from .rules import resource_check_rules
 from .search import resource_index
@@ -108,6 +109,14 @@ def _enter_submitted(resource: Resource, actor: User, reason: str) -> None:
 
 
 def _enter_published(resource: Resource, actor: User, reason: str) -> None:
+    unconfirmed = unconfirmed_sources(resource)
+    if unconfirmed:
+        # Q3.1, Q3.3: an item whose legal source is another unit is published only once confirmed.
+        names = ", ".join(f"{c.item_label} ({c.collection_item.source_unit})" for c in unconfirmed)
+        raise ApplicationError(
+            f"Confirm or remove the items whose legal source is another unit first: {names}.",
+            extra={"source_checks": [c.pk for c in unconfirmed]},
+        )
     number = (resource.published_version or 0) + 1
     ResourceVersion.objects.create(
         resource=resource, number=number, snapshot=resource_snapshot(resource), published_by=actor

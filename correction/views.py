@@ -6,6 +6,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from audit.services import audit_record
 from dataplatform.core.errors import ApplicationError
 from dataplatform.core.models import Role
 
@@ -169,4 +170,6 @@ def ticket_attachment(request: HttpRequest, pk: int) -> FileResponse:
     ticket = ticket_for_user(request.user, pk)
     if not ticket.attachment:
         raise Http404
+    # Recorded before the file is opened: a download whose audit event cannot be written returns nothing.
+    audit_record(action="correction.attachment.download", actor=request.user, request=request, target=ticket)
     return FileResponse(ticket.attachment.open("rb"), as_attachment=True)

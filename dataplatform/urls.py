@@ -1,11 +1,14 @@
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from audit.api_urls import urlpatterns as audit_api
 from catalog.urls import api_urlpatterns as catalog_api
 from correction.urls import api_urlpatterns as correction_api
 from dataplatform.core.urls import api_urlpatterns
+from governance.urls import api_urlpatterns as governance_api
+from opening.urls import api_urlpatterns as opening_api
+from opening.urls import ckan_urlpatterns
 from sharing.urls import api_urlpatterns as sharing_api
 from sharing.urls import data_urlpatterns
 
@@ -16,18 +19,24 @@ api_v1 = [
     path("correction/", include(correction_api)),
     path("data/", include(data_urlpatterns)),
     path("audit/", include(audit_api)),
+    path("open/", include(opening_api)),
+    path("governance/", include(governance_api)),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    # The split view serves Swagger UI's start-up script as a file, as the Content Security Policy wants.
+    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="swagger-ui"),
 ]
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include(api_v1)),
+    path("api/3/action/", include(ckan_urlpatterns)),
+    path("open/", include("opening.urls")),
     path("catalog/", include("catalog.urls")),
     path("sharing/", include("sharing.urls")),
     path("correction/", include("correction.urls")),
     path("audit/", include("audit.urls")),
     path("supervision/", include("supervision.urls")),
+    path("governance/", include("governance.urls")),
     path("", include("dataplatform.core.urls")),
 ]

@@ -158,6 +158,8 @@ class RecordDetailApi(DataApiView):
 
 
 class RecordListApi(DataApiView):
+    pagination_class = RecordPage  # read by the schema generator: the answer is a page, not a list
+
     @extend_schema(
         parameters=[
             FIELDS_PARAM,

@@ -166,6 +166,18 @@ APPLICATIONS = [
         "社会保险经办系统",
         (Step("submit", "hrss_admin"),),
     ),
+    # Unconditional data by bulk exchange: configured by the technical service unit and filed (Q-A2.3);
+    # the applicant's push task into its own database is set up by seed_pushes.
+    DemoApplication(
+        "hrss_admin",
+        "QZ-SJ-FR-0001",
+        ("credit_code", "company_name", "legal_rep"),
+        "社保经办系统企业基础库同步",
+        "把全市企业登记信息同步到社会保险经办系统的企业基础库，用于参保登记时自动带出",
+        "社会保险经办系统",
+        (Step("submit", "hrss_admin"), Step("configure", "evaluator", "已配置每日推送任务。")),
+        method="bulk_exchange",
+    ),
 ]
 
 SUSPENDED = (
@@ -185,7 +197,33 @@ def seed_sharing() -> list[Application]:
     if any(spec.days_ago for spec in APPLICATIONS):
         applications_mark_overdue()  # the timer would do it at its next run
     _suspend(*SUSPENDED)
+    seed_pushes()
     return created
+
+
+def seed_pushes() -> None:
+    """A push task of the bulk exchange grant, paused: its target database is the applicant's, which a
+    demo machine does not have. Resuming it with a reachable target starts the first, full run."""
+    from .exchange.config import push_task_save
+    from .models_exchange import PushTask
+
+    grant = Grant.objects.filter(service_method="bulk_exchange", status=GrantStatus.ACTIVE).first()
+    if grant is None or PushTask.objects.filter(grant=grant).exists():
+        return
+    applicant = User.objects.get(username="hrss_admin")
+    values = {
+        "name": "社保经办系统企业基础库",
+        "engine": "postgresql",
+        "host": "127.0.0.1",
+        "port": 5432,
+        "database": "hrss_exchange",
+        "username": "hrss_push",
+        "password": "demo-2026",
+        "table": "market_companies",
+        "interval_minutes": 24 * 60,
+    }
+    task = push_task_save(actor=applicant, grant=grant, values=values)
+    PushTask.objects.filter(pk=task.pk).update(paused=True)
 
 
 def _create(spec: DemoApplication, applicant: User) -> Application:

@@ -278,3 +278,6 @@ class VerificationRule(models.Model):
     @property
     def resource_ids(self) -> list[int]:
         return sorted({check["resource"] for check in self.checks})
+
+
+from .models_exchange import PushRun, PushTask  # noqa: E402, F401  (models of bulk exchange)

@@ -3,6 +3,7 @@
 import datetime as dt
 from collections.abc import Iterable
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
@@ -91,6 +92,8 @@ def application_update(
 def attachment_add(*, actor: User, application: Application, title: str, file, request=None) -> Attachment:
     if application.status not in EDITABLE:
         raise ApplicationError("Attachments are added before submission.")
+    if file.size > settings.ATTACHMENT_MAX_BYTES:
+        raise ApplicationError(f"The file is larger than {settings.ATTACHMENT_MAX_BYTES // 2**20} MB.")
     with transaction.atomic():
         attachment = Attachment.objects.create(application=application, title=title or file.name, file=file)
         audit_record(

@@ -23,3 +23,21 @@ def expire_grants() -> int:
 @shared_task
 def remind_usage_reports() -> int:
     return usage_reports_remind()
+
+
+# --- Bulk exchange: a push run is one short task; the timer starts due runs and rescues lost ones. ---
+
+
+@shared_task(acks_late=True)
+def push_run(run_id: int) -> str | None:
+    from .exchange.runs import push_run_execute
+
+    run = push_run_execute(run_id)
+    return run.status if run is not None else None
+
+
+@shared_task
+def start_due_pushes() -> int:
+    from .exchange.runs import pushes_start_due
+
+    return pushes_start_due()

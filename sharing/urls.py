@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import api, data_api, views, views_verification
+from . import api, api_exchange, data_api, views, views_exchange, views_verification
 
 # Web pages under /sharing/
 urlpatterns: list = [
@@ -24,6 +24,9 @@ urlpatterns: list = [
     path("grants/", views.grant_list, name="sharing-grants"),
     path("grants/<int:pk>/change/", views.grant_change_view, name="sharing-grant-change"),
     path("grants/<int:pk>/usage-reports/", views.usage_report_view, name="sharing-usage-report"),
+    path("grants/<int:pk>/pushes/", views_exchange.push_tasks, name="sharing-push-tasks"),
+    path("pushes/<int:pk>/", views_exchange.push_task, name="sharing-push-task"),
+    path("pushes/<int:pk>/<str:move>/", views_exchange.push_task_move, name="sharing-push-task-move"),
 ]
 
 # REST API under /api/v1/sharing/
@@ -37,6 +40,23 @@ api_urlpatterns = [
     path("grants/", api.GrantListApi.as_view(), name="api-grants"),
     path("grants/<int:pk>/change/", api.GrantChangeApi.as_view(), name="api-grant-change"),
     path("grants/<int:pk>/usage-reports/", api.UsageReportApi.as_view(), name="api-grant-usage-reports"),
+    path(
+        "grants/<int:pk>/push-tasks/", api_exchange.GrantPushTasksApi.as_view(), name="api-grant-push-tasks"
+    ),
+    path("push-tasks/<int:pk>/", api_exchange.PushTaskApi.as_view(), name="api-push-task"),
+    path("push-tasks/<int:pk>/runs/", api_exchange.PushTaskRunsApi.as_view(), name="api-push-task-runs"),
+    path(
+        "push-tasks/<int:pk>/pause/",
+        api_exchange.PushTaskMoveApi.as_view(move="pause"),
+        name="api-push-task-pause",
+    ),
+    path(
+        "push-tasks/<int:pk>/resume/",
+        api_exchange.PushTaskMoveApi.as_view(move="resume"),
+        name="api-push-task-resume",
+    ),
+    path("push-tasks/<int:pk>/check/", api_exchange.PushTaskCheckApi.as_view(), name="api-push-task-check"),
+    path("push-runs/<int:pk>/", api_exchange.PushRunApi.as_view(), name="api-push-run"),
 ]
 
 # The data service interface under /api/v1/data/: API keys only, grant-scoped.

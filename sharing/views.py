@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from audit.services import audit_record
 from catalog.access import resources_visible_to
 from catalog.models import Resource, ResourceStatus
 from catalog.search import CappedPaginator
@@ -318,6 +319,14 @@ def attachment_download(request: HttpRequest, pk: int, attachment_pk: int) -> Fi
     attachment = application.attachments.filter(pk=attachment_pk).first()
     if attachment is None:
         raise Http404
+    # Recorded before the file is opened: a download whose audit event cannot be written returns nothing.
+    audit_record(
+        action="application.attachment.download",
+        actor=request.user,
+        request=request,
+        target=application,
+        detail={"attachment": attachment.pk},
+    )
     return FileResponse(
         attachment.file.open("rb"), as_attachment=True, filename=PurePath(attachment.file.name).name
     )

@@ -6,6 +6,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from openpyxl import Workbook
 
+from dataplatform.core.spreadsheets import spreadsheet_row
+
 from .selectors import Period
 
 COLUMNS = [
@@ -32,9 +34,10 @@ def figures_workbook(*, rows: list[dict], period: Period) -> bytes:
     sheet = book.active
     sheet.title = _("Figures")
     sheet.append([_("Period"), period.start.isoformat(), period.end.isoformat()])
-    sheet.append([_("Unit"), *(str(label) for _key, label in COLUMNS)])
+    sheet.append(spreadsheet_row([_("Unit"), *(str(label) for _key, label in COLUMNS)]))
     for row in rows:
-        sheet.append([row["unit_name"], *(row[key] for key, _label in COLUMNS)])
+        # A unit's name is typed by people: never a formula in the reviewer's spreadsheet.
+        sheet.append(spreadsheet_row([row["unit_name"], *(row[key] for key, _label in COLUMNS)]))
     sheet.column_dimensions["A"].width = 36
     buffer = io.BytesIO()
     book.save(buffer)

@@ -9,6 +9,7 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from audit.services import audit_record
+from dataplatform.core.administrators import units_without_data_admin
 
 from .export import COLUMNS, figures_workbook
 from .selectors import Period, overdue_items, pending_work, quarter_of, unit_figures, units_supervised_by
@@ -51,6 +52,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "columns": COLUMNS,
         "rows": [{**row, "cells": [row[key] for key, _label in COLUMNS]} for row in rows],
         "chart": chart,
+        # Q9.2: a unit must have a data administrator registered on the platform.
+        "without_data_admin": units_without_data_admin(units),
     }
     return render(request, "supervision/dashboard.html", context)
 

@@ -134,3 +134,4 @@ def media_in_tmp(settings, tmp_path):
 def audit_checkpoints_in_tmp(settings, tmp_path):
     """Chain heads written by a test's timers stay in its own folder, never beside the demo database."""
     settings.AUDIT_CHECKPOINT_DIR = tmp_path / "audit-checkpoints"
+    settings.AUDIT_ARCHIVE_DIR = tmp_path / "audit-archives"

@@ -267,3 +267,44 @@ def test_collectstatic_as_the_image_runs_it_collects_every_file_the_templates_us
     used = {name for path in templates for name in TEMPLATE_STATIC.findall(path.read_text())}
     assert "vendor/bootstrap/css/bootstrap.min.css" in used
     assert used - set(collected) == set()
+
+
+def test_production_settings_harden_sessions_cookies_and_headers(tmp_path):
+    env = production_environment(
+        DEBUG="false",
+        SECRET_KEY=random_secret_key(),
+        ALLOWED_HOSTS="data.example.gov.cn",
+        DATABASE_URL=f"sqlite:///{tmp_path / 'x.sqlite3'}",
+    )
+    names = [
+        "SESSION_COOKIE_SECURE",
+        "SESSION_COOKIE_HTTPONLY",
+        "SESSION_COOKIE_SAMESITE",
+        "SESSION_EXPIRE_AT_BROWSER_CLOSE",
+        "CSRF_COOKIE_SECURE",
+        "SECURE_SSL_REDIRECT",
+        "SECURE_HSTS_SECONDS",
+        "SECURE_CONTENT_TYPE_NOSNIFF",
+        "SECURE_REFERRER_POLICY",
+        "X_FRAME_OPTIONS",
+        "AXES_FAILURE_LIMIT",
+        "CONTENT_SECURITY_POLICY",
+    ]
+    script = (
+        "import json, django; django.setup(); from django.conf import settings; "
+        f"print(json.dumps({{n: getattr(settings, n) for n in {names!r}}}, default=str))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], cwd=REPO, env=env, capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
+    values = json.loads(result.stdout.strip().splitlines()[-1])
+    assert values["SESSION_COOKIE_SECURE"] and values["CSRF_COOKIE_SECURE"] and values["SECURE_SSL_REDIRECT"]
+    assert values["SESSION_COOKIE_HTTPONLY"] and values["SESSION_EXPIRE_AT_BROWSER_CLOSE"]
+    assert values["SESSION_COOKIE_SAMESITE"] == "Lax"
+    assert values["SECURE_HSTS_SECONDS"] >= 31536000
+    assert values["SECURE_CONTENT_TYPE_NOSNIFF"] and values["X_FRAME_OPTIONS"] == "DENY"
+    assert values["SECURE_REFERRER_POLICY"] == "same-origin"
+    assert 0 < values["AXES_FAILURE_LIMIT"] <= 10
+    directives = values["CONTENT_SECURITY_POLICY"]["DIRECTIVES"]
+    assert "'unsafe-inline'" not in directives["script-src"] and directives["object-src"] == ["'none'"]

@@ -1,5 +1,7 @@
 from dataclasses import dataclass
 
+from django.conf import settings
+from django.core.cache import cache
 from rest_framework import authentication, exceptions
 
 from .apikeys import KeyRejected, api_key_authenticate
@@ -35,19 +37,51 @@ class ApiClient:
         return f"{self.unit} · {self.api_key.name}"
 
 
+class KeyLockedOut(exceptions.Throttled):
+    default_detail = "Too many rejected API keys from this address or for this key: try again later."
+    default_code = "api_key_locked_out"
+
+
+def _failure_counters(request, key: str) -> list[str]:
+    """One counter per calling address and one per key prefix: guessing secrets for one key from many
+    addresses is stopped as surely as trying many keys from one."""
+    prefix = key.partition(".")[0][:16]
+    return [f"api-key-failures:ip:{request.META.get('REMOTE_ADDR', '')}", f"api-key-failures:prefix:{prefix}"]
+
+
+def _check_lockout(counters: list[str]) -> None:
+    if any((cache.get(counter) or 0) >= settings.API_KEY_FAILURE_LIMIT for counter in counters):
+        raise KeyLockedOut(wait=settings.API_KEY_LOCKOUT_SECONDS)
+
+
+def _count_failure(counters: list[str]) -> None:
+    for counter in counters:
+        # add() starts the window at the first failure; incr() keeps it (the timeout is not renewed).
+        cache.add(counter, 0, timeout=settings.API_KEY_LOCKOUT_SECONDS)
+        try:
+            cache.incr(counter)
+        except ValueError:  # expired between add() and incr()
+            cache.add(counter, 1, timeout=settings.API_KEY_LOCKOUT_SECONDS)
+
+
 class ApiKeyAuthentication(authentication.BaseAuthentication):
-    """``Authorization: Api-Key <prefix>.<secret>``; a bad, revoked or expired key gets 401."""
+    """``Authorization: Api-Key <prefix>.<secret>``; a bad, revoked or expired key gets 401, and after
+    API_KEY_FAILURE_LIMIT of them from one address or for one prefix every call gets 429 for a while."""
 
     def authenticate(self, request):
         header = authentication.get_authorization_header(request).decode("latin-1")
         keyword, _, key = header.partition(" ")
         if keyword != KEYWORD:
             return None
-        if not key.strip():
+        key = key.strip()
+        if not key:
             raise exceptions.AuthenticationFailed("No API key was given after 'Api-Key'.")
+        counters = _failure_counters(request, key)
+        _check_lockout(counters)
         try:
-            api_key = api_key_authenticate(key.strip())
+            api_key = api_key_authenticate(key)
         except KeyRejected as exc:
+            _count_failure(counters)
             raise exceptions.AuthenticationFailed(str(exc)) from exc
         return ApiClient(api_key=api_key), api_key
 

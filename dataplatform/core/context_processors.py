@@ -11,7 +11,11 @@ def navigation(request: HttpRequest) -> dict:
     """The navigation bar: what a person's roles let them reach."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
-        return {"nav_groups": [], "unread_notifications": 0}
+        # The open-data portal needs no login (F10).
+        return {
+            "nav_groups": [{"label": _("Open data"), "url": reverse("open-home")}],
+            "unread_notifications": 0,
+        }
     items = [(_("Home"), reverse("home"))]
     unit = user.unit
     if unit is not None and unit.is_government:
@@ -20,6 +24,10 @@ def navigation(request: HttpRequest) -> dict:
             items.append((_("My catalog"), reverse("catalog-mine")))
     if user.has_role(Role.REVIEWER):
         items.append((_("Catalog review"), reverse("catalog-review")))
+    if (unit is not None and unit.is_government) or user.has_role(Role.PLATFORM_ADMIN):
+        # Q3.1–Q3.3: the legal source of each item; Q3.2, G40: temporary and emergency collection.
+        items.append((_("Collection catalog"), reverse("catalog-collection")))
+        items.append((_("Temporary collection"), reverse("catalog-temporary")))
     if user.has_role(Role.REVIEWER) or (
         unit is not None and unit.is_government and user.has_role(Role.DATA_ADMIN)
     ):
@@ -38,8 +46,23 @@ def navigation(request: HttpRequest) -> dict:
     if user.has_role(Role.EVALUATOR):
         items.append((_("Verification rules"), reverse("sharing-verification-rules")))
     items.append((_("Corrections"), reverse("correction-home")))  # reports, objections, queues
+    # Opening: the portal for everyone; the open catalog for producers and the authority; applications
+    # for public organizations and those who evaluate and confirm them.
+    items.append((_("Open data"), reverse("open-home")))
+    if user.has_role(Role.REVIEWER) or (
+        unit is not None and unit.is_government and user.has_role(Role.DATA_ADMIN)
+    ):
+        items.append((_("Open catalog"), reverse("open-manage")))
+    if user.has_role(Role.REVIEWER, Role.EVALUATOR) or (unit is not None and unit.is_public_organization):
+        items.append((_("Open data applications"), reverse("open-applications")))
+    # G39–G43, G50, G51: projects, data-subject rights (citizens too), disputes, complaints
+    items.append((_("Governance"), reverse("governance-home")))
     if user.has_role(Role.DATA_ADMIN, Role.LEADER):
         items.append((_("API keys"), reverse("api-keys")))
+    if user.has_role(Role.REVIEWER, Role.PLATFORM_ADMIN) or (
+        unit is not None and unit.is_government and user.has_role(Role.DATA_ADMIN, Role.LEADER)
+    ):
+        items.append((_("Administrators and leaders"), reverse("administrators")))  # Q9.2
     if unit is not None or user.has_role(Role.PLATFORM_ADMIN):
         # Q8.4: every unit sees its own events and the use of its data; reviewers verify the chain.
         items.append((_("Audit"), reverse("audit-index")))
@@ -57,6 +80,8 @@ AREAS = [
     ("/api", _lazy("API")),
     ("/audit/", _lazy("Supervision")),
     ("/supervision/", _lazy("Supervision")),
+    ("/open/", _lazy("Open data")),
+    ("/units/", _lazy("Supervision")),
 ]
 
 

@@ -13,9 +13,15 @@ from .models import Notification, User
 EMAIL_CLAIM_TIMEOUT = dt.timedelta(minutes=10)
 
 
+TITLE_MAX = Notification._meta.get_field("title").max_length
+
+
 def notify(*, recipients: Iterable[User], title: str, body: str = "", url: str = "") -> list[Notification]:
     """Notify people in the app and by e-mail. The rows are the intent: each e-mail is queued after
     commit, and the minute timer sends any whose task was lost."""
+    # A title built from what people typed (an entry's or a collection's name) may run long: cut it,
+    # rather than fail the operation it reports on.
+    title = title if len(title) <= TITLE_MAX else title[: TITLE_MAX - 1] + "…"
     notifications = Notification.objects.bulk_create(
         [Notification(recipient=user, title=title, body=body, url=url) for user in recipients]
     )

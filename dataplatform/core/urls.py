@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import api, views
+from . import api, api_administrators, views, views_administrators
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -12,6 +12,18 @@ urlpatterns = [
     path("notifications/", views.notification_list, name="notifications"),
     path("api-keys/", views.api_key_list, name="api-keys"),
     path("api-keys/<int:pk>/revoke/", views.api_key_revoke_view, name="api-key-revoke"),
+    # Q9.2: leaders in charge and data administrators, registered by real name
+    path("units/administrators/", views_administrators.administrators, name="administrators"),
+    path(
+        "units/administrators/changes/",
+        views_administrators.personnel_change_file_view,
+        name="personnel-change-file",
+    ),
+    path(
+        "units/administrators/changes/<int:pk>/decide/",
+        views_administrators.personnel_change_decide_view,
+        name="personnel-change-decide",
+    ),
 ]
 
 api_urlpatterns = [
@@ -24,4 +36,19 @@ api_urlpatterns = [
     ),
     path("api-keys/", api.ApiKeyListApi.as_view(), name="api-api-keys"),
     path("api-keys/<int:pk>/revoke/", api.ApiKeyRevokeApi.as_view(), name="api-api-key-revoke"),
+    path(
+        "units/<int:pk>/administrators/",
+        api_administrators.UnitAdministratorsApi.as_view(),
+        name="api-unit-administrators",
+    ),
+    path(
+        "personnel-changes/",
+        api_administrators.PersonnelChangeListApi.as_view(),
+        name="api-personnel-changes",
+    ),
+    path(
+        "personnel-changes/<int:pk>/decision/",
+        api_administrators.PersonnelChangeDecisionApi.as_view(),
+        name="api-personnel-change-decision",
+    ),
 ]

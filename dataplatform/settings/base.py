@@ -10,6 +10,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from csp.constants import NONCE, NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -41,6 +42,8 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "guardian",
+    "axes",  # login lockout (see Security below)
+    "csp",
     "dataplatform.core",
     "audit",
     "catalog",
@@ -48,10 +51,12 @@ INSTALLED_APPS = [
     "opening",
     "correction",
     "supervision",
+    "governance",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -60,6 +65,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "dataplatform.core.middleware.DatabaseUnavailableMiddleware",
+    "axes.middleware.AxesMiddleware",  # last: it answers a locked-out login itself
 ]
 
 ROOT_URLCONF = "dataplatform.urls"
@@ -77,6 +84,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "dataplatform.core.context_processors.navigation",
+                "csp.context_processors.nonce",
             ],
         },
     },
@@ -99,6 +107,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- People ---------------------------------------------------------------------------------------
 AUTH_USER_MODEL = "core.User"
 AUTHENTICATION_BACKENDS = [
+    # First: refuses a locked-out login before any other backend checks the password.
+    "dataplatform.core.auth_backends.LoginLockoutBackend",
     "django.contrib.auth.backends.ModelBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
@@ -142,6 +152,15 @@ MEDIA_ROOT = env.path("MEDIA_ROOT", default=VAR_DIR / "media")
 MEDIA_URL = "media/"
 # Audit chain heads, appended hourly outside the database; copy them off the machine (Q8.4).
 AUDIT_CHECKPOINT_DIR = env.path("AUDIT_CHECKPOINT_DIR", default=VAR_DIR / "audit-checkpoints")
+# Audit logs are kept at least three years (Q8.4, F24), then archived to files here a month at a time.
+# Three years are 1096 days at most (a leap day); less is refused here, at start-up of every process.
+AUDIT_RETENTION_DAYS = env.int("AUDIT_RETENTION_DAYS", default=3 * 365 + 1)
+if AUDIT_RETENTION_DAYS < 3 * 365 + 1:
+    raise ImproperlyConfigured(
+        f"AUDIT_RETENTION_DAYS is {AUDIT_RETENTION_DAYS}: audit logs must be kept at least three years "
+        "(1096 days; Q8.4, F24)."
+    )
+AUDIT_ARCHIVE_DIR = env.path("AUDIT_ARCHIVE_DIR", default=VAR_DIR / "audit-archives")
 
 # --- Email ----------------------------------------------------------------------------------------
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
@@ -195,6 +214,8 @@ CELERY_BEAT_SCHEDULE = {
     },
     "expire-grants": {"task": "sharing.tasks.expire_grants", "schedule": timedelta(hours=1)},
     "remind-usage-reports": {"task": "sharing.tasks.remind_usage_reports", "schedule": timedelta(days=1)},
+    # Due pushes, retries after back-off, and runs whose worker died: all found in the database.
+    "start-due-pushes": {"task": "sharing.tasks.start_due_pushes", "schedule": timedelta(minutes=1)},
     # Correction deadlines (Q7.2): the same idempotent scans. A ticket is resolved when its records are
     # re-aggregated (queued by the aggregation itself); the scan is the backup for a lost message.
     "remind-correction-tickets": {"task": "correction.tasks.remind_tickets", "schedule": timedelta(hours=1)},
@@ -219,6 +240,12 @@ CELERY_BEAT_SCHEDULE = {
     # (embedded mode) wraps every schedule in a timedelta schedule and cannot run a crontab; pushes are
     # rows first, so the extra runs send nothing twice.
     "push-usage-logs": {"task": "audit.tasks.push_usage_logs", "schedule": timedelta(hours=1)},
+    # The yearly open catalog review (Q6.1, G34, F12): the first run of a year lists every entry for a
+    # decision; the daily runs after it only add entries made since (idempotent).
+    "open-yearly-review": {"task": "opening.tasks.open_yearly_review", "schedule": timedelta(days=1)},
+    # Audit retention (Q8.4): next months' partitions created ahead, months past the retention archived
+    # and dropped. Monthly in effect; run daily (run_timers cannot run a crontab), idempotent.
+    "maintain-audit-partitions": {"task": "audit.tasks.maintain_partitions", "schedule": timedelta(days=1)},
 }
 
 # --- Cache ----------------------------------------------------------------------------------------
@@ -262,6 +289,18 @@ SPECTACULAR_SETTINGS = {
         "TicketKindEnum": "correction.models.TicketKind",
         "TicketActionEnum": "correction.serializers.PEOPLES_ACTIONS",
         "ServiceMethodEnum": "catalog.models.ServiceMethod",
+        "ProjectStageEnum": "governance.models.ProjectStage",
+        "CopyStatusEnum": "governance.models.CopyStatus",
+        "AuthorizationStatusEnum": "governance.models.AuthorizationStatus",
+        "ComplaintStatusEnum": "governance.models.ComplaintStatus",
+        "DisputeStatusEnum": "governance.models.DisputeStatus",
+        "SubjectKindEnum": "governance.models.SubjectKind",
+        "PushRunStatusEnum": "sharing.models_exchange.RunStatus",
+        "PushRunTriggerEnum": "sharing.models_exchange.RunTrigger",
+        "TargetEngineEnum": "sharing.models_exchange.TargetEngine",
+        "SourceCheckStatusEnum": "catalog.models.SourceCheckStatus",
+        "PersonnelChangeStatusEnum": "dataplatform.core.models.PersonnelChangeStatus",
+        "DisposalEnum": "catalog.models.Disposal",
     },
 }
 
@@ -275,7 +314,61 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
 SECURE_HSTS_PRELOAD = not DEBUG
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+SECURE_REFERRER_POLICY = "same-origin"  # no address of ours, with its ids, leaves in a Referer
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=8 * 3600)
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True  # a shared office computer forgets the person with the browser
+# The CSRF cookie stays readable by scripts: Swagger UI's "Try it out" sends it back as a header.
+CSRF_COOKIE_SAMESITE = "Lax"
+
+# Content Security Policy (django-csp): scripts only from our own static files, or inline with the
+# per-request nonce (`<script nonce="{{ request.csp_nonce }}">`); no inline event handlers (onclick=...).
+# Styles may be inline: Bootstrap, ECharts and Swagger UI set style attributes. tests/hardening checks
+# that every template's inline script carries the nonce.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, UNSAFE_INLINE],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF, "data:"],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+
+# Login lockout (django-axes): five failures for one user name from one address lock that pair out
+# for 15 minutes (429); a success resets the count. Failures are also in the audit log (LoginView).
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False
+AXES_LOCKOUT_TEMPLATE = "core/locked_out.html"
+# The caller's address: REMOTE_ADDR unless PROXY_COUNT trusted reverse proxies stand in front of gunicorn;
+# an X-Forwarded-For that no proxy of ours wrote would let a guesser pose as a new address every time.
+AXES_IPWARE_PROXY_COUNT = env.int("PROXY_COUNT", default=0)
+AXES_IPWARE_META_PRECEDENCE_ORDER = (
+    ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR") if AXES_IPWARE_PROXY_COUNT else ("REMOTE_ADDR",)
+)
+# The same for API keys (dataplatform/core/authentication.py): this many rejected keys from one address,
+# or for one key prefix, within the window, and further calls get 429 until it has passed.
+API_KEY_FAILURE_LIMIT = env.int("API_KEY_FAILURE_LIMIT", default=10)
+API_KEY_LOCKOUT_SECONDS = env.int("API_KEY_LOCKOUT_SECONDS", default=15 * 60)
+
+# Uploads. A request body other than files (JSON records, form fields) over DATA_UPLOAD_MAX_MEMORY_SIZE is
+# refused with 400 before it is read whole. Files are spooled to disk above FILE_UPLOAD_MAX_MEMORY_SIZE and
+# each upload checks its own size with a clear error: data files (catalog.aggregation.MAX_UPLOAD_BYTES),
+# correction evidence (correction.services), application papers (ATTACHMENT_MAX_BYTES, sharing.services).
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=20 * 1024 * 1024)
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+ATTACHMENT_MAX_BYTES = env.int("ATTACHMENT_MAX_BYTES", default=20 * 1024 * 1024)
+FILE_UPLOAD_PERMISSIONS = 0o640
 
 # --- Data service interface: misuse control (Q5.3 forbids crawlers and automatic query tools) ----
 DATA_API = {
@@ -292,13 +385,34 @@ DATA_API = {
     "MIN_GROUP_SIZE": env.int("DATA_API_MIN_GROUP_SIZE", default=5),
 }
 
+# --- Bulk exchange (批量数据交换): pushes into the applicants' databases ---------------------------------
+EXCHANGE = {
+    "BATCH_ROWS": env.int("EXCHANGE_BATCH_ROWS", default=20000),  # one target transaction each
+    # A run's task stops after this long and queues its continuation, so that no task comes near the
+    # broker's visibility timeout (CELERY_BROKER_TRANSPORT_OPTIONS) or CELERY_TASK_TIME_LIMIT.
+    "SLICE_SECONDS": env.int("EXCHANGE_SLICE_SECONDS", default=600),
+    # A running run whose heartbeat is older than this lost its worker; the timer queues it again, and
+    # the next worker resumes from the state kept in the target.
+    "STALE_SECONDS": env.int("EXCHANGE_STALE_SECONDS", default=300),
+    # Pushes carry changes up to a moment this far in the past, for the clocks of several web and worker
+    # hosts (kept in step by NTP); the rest goes with the next run (sharing/exchange/source.py).
+    "CLOCK_MARGIN_MS": env.int("EXCHANGE_CLOCK_MARGIN_MS", default=2000),
+    "RETRY_MAX_MINUTES": 240,  # back-off after failures: 1, 2, 4 … minutes, at most this
+    "CONNECT_TIMEOUT": 10,
+}
+# Fernet keys for target passwords, newest first (unset: one derived from SECRET_KEY).
+EXCHANGE_SECRET_KEYS = env.list("EXCHANGE_SECRET_KEYS", default=[])
+
 # --- Platform -------------------------------------------------------------------------------------
 PLATFORM_NAME = _("Government Data Sharing Platform")
 # Functions that list a person's pending work on the home page; each later app adds its own.
 PENDING_WORK_PROVIDERS: list[str] = [
     "catalog.pending.catalog_pending_work",
+    "catalog.pending_collection.collection_pending_work",
+    "dataplatform.core.administrators.personnel_pending_work",
     "sharing.pending.sharing_pending_work",
     "correction.pending.correction_pending_work",
+    "opening.pending.opening_pending_work",
 ]
 
 LOGGING = {
@@ -307,5 +421,8 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     # Eager tasks in the embedded demo would log every run at INFO.
-    "loggers": {"celery.app.trace": {"level": "WARNING"}},
+    "loggers": {
+        "celery.app.trace": {"level": "WARNING"},
+        "axes": {"level": "WARNING"},  # every login at INFO; the audit log records them already
+    },
 }

@@ -98,10 +98,11 @@ def test_the_hash_is_the_same_after_a_round_trip_through_the_database(producer_u
 
 
 def test_the_timer_loop_seals_the_events(record, producer_unit, capsys):
-    record(2)
+    events = record(2)
     call_command("run_timers", "--once")
     assert "failed" not in capsys.readouterr().err
-    assert not AuditEvent.objects.filter(sealed_at=None).exists()
+    # Timers that run after the sealer may record events of their own, for the next run to seal.
+    assert not AuditEvent.objects.filter(pk__in=[e.pk for e in events], sealed_at=None).exists()
     assert AuditChain.objects.get(owner_unit=producer_unit).head_seq == 2
 
 

@@ -133,3 +133,50 @@ def test_a_tampered_checkpoint_file_is_caught(record, producer_unit, checkpoint_
     report = audit_verify()
     assert chain_of(report, producer_unit).broken.kind == "checkpoint"
     assert report.unreadable_checkpoints == [f"{day.name}:{len(entries) + 1}"]
+
+
+def seal_in_order(events: list[AuditEvent]) -> None:
+    """Seal as the sealer does, in the order given: as when a later id committed first."""
+    from django.utils import timezone
+
+    from audit.services import _seal_rows
+
+    chain = AuditChain.objects.get_or_create(owner_unit_id=events[0].owner_unit_id)[0]
+    for event in events:
+        event.refresh_from_db()
+        event.chain_seq, event.prev_hash = chain.head_seq + 1, chain.head_hash
+        event.hash, event.sealed_at = event_hash(prev_hash=chain.head_hash, event=event), timezone.now()
+        _seal_rows([event])
+        chain.head_seq, chain.head_hash = event.chain_seq, event.hash
+    chain.save()
+
+
+def test_events_sealed_out_of_id_order_verify(record, producer_unit):
+    first, second, third = record(3)
+    seal_in_order([first, third, second])
+    chain = chain_of(audit_verify(), producer_unit)
+    assert chain.ok and chain.verified == 3
+
+
+@pytest.mark.parametrize("limit", [1, 50_000])
+def test_a_missing_link_is_found_whether_the_chain_is_walked_alone_or_not(
+    record, producer_unit, monkeypatch, limit
+):
+    monkeypatch.setattr("audit.chain_walk.REORDER_LIMIT", limit)
+    events = record(5)
+    audit_seal()
+    record(1, owner_unit=None)
+    audit_seal()
+    behind_the_applications_back("DELETE FROM audit_auditevent WHERE id = %s", [events[1].pk])
+    report = audit_verify()
+    broken = chain_of(report, producer_unit).broken
+    assert (broken.kind, broken.event_id, broken.seq) == ("missing", events[2].pk, 2)
+    assert next(c for c in report.chains if c.owner_unit_id is None).ok
+
+
+def test_a_chain_walked_alone_verifies_when_intact(record, producer_unit, monkeypatch):
+    monkeypatch.setattr("audit.chain_walk.REORDER_LIMIT", 0)
+    first, second, third = record(3)
+    seal_in_order([third, first, second])
+    chain = chain_of(audit_verify(), producer_unit)
+    assert chain.ok and chain.verified == 3

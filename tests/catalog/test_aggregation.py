@@ -426,6 +426,7 @@ def test_the_progress_api_answers_status_progress_counts_and_errors(
         "inserted",
         "updated",
         "unchanged",
+        "deleted",
         "message",
         "errors",
         "created_by",
@@ -616,3 +617,38 @@ def test_progress_is_written_as_the_rows_are_checked(aggregate, entry, monkeypat
     batch = aggregate(entry, GOOD_CSV)
     assert written == [0, 1, 2, 3, 3]  # the last: the end of the file
     assert (batch.processed_rows, batch.total_rows, batch.inserted) == (3, 3, 3)
+
+
+def test_deleting_records_leaves_tombstones_and_counts(api_as, producer, entry, aggregate):
+    from catalog.models import RecordDeletion
+
+    aggregate(entry, GOOD_CSV)
+    response = api_as(producer).post(
+        f"/api/v1/catalog/resources/{entry.pk}/records/delete/",
+        {"keys": ["350500199001011234", "no-such-key"]},
+        format="json",
+    )
+    assert response.status_code == 200
+    body = response.json()
+    assert (body["source"], body["deleted"], body["unchanged"]) == ("deletion", 1, 1)
+    assert set(Record.objects.filter(resource=entry).values_list("key", flat=True)) == {
+        "350500198505052345",
+        "350500200012123456",
+    }
+    tombstone = RecordDeletion.objects.get(resource=entry)
+    assert tombstone.key == "350500199001011234" and tombstone.batch_id == body["id"]
+    entry.refresh_from_db()
+    assert entry.record_count == 2
+    event = AuditEvent.objects.get(action="resource.records_delete")
+    assert event.record_count == 1 and event.owner_unit == producer.unit
+
+
+def test_only_the_producer_deletes_records(api_as, applicant, producer, entry, aggregate):
+    aggregate(entry, GOOD_CSV)
+    response = api_as(applicant).post(
+        f"/api/v1/catalog/resources/{entry.pk}/records/delete/",
+        {"keys": ["350500199001011234"]},
+        format="json",
+    )
+    assert response.status_code in (403, 404)
+    assert Record.objects.filter(resource=entry).count() == 3

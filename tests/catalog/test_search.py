@@ -224,9 +224,9 @@ def test_a_result_says_what_an_applicant_needs(api_as, applicant, catalog, polic
         "last_aggregated_at": result["last_aggregated_at"],
         "is_stale": False,
         "items": [
-            {"name": "id_number", "label": "公民身份号码"},
-            {"name": "full_name", "label": "姓名"},
-            {"name": "birth_date", "label": "出生日期"},
+            {"name": "id_number", "label": "公民身份号码", "legal_source": None},
+            {"name": "full_name", "label": "姓名", "legal_source": None},
+            {"name": "birth_date", "label": "出生日期", "legal_source": None},
         ],
         "rank": result["rank"],
     }
@@ -274,8 +274,8 @@ def test_the_search_costs_a_fixed_number_of_queries(api_as, applicant, producer,
     bulk_published(producer, 15)
     bulk_published(producer, 1, name="婚姻登记信息")
     # the person's unit and roles, (PostgreSQL: the window of matches to rank), the count, the page,
-    # its data items
-    expected = 6 if connection.vendor == "postgresql" else 5
+    # its data items, the collection catalog's legal sources
+    expected = 7 if connection.vendor == "postgresql" else 6
     for query, found in [("人口", 15), ("婚姻", 1)]:
         api = api_as(User.objects.get(pk=applicant.pk))  # as in a real request: roles not yet read
         with django_assert_num_queries(expected):

@@ -107,8 +107,8 @@ def test_seed_demo_is_idempotent_and_its_logins_work(client):
     call_command("seed_demo")
     people = User.objects.count()
     call_command("seed_demo")
-    assert User.objects.count() == people == 13
-    assert Notification.objects.filter(title__startswith="欢迎").count() == 13  # welcomed once
+    assert User.objects.count() == people == 14
+    assert Notification.objects.filter(title__startswith="欢迎").count() == 14  # welcomed once
     assert client.login(username="jj_reviewer", password=DEMO_PASSWORD)
     jj = User.objects.get(username="jj_reviewer")
     assert jj.unit.region.name == "晋江市"

@@ -9,6 +9,7 @@ from dataplatform.core.models.units import UnitKind
 from sharing.services import application_create
 from tests import factories
 from tests.catalog.conftest import entry_fields
+from tests.sharing.exchange_targets import mysql_target_db, pg_target_db  # noqa: F401  (fixtures)
 
 END = dt.date(2027, 12, 31)
 
@@ -73,3 +74,41 @@ def county_applicant(jinjiang, county_authority):
 def police(city):
     unit = factories.unit("泉州市公安局", UnitKind.GOVERNMENT, city, is_special_department=True)
     return factories.person(unit, Role.DATA_ADMIN)
+
+
+# --- Bulk exchange --------------------------------------------------------------------------------
+
+GRANTED = ("credit_code", "company_name", "capital")
+
+
+def company(n: int, **changes) -> dict:
+    return {
+        "credit_code": f"91350500MA{n:07d}X",
+        "company_name": f"企业{n}",
+        "registered_on": "2020-01-02",
+        "capital": f"{100 + n}",
+        **changes,
+    }
+
+
+@pytest.fixture
+def exchange_settings(settings):
+    """Pushes see changes made a moment ago, and batches are small enough to have several."""
+    settings.EXCHANGE = {**settings.EXCHANGE, "CLOCK_MARGIN_MS": 0, "BATCH_ROWS": 7}
+
+
+@pytest.fixture
+def bulk_grant(applicant, evaluator, unconditional, producer):
+    """A bulk exchange grant of three items of an entry holding 20 records."""
+    from catalog.aggregation import records_upsert
+    from sharing.models import Grant
+    from sharing.workflow import application_act
+
+    records_upsert(actor=producer, resource=unconditional, records=[company(n) for n in range(20)])
+    application = application_act(
+        application=apply(applicant, unconditional, method="bulk_exchange", items=GRANTED),
+        action="submit",
+        actor=applicant,
+    )
+    application_act(application=application, action="configure", actor=evaluator)
+    return Grant.objects.get(application=application)

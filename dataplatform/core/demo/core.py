@@ -69,6 +69,13 @@ PEOPLE = [
         "enterprise", "周企业", "泉州闽南数智科技有限公司", (Role.DATA_ADMIN,), "open data applications"
     ),
     DemoPerson("citizen", "苏市民", None, (), "the open-data portal"),
+    DemoPerson(
+        "jj_hrss_clerk",
+        "吴晋人",
+        "晋江市人力资源和社会保障局",
+        (),
+        "no role yet: filed as the unit's data administrator, awaiting Jinjiang's approval",
+    ),
 ]
 
 

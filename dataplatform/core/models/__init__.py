@@ -1,3 +1,4 @@
+from .administrators import PersonnelChange, PersonnelChangeStatus
 from .apikeys import ApiKey
 from .calendar import CalendarDay, CalendarYear
 from .notifications import Notification
@@ -9,6 +10,8 @@ __all__ = [
     "CalendarDay",
     "CalendarYear",
     "Notification",
+    "PersonnelChange",
+    "PersonnelChangeStatus",
     "Region",
     "Role",
     "RoleAssignment",

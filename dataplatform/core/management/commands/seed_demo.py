@@ -1,9 +1,14 @@
 from django.core.management.base import BaseCommand
 
+from audit.demo import seed_audit
 from catalog.aggregation import records_upsert
 from catalog.demo import seed_catalog
+from catalog.demo_collection import seed_collection
 from correction.demo import seed_correction
+from dataplatform.core.demo.administrators import seed_administrators
 from dataplatform.core.demo.core import DEMO_PASSWORD, seed_core
+from governance.demo import seed_governance
+from opening.demo import seed_opening
 from sharing.demo import seed_sharing
 
 
@@ -19,10 +24,18 @@ class Command(BaseCommand):
         resources = seed_catalog(load_records=load_records)
         if resources:
             self.stdout.write(f"Catalog: {len(resources)} demo entries with their records.")
+        seed_collection()  # after the catalog: it flags the entries carrying another unit's items
+        seed_administrators()
         applications = seed_sharing()
         if applications:
             self.stdout.write(f"Sharing: {len(applications)} demo applications.")
         seed_correction()  # after the catalog and sharing: it reports on their records through grants
+        if made := seed_governance():  # a project, a data subject, a dispute (issue 10, items 2–4)
+            self.stdout.write(f"Governance: {len(made)} demo examples.")
+        if entries := seed_opening():  # after the catalog: its published entries, decided for opening
+            self.stdout.write(f"Opening: {len(entries)} demo open catalog decisions.")
+        if events := seed_audit():  # last: three months of history over the people, resources and grants
+            self.stdout.write(f"Audit: {events} demo events over the last three months, sealed.")
         self.stdout.write(self.style.SUCCESS("Demo data is ready. Log in at http://127.0.0.1:8000/ as:"))
         for person in people:
             unit = person.unit or "(citizen)"

@@ -1,0 +1,90 @@
+"""Withdrawing records from an entry: deleted outright, each leaving a tombstone (``RecordDeletion``).
+
+Like an aggregation, a deletion holds the entry's row lock and stamps its rows with the time taken
+under that lock, so that a push, which reads its horizon under the same lock, never misses a change
+that commits late (``sharing/exchange/horizon.py``).
+"""
+
+from django.db import transaction
+from django.utils import timezone
+
+from audit.services import audit_record
+from dataplatform.core.errors import ApplicationError
+
+from .aggregation import MAX_API_RECORDS, _actor_fields, _check_available
+from .models import AggregationBatch, BatchSource, BatchStatus, Record, RecordDeletion, Resource
+
+
+def records_purge(*, actor, resource: Resource) -> int:
+    """Delete every record of the entry, whatever its state (G40: data collected for an emergency is
+    destroyed when it ends); tombstones carry the deletion to the applicants' copies. Returns the count."""
+    with transaction.atomic():
+        resource = Resource.objects.select_for_update().get(pk=resource.pk)
+        now = timezone.now()
+        keys = list(Record.objects.filter(resource=resource).values_list("key", flat=True))
+        batch = AggregationBatch.objects.create(
+            resource=resource,
+            source=BatchSource.DELETION,
+            status=BatchStatus.DONE,
+            total_rows=len(keys),
+            processed_rows=len(keys),
+            deleted=len(keys),
+            started_at=now,
+            finished_at=now,
+            message=f"{len(keys)} record(s) destroyed.",
+            **_actor_fields(actor),
+        )
+        Record.objects.filter(resource=resource).delete()
+        RecordDeletion.objects.bulk_create(
+            (RecordDeletion(resource=resource, key=key, deleted_at=now, batch=batch) for key in keys),
+            batch_size=5000,
+        )
+        Resource.objects.filter(pk=resource.pk).update(record_count=0)
+    return len(keys)
+
+
+def records_delete(*, actor, resource: Resource, keys: list[str], request=None) -> AggregationBatch:
+    """Delete the records with these keys; keys that hold no record are counted as unchanged."""
+    keys = list(dict.fromkeys(str(key).strip() for key in keys if str(key).strip()))
+    if not keys:
+        raise ApplicationError("Send at least one record key.")
+    if len(keys) > MAX_API_RECORDS:
+        raise ApplicationError(f"Send at most {MAX_API_RECORDS} keys per call.")
+    with transaction.atomic():
+        resource = Resource.objects.select_for_update().select_related("producer").get(pk=resource.pk)
+        _check_available(resource)
+        now = timezone.now()
+        batch = AggregationBatch.objects.create(
+            resource=resource,
+            source=BatchSource.DELETION,
+            status=BatchStatus.PROCESSING,
+            total_rows=len(keys),
+            processed_rows=len(keys),
+            started_at=now,
+            **_actor_fields(actor),
+        )
+        found = list(Record.objects.filter(resource=resource, key__in=keys).values_list("key", flat=True))
+        Record.objects.filter(resource=resource, key__in=found).delete()
+        RecordDeletion.objects.bulk_create(
+            RecordDeletion(resource=resource, key=key, deleted_at=now, batch=batch) for key in found
+        )
+        record_count = Record.objects.filter(resource=resource).count()
+        Resource.objects.filter(pk=resource.pk).update(last_aggregated_at=now, record_count=record_count)
+        batch.status, batch.deleted, batch.unchanged, batch.finished_at = (
+            BatchStatus.DONE,
+            len(found),
+            len(keys) - len(found),
+            now,
+        )
+        batch.message = f"{len(keys)} key(s): {len(found)} deleted, {batch.unchanged} not found."
+        batch.save()
+        audit_record(
+            action="resource.records_delete",
+            actor=actor,
+            request=request,
+            target=resource,
+            owner_unit=resource.producer,
+            record_count=len(found),
+            detail={"batch": batch.pk, "deleted": len(found), "not_found": batch.unchanged},
+        )
+    return batch

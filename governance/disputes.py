@@ -1,0 +1,64 @@
+"""Writes for disputes (G51): a unit records a dispute with another unit of its level; the steps that
+follow go through ``workflow.act``."""
+
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+
+from dataplatform.core.errors import ApplicationError
+from dataplatform.core.models import Role, Unit, User
+from dataplatform.core.models.units import Level
+
+from .documents import documents_check
+from .models import Dispute, DisputeMatter
+from .subjects import authority_for
+from .workflow import record_step
+
+
+def dispute_authority(a: Unit, b: Unit) -> Unit:
+    """G51: the data authority of the parties' level: their county's for two units of one county,
+    the city's otherwise."""
+    if a.region_id == b.region_id:
+        return authority_for(a.region)
+    return authority_for(a.region if a.region.level == Level.CITY else a.region.parent)
+
+
+def dispute_record(
+    *,
+    actor: User,
+    other_party: Unit,
+    title: str,
+    matter: str,
+    description: str,
+    documents: list[UploadedFile] = (),
+    request=None,
+) -> Dispute:
+    unit = getattr(actor, "unit", None)
+    if (
+        not isinstance(actor, User)
+        or unit is None
+        or not unit.is_government
+        or not actor.has_role(Role.DATA_ADMIN)
+    ):
+        raise ApplicationError(
+            "A government unit's data administrator records a dispute.", extra={"code": "forbidden"}
+        )
+    if not other_party.is_government or other_party.pk == unit.pk:
+        raise ApplicationError("A dispute is between two government units.")
+    if matter not in DisputeMatter.values:
+        raise ApplicationError(f"The matter is one of: {', '.join(DisputeMatter.values)}.")
+    if not title.strip() or not description.strip():
+        raise ApplicationError("Give the dispute a title and describe it.")
+    documents = list(documents)
+    documents_check(documents)
+    with transaction.atomic():
+        dispute = Dispute.objects.create(
+            title=title.strip()[:200],
+            matter=matter,
+            description=description.strip(),
+            raised_by=unit,
+            other_party=other_party,
+            authority=dispute_authority(unit, other_party),
+            created_by=actor,
+        )
+        record_step(dispute, "record", "", actor=actor, documents=documents, request=request)
+    return dispute

@@ -1,0 +1,134 @@
+"""Reads for data subjects: who the person acting is as a subject, and which units hold data about it.
+
+Identity, as the platform supports it:
+- a citizen (a person with no unit) is a subject once a platform administrator has recorded the ID
+  number verified in person or through the province's unified identity authentication
+  (``SubjectIdentity``); a number a person merely types in is never trusted;
+- a company (a public organization's unit) acts through its data administrator: the unit's unified
+  social credit code was checked when the unit was registered on the platform (Q9.2 real names).
+
+Finding the data: the records of every available, aggregated catalog entry whose data items identify a
+subject of that kind (an item named like ``id_number`` / ``credit_code``, or a personal item labelled
+as an ID number). When that item is the entry's key the lookup is the (resource, key) unique index;
+otherwise it is a filter on ``data -> item`` within the entry's rows, reached through the same index's
+leading resource column. At the demo's size (a few thousand records per entry) that is a few
+milliseconds per entry; a city-wide deployment would add an expression index per identifying item.
+"""
+
+import re
+from dataclasses import dataclass, field
+
+from django.db.models import Q
+
+from catalog.models import DataFormat, DataItem, Record, Resource, ResourceStatus
+from dataplatform.core.models import Role, User
+
+from .models import SubjectIdentity, SubjectKind
+
+PERSON_ITEM = re.compile(r"(^|_)(id_number|id_card|id_no|citizen_id)$")
+COMPANY_ITEM = re.compile(r"(^|_)(credit_code|uscc)$")
+PERSON_LABELS = ("身份号码", "身份证")
+COMPANY_LABELS = ("统一社会信用代码",)
+MAX_KEYS = 100  # records listed per entry; a subject with more is shown the count
+
+
+@dataclass(frozen=True)
+class Subject:
+    kind: str
+    identifier: str
+
+    @property
+    def masked(self) -> str:
+        """For pages and notices: enough to recognise, not enough to copy."""
+        return f"{self.identifier[:4]}{'*' * (len(self.identifier) - 8)}{self.identifier[-4:]}"
+
+
+@dataclass
+class Holding:
+    resource: Resource
+    items: list[str]  # the identifying items the subject was found by
+    keys: list[str]
+    count: int
+    personal_items: list[dict] = field(default_factory=list)
+
+
+def subject_of(user) -> Subject | None:
+    """The subject ``user`` acts for, or None (API keys, government staff, unverified citizens)."""
+    if not isinstance(user, User) or not user.is_authenticated:
+        return None
+    unit = user.unit
+    if unit is None:
+        identity = SubjectIdentity.objects.filter(user=user).only("id_number").first()
+        return Subject(SubjectKind.PERSON, identity.id_number) if identity else None
+    if unit.is_public_organization and user.has_role(Role.DATA_ADMIN):
+        return Subject(SubjectKind.COMPANY, unit.credit_code)
+    return None
+
+
+def is_subject_of(user, obj) -> bool:
+    """Whether ``user`` acts for the subject a request, authorization or complaint is about."""
+    subject = subject_of(user)
+    return subject is not None and (subject.kind, subject.identifier) == (obj.subject_kind, obj.subject_id)
+
+
+def identifies(item: DataItem, kind: str) -> bool:
+    if kind == SubjectKind.PERSON:
+        return bool(PERSON_ITEM.search(item.name)) or (
+            item.is_personal and any(word in item.label for word in PERSON_LABELS)
+        )
+    return bool(COMPANY_ITEM.search(item.name)) or any(word in item.label for word in COMPANY_LABELS)
+
+
+def searchable_resources():
+    """Available entries that hold records: published, not retired, not a pass-through interface."""
+    return (
+        Resource.objects.filter(published_version__isnull=False)
+        .exclude(status=ResourceStatus.RETIRED)
+        .exclude(data_format=DataFormat.INTERFACE)
+        .select_related("producer")
+        .prefetch_related("items")
+    )
+
+
+def _match(resource: Resource, kind: str, identifier: str) -> tuple[list[str], Q | None]:
+    names, query = [], None
+    for item in resource.items.all():
+        if not identifies(item, kind):
+            continue
+        names.append(item.name)
+        clause = Q(key=identifier) if item.is_key else Q(**{f"data__{item.name}": identifier})
+        query = clause if query is None else query | clause
+    return names, query
+
+
+def subject_records(resource: Resource, subject: Subject) -> list[Record]:
+    """The records of ``resource`` about ``subject`` (at most MAX_KEYS), in key order."""
+    _names, query = _match(resource, subject.kind, subject.identifier)
+    if query is None:
+        return []
+    return list(Record.objects.filter(query, resource=resource).order_by("key")[:MAX_KEYS])
+
+
+def subject_holdings(subject: Subject) -> list[Holding]:
+    """Every entry holding records about ``subject``, with the units that produce them."""
+    holdings = []
+    for resource in searchable_resources():
+        names, query = _match(resource, subject.kind, subject.identifier)
+        if query is None:
+            continue
+        records = Record.objects.filter(query, resource=resource)
+        keys = list(records.order_by("key").values_list("key", flat=True)[: MAX_KEYS + 1])
+        if not keys:
+            continue
+        count = len(keys) if len(keys) <= MAX_KEYS else records.count()
+        personal = [
+            {"name": item.name, "label": item.label, "sensitive": item.is_sensitive}
+            for item in resource.items.all()
+            if item.is_personal or item.is_sensitive or item.name in names
+        ]
+        holdings.append(Holding(resource, names, keys[:MAX_KEYS], count, personal))
+    return holdings
+
+
+def holding_resources(subject: Subject) -> list[Resource]:
+    return [holding.resource for holding in subject_holdings(subject)]

@@ -1,0 +1,117 @@
+"""De-identification (脱敏, Q6.1, G32, F13): the one place every open output passes through.
+
+``open_view(entry)`` says which columns an open dataset shows and turns a record's data into the
+de-identified row: preview, CSV, XLSX, JSON, the authorised API and the statistics all call it, so no
+output can forget a rule. A personal or sensitive item without a rule is dropped, never shown raw.
+"""
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from catalog.models import DataItem
+
+from .models import DeidRule, OpenEntry
+
+MASK = "*"
+# 省 / 市 (or 自治州, 盟) / 区, 县 or county-level 市: an address is kept down to its county.
+ADDRESS_PREFIX = re.compile(
+    r"^(?:[^省]{2,7}?省)?(?:[^省市]{1,7}?(?:自治州|市|盟))?(?:[^区县市]{1,7}?[区县市旗])?"
+)
+
+
+def mask_id_number(value: str) -> str:
+    """350503199001011234 → 350503********1234: the issuing county and the last digits only."""
+    if len(value) <= 8:
+        return MASK * len(value)
+    return value[:6] + MASK * (len(value) - 10) + value[-4:]
+
+
+def mask_phone(value: str) -> str:
+    """13812345678 → 138****5678."""
+    digits = value.strip()
+    if len(digits) <= 7:
+        return MASK * len(digits)
+    return digits[:3] + MASK * (len(digits) - 7) + digits[-4:]
+
+
+def mask_name(value: str) -> str:
+    """陈伟 → 陈*, 欧阳娜娜 → 欧***: the surname's first character only."""
+    value = value.strip()
+    return value[:1] + MASK * max(len(value) - 1, 1) if value else value
+
+
+def generalise_date(value: str) -> str:
+    """1990-01-01 → 1990."""
+    match = re.match(r"\s*(\d{4})", value)
+    return match.group(1) if match else MASK
+
+
+def generalise_address(value: str) -> str:
+    """泉州市鲤城区刺桐路12号 → 泉州市鲤城区. An address with no county in it is masked whole."""
+    prefix = ADDRESS_PREFIX.match(value.strip()).group(0)
+    return prefix if prefix else MASK * 3
+
+
+RULES: dict[str, Callable[[str], str]] = {
+    DeidRule.MASK_ID_NUMBER: mask_id_number,
+    DeidRule.MASK_PHONE: mask_phone,
+    DeidRule.MASK_NAME: mask_name,
+    DeidRule.GENERALISE_DATE: generalise_date,
+    DeidRule.GENERALISE_ADDRESS: generalise_address,
+}
+
+
+def apply_rule(rule: str, value):
+    if value is None or value == "":
+        return value
+    return RULES[rule](str(value))
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    label: str
+    rule: str  # "" for an item shown as it is
+
+
+@dataclass(frozen=True)
+class OpenView:
+    columns: tuple[Column, ...]
+
+    @property
+    def names(self) -> list[str]:
+        return [column.name for column in self.columns]
+
+    @property
+    def plain(self) -> list[str]:
+        """The items shown as they are: the only ones statistics may group by."""
+        return [column.name for column in self.columns if not column.rule]
+
+    def row(self, data: dict) -> dict:
+        """One record's data, de-identified, in column order."""
+        return {
+            c.name: apply_rule(c.rule, data.get(c.name)) if c.rule else data.get(c.name) for c in self.columns
+        }
+
+
+def needs_rule(item: DataItem) -> bool:
+    return item.is_personal or item.is_sensitive
+
+
+def open_view(entry: OpenEntry) -> OpenView:
+    """The columns of an open dataset: its items minus dropped ones, and minus personal or sensitive
+    ones that have no rule (fail safe: a revision that renames an item cannot expose it)."""
+    rules = dict(entry.rules.values_list("item_name", "rule"))
+    columns = []
+    for item in entry.resource.items.all():
+        rule = rules.get(item.name, "")
+        if rule == DeidRule.DROP or (needs_rule(item) and not rule):
+            continue
+        columns.append(Column(item.name, item.label, rule))
+    return OpenView(tuple(columns))
+
+
+def items_missing_rules(entry: OpenEntry, rules: dict[str, str]) -> list[str]:
+    """Personal or sensitive items of the entry that ``rules`` leaves without a rule."""
+    return [item.name for item in entry.resource.items.all() if needs_rule(item) and not rules.get(item.name)]

@@ -1,0 +1,74 @@
+"""A public organization registers for on-application open data (Q6.4): a domestic-controlled enterprise,
+a university or a research institute, with its data administrator registered by real name (Q9.2)."""
+
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from audit.services import audit_record
+from dataplatform.core.errors import ApplicationError
+from dataplatform.core.models import Region, Role, Unit, User
+from dataplatform.core.models.units import PUBLIC_ORGANIZATION_KINDS, Level, UnitKind
+from dataplatform.core.people import role_assign, unit_create
+
+# GB 32100: the first character names the registering authority: 9 market regulation (companies),
+# 1 institutional establishment (public institutions), 5 civil affairs (private non-enterprise units).
+CODE_FIRST = {UnitKind.ENTERPRISE: "9", UnitKind.UNIVERSITY: "15", UnitKind.RESEARCH: "15"}
+
+
+def organization_register(
+    *,
+    name: str,
+    kind: str,
+    credit_code: str,
+    real_name: str,
+    username: str,
+    password: str,
+    phone: str = "",
+    declares_domestic_controlled: bool = False,
+    request=None,
+) -> User:
+    if kind not in PUBLIC_ORGANIZATION_KINDS:
+        raise ApplicationError("Enterprises, universities and research institutes register here.")
+    credit_code = credit_code.strip().upper()
+    if credit_code[:1] not in CODE_FIRST[kind]:
+        raise ApplicationError("The credit code's first character does not match the kind of organization.")
+    if kind == UnitKind.ENTERPRISE and not declares_domestic_controlled:
+        raise ApplicationError("Only domestic-controlled enterprises apply for open data (Q6.4).")
+    if User.objects.filter(username=username).exists():
+        raise ApplicationError("This user name is taken.")
+    try:
+        validate_password(password)
+    except ValidationError as exc:
+        raise ApplicationError(" ".join(exc.messages)) from exc
+    region = (
+        Region.objects.filter(code=credit_code[2:8]).first()
+        or Region.objects.filter(level=Level.CITY).first()
+    )
+    with transaction.atomic():
+        unit = unit_create(
+            actor=None,
+            name=name.strip(),
+            credit_code=credit_code,
+            kind=kind,
+            level=region.level,
+            region=region,
+            declares_domestic_controlled=kind == UnitKind.ENTERPRISE and declares_domestic_controlled,
+        )
+        user = User.objects.create_user(
+            username=username, password=password, real_name=real_name, phone=phone, unit=unit
+        )
+        user.full_clean(exclude=["password"])
+        role_assign(actor=None, user=user, role=Role.DATA_ADMIN)
+        audit_record(
+            action="open_organization.register",
+            actor=user,
+            request=request,
+            target=unit,
+            detail={"kind": kind, "domestic_controlled": unit.declares_domestic_controlled},
+        )
+    return user
+
+
+def organization_exists(credit_code: str) -> bool:
+    return Unit.objects.filter(credit_code=credit_code.strip().upper()).exists()

@@ -1,0 +1,122 @@
+"""The open-data portal (/open/): no login. Home with search and browsing, dataset pages, downloads."""
+
+from django import forms
+from django.db import transaction
+from django.db.models import Count
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from audit.services import audit_record
+from catalog.models import Category, OpenType
+from dataplatform.core.models import Unit
+
+from .dcat import catalog_graph
+from .downloads import FORMATS, download_response
+from .models import DeidRule
+from .portal import dataset_download, dataset_preview
+from .selectors import provenance, public_entries, public_entry, public_search
+
+
+class PortalSearchForm(forms.Form):
+    q = forms.CharField(label=_("Words"), required=False, max_length=100, widget=forms.SearchInput)
+    unit = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    category = forms.ChoiceField(
+        label=_("Category"), choices=[("", _("Any category")), *Category.choices], required=False
+    )
+    open_type = forms.ChoiceField(
+        label=_("Open type"),
+        choices=[
+            ("", _("Any open type")),
+            (OpenType.UNIVERSAL, OpenType.UNIVERSAL.label),
+            (OpenType.ON_APPLICATION, OpenType.ON_APPLICATION.label),
+        ],
+        required=False,
+    )
+    tag = forms.CharField(required=False, max_length=50, widget=forms.HiddenInput)
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["q"].widget.attrs.update(
+            {"class": "form-control", "placeholder": _("e.g. 企业, 土地"), "id": "portal-q"}
+        )
+        for name in ("category", "open_type"):
+            self.fields[name].widget.attrs["class"] = "form-select"
+
+
+def portal_home(request: HttpRequest) -> HttpResponse:
+    form = PortalSearchForm(request.GET)
+    results = public_search(**form.cleaned_data) if form.is_valid() else public_entries().none()
+    entries = public_entries()
+    categories = dict(Category.choices)
+    context = {
+        "form": form,
+        "results": results[:100],
+        "result_count": results.count(),
+        "searched": any(request.GET.get(k) for k in form.fields),
+        "categories": [
+            (row["resource__category"], categories.get(row["resource__category"], ""), row["n"])
+            for row in entries.values("resource__category")
+            .annotate(n=Count("id"))
+            .order_by("resource__category")
+        ],
+        "units": Unit.objects.filter(resources__open_entry__in=entries)
+        .annotate(n=Count("resources"))
+        .order_by("name"),
+    }
+    return render(request, "opening/home.html", context)
+
+
+def item_rows(entry) -> list[tuple]:
+    """Each data item with its de-identification rule (value, label), or none."""
+    rules = dict(entry.rules.values_list("item_name", "rule"))
+    return [
+        (item, rules.get(item.name, ""), DeidRule(rules[item.name]).label if item.name in rules else "")
+        for item in entry.resource.items.all()
+    ]
+
+
+def dataset_page(request: HttpRequest, slug: str) -> HttpResponse:
+    entry = public_entry(slug)
+    view, preview = (None, []) if not entry.is_public else dataset_preview(entry=entry, request=request)
+    entry.refresh_from_db(fields=["view_count", "download_count"])
+    return render(
+        request,
+        "opening/dataset.html",
+        {
+            "entry": entry,
+            "resource": entry.resource,
+            "view": view,
+            "item_rows": item_rows(entry),
+            "preview": [list(row.values()) for row in preview],
+            "formats": list(FORMATS) if entry.is_downloadable else [],
+            "api_url": request.build_absolute_uri(f"/api/3/action/package_show?id={entry.slug}"),
+            "records_api_url": request.build_absolute_uri(reverse("open-api-records", args=[entry.slug])),
+        },
+    )
+
+
+def dataset_file(request: HttpRequest, slug: str, fmt: str) -> HttpResponse:
+    entry = public_entry(slug)
+    if fmt not in FORMATS or not entry.is_downloadable:
+        raise Http404
+    view = dataset_download(entry=entry, fmt=fmt, request=request)
+    url = request.build_absolute_uri(reverse("open-dataset", args=[slug]))
+    return download_response(entry, view, provenance(entry, url=url), fmt)
+
+
+DCAT_FORMATS = {"jsonld": ("json-ld", "application/ld+json"), "ttl": ("turtle", "text/turtle; charset=utf-8")}
+
+
+def dcat_catalog(request: HttpRequest, fmt: str) -> HttpResponse:
+    syntax, content_type = DCAT_FORMATS[fmt]
+    graph = catalog_graph(base=request.build_absolute_uri("/"), entries=public_entries())
+    with transaction.atomic():
+        audit_record(
+            action="open.dcat",
+            actor=request.user if request.user.is_authenticated else None,
+            request=request,
+            detail={"public": True, "format": fmt},
+        )
+    return HttpResponse(graph.serialize(format=syntax), content_type=content_type)

@@ -1,0 +1,110 @@
+"""/open/applications/: on-application opening, from the organization's application to its grant."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from catalog.models import OpenType
+from dataplatform.core.errors import ApplicationError
+
+from .access import application_for_user, applications_visible_to
+from .applications import (
+    AGREEMENT_VERSION,
+    TRANSITIONS,
+    allowed_actions,
+    open_application_submit,
+    open_application_transition,
+)
+from .forms import ApplicationForm, RegistrationForm
+from .registration import organization_register
+from .selectors import public_entry
+
+
+@login_required
+def application_list(request: HttpRequest) -> HttpResponse:
+    return render(
+        request, "opening/applications.html", {"applications": applications_visible_to(request.user)}
+    )
+
+
+@login_required
+def application_new(request: HttpRequest, slug: str) -> HttpResponse:
+    entry = public_entry(slug)
+    if not (entry.is_public and entry.open_type == OpenType.ON_APPLICATION):
+        raise Http404
+    form = ApplicationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            application = open_application_submit(
+                actor=request.user, entry=entry, request=request, **form.cleaned_data
+            )
+            return redirect("open-application", application.pk)
+        except ApplicationError as exc:
+            if exc.extra.get("code") == "forbidden":
+                raise PermissionDenied from exc
+            form.add_error(None, exc.message)
+    return render(request, "opening/application_form.html", {"entry": entry, "form": form})
+
+
+@login_required
+def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    application = application_for_user(request.user, pk)
+    return render(
+        request,
+        "opening/application.html",
+        {
+            "application": application,
+            "actions": allowed_actions(request.user, application),
+            "changes": application.changes.select_related("actor"),
+            "grant": getattr(application, "grant", None),
+            "agreement_version": AGREEMENT_VERSION,
+        },
+    )
+
+
+@login_required
+@require_POST
+def application_action(request: HttpRequest, pk: int) -> HttpResponse:
+    application = application_for_user(request.user, pk)
+    action = request.POST.get("action", "")
+    if action not in TRANSITIONS:
+        raise Http404
+    try:
+        open_application_transition(
+            application=application,
+            action=action,
+            actor=request.user,
+            note=request.POST.get("note", ""),
+            agreement_version=request.POST.get("agreement_version", ""),
+            request=request,
+        )
+    except ApplicationError as exc:
+        if exc.extra.get("code") == "forbidden":
+            raise PermissionDenied from exc
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Done."))
+    return redirect("open-application", pk)
+
+
+def agreement(request: HttpRequest) -> HttpResponse:
+    return render(request, "opening/agreement.html", {"version": AGREEMENT_VERSION})
+
+
+def organization_register_view(request: HttpRequest) -> HttpResponse:
+    form = RegistrationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            with transaction.atomic():
+                organization_register(request=request, **form.cleaned_data)
+        except (ApplicationError, ValidationError) as exc:
+            form.add_error(None, getattr(exc, "message", None) or " ".join(exc.messages))
+        else:
+            messages.success(request, _("Registered. Log in to apply for open data."))
+            return redirect("login")
+    return render(request, "opening/register.html", {"form": form})
