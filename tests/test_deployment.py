@@ -194,6 +194,19 @@ def test_compose_starts_the_app_once_the_database_is_healthy_and_redis_is_up():
         assert "redis" in depends_on
 
 
+def test_the_audit_files_outside_the_database_live_on_a_volume_of_the_web_and_the_worker():
+    env = environment("web")
+    for setting in ("AUDIT_CHECKPOINT_DIR", "AUDIT_ARCHIVE_DIR"):
+        folder = env[setting]
+        assert setting in variables_the_settings_read()
+        for name in ("web", "worker"):
+            mounts = [volume.split("#")[0].strip().split(":") for volume in service(name)["volumes"]]
+            assert any(
+                folder.startswith(target.rstrip("/") + "/") and source in compose()["volumes"]
+                for source, target in mounts
+            ), f"{setting}={folder} is on no named volume of {name}"
+
+
 # --- Dockerfile -----------------------------------------------------------------------------------
 
 
@@ -261,7 +274,16 @@ def test_collectstatic_as_the_image_runs_it_collects_every_file_the_templates_us
     collected = json.loads((static_root / "staticfiles.json").read_text())["paths"]
     templates = [
         path
-        for package in ("dataplatform", "catalog", "sharing", "opening", "correction", "audit")
+        for package in (
+            "dataplatform",
+            "catalog",
+            "sharing",
+            "opening",
+            "correction",
+            "audit",
+            "supervision",
+            "governance",
+        )
         for path in (REPO / package).rglob("templates/**/*.html")
     ]
     used = {name for path in templates for name in TEMPLATE_STATIC.findall(path.read_text())}
