@@ -105,11 +105,11 @@ def baseline(grant, target_db: str) -> float:
     from sharing.exchange.source import records_batch
     from sharing.exchange.targets import PG_TYPES
 
-    rows, after = [], 0
+    rows, after = [], ""
     far = dt.datetime.now(dt.UTC) + dt.timedelta(days=1)
     while True:
         batch, after = records_batch(
-            resource_id=grant.resource_id, items=grant.items, after_id=after, upto=far, limit=100_000
+            resource_id=grant.resource_id, items=grant.items, after=after, upto=far, limit=100_000
         )
         if not batch:
             break

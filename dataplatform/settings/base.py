@@ -387,7 +387,7 @@ DATA_API = {
 
 # --- Bulk exchange (批量数据交换): pushes into the applicants' databases ---------------------------------
 EXCHANGE = {
-    "BATCH_ROWS": env.int("EXCHANGE_BATCH_ROWS", default=20000),  # one target transaction each
+    "BATCH_ROWS": env.int("EXCHANGE_BATCH_ROWS", default=50000),  # one target transaction each
     # A run's task stops after this long and queues its continuation, so that no task comes near the
     # broker's visibility timeout (CELERY_BROKER_TRANSPORT_OPTIONS) or CELERY_TASK_TIME_LIMIT.
     "SLICE_SECONDS": env.int("EXCHANGE_SLICE_SECONDS", default=600),

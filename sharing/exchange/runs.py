@@ -153,17 +153,17 @@ def _work(target, run: PushRun, claim: int, state: State, items: list[str]) -> P
             return run
         if state.phase == "delete":
             keys, last = deletions_batch(
-                resource_id=resource_id, after_id=state.cursor, since=since, upto=horizon
+                resource_id=resource_id, after=state.cursor, since=since, upto=horizon
             )
             if keys:
                 new = state.advanced(cursor=last, rows_deleted=state.rows_deleted + len(keys))
                 target.delete(state, new, keys)
             else:
-                new = state.advanced(phase="upsert", cursor=0)
+                new = state.advanced(phase="upsert", cursor="")
                 target.begin(state, new)
         elif target.streams and connection.vendor == "postgresql":  # COPY out, COPY in
             count, last, chunks = records_stream_pg(
-                resource_id=resource_id, items=items, after_id=state.cursor, upto=horizon, since=since
+                resource_id=resource_id, items=items, after=state.cursor, upto=horizon, since=since
             )
             if not count:
                 return _finish(target, run, claim, state)
@@ -171,7 +171,7 @@ def _work(target, run: PushRun, claim: int, state: State, items: list[str]) -> P
             target.write_stream(state, new, chunks, copy=state.phase == "full_copy")
         else:
             rows, last = records_batch(
-                resource_id=resource_id, items=items, after_id=state.cursor, upto=horizon, since=since
+                resource_id=resource_id, items=items, after=state.cursor, upto=horizon, since=since
             )
             if not rows:
                 return _finish(target, run, claim, state)

@@ -28,96 +28,85 @@ def records_batch(
     *,
     resource_id: int,
     items: list[str],
-    after_id: int,
+    after: str,
     upto: dt.datetime,
     since: dt.datetime | None = None,
     limit: int | None = None,
-) -> tuple[list[tuple], int]:
-    """Rows (key, item values as text) of records changed in (since, upto], ids after ``after_id``;
-    with the last id read (``after_id`` when there are none)."""
+) -> tuple[list[tuple], str]:
+    """Rows (key, item values as text) of records changed in (since, upto], keys after ``after``, in
+    key order; with the last key read (``after`` when there are none)."""
     limit = limit or settings.EXCHANGE["BATCH_ROWS"]
     if connection.vendor == "postgresql":
-        return _records_batch_pg(resource_id, items, after_id, upto, since, limit)
-    records = Record.objects.filter(resource_id=resource_id, pk__gt=after_id, updated_at__lte=upto)
+        return _records_batch_pg(resource_id, items, after, upto, since, limit)
+    records = Record.objects.filter(resource_id=resource_id, key__gt=after, updated_at__lte=upto)
     if since is not None:
         records = records.filter(updated_at__gt=since)
-    rows, last = [], after_id
-    for pk, key, data in records.order_by("pk").values_list("pk", "key", "data")[:limit]:
-        rows.append((key, *(_text(data.get(item)) for item in items)))
-        last = pk
-    return rows, last
+    rows = [
+        (key, *(_text(data.get(item)) for item in items))
+        for key, data in records.order_by("key").values_list("key", "data")[:limit]
+    ]
+    return rows, rows[-1][0] if rows else after
 
 
-def _batch_ids(since: dt.datetime | None) -> str:
-    """SQL of the ids of one batch: params resource, after id, upto, [since], limit.
+# Batches follow the record key, through the (resource, key) unique index: the entry's records alone,
+# in order, however many other entries share the table. An increment first takes the records changed in
+# its window by the (resource, updated_at) index; OFFSET 0 keeps the planner from walking the key index
+# instead and testing every record's time.
 
-    A full load walks the primary key. An increment starts from the records changed in its window,
-    found by the ``record_changed`` index (resource, updated_at) and kept apart (MATERIALIZED) so that
-    the planner does not walk the whole primary key looking for them."""
+
+def _batch_select(columns: str, since: dt.datetime | None, *, bounded: bool = False) -> str:
+    """SELECT ``columns`` of one batch: params resource, after, [last if bounded], upto, [since]."""
     table = Record._meta.db_table
+    upper = "AND key <= %s" if bounded else ""
     if since is None:
         return (
-            f"SELECT id FROM {table} WHERE resource_id = %s AND id > %s AND updated_at <= %s "
-            "ORDER BY id LIMIT %s"
+            f"SELECT {columns} FROM {table} WHERE resource_id = %s AND key > %s {upper} AND updated_at <= %s"
         )
     return (
-        f"SELECT id FROM (SELECT id FROM {table} WHERE resource_id = %s AND id > %s AND updated_at <= %s "
-        "AND updated_at > %s OFFSET 0) changed ORDER BY id LIMIT %s"
+        f"SELECT {columns} FROM (SELECT key, data FROM {table} WHERE resource_id = %s AND key > %s {upper} "
+        "AND updated_at <= %s AND updated_at > %s OFFSET 0) changed"
     )
 
 
-def _batch_params(resource_id, after_id, upto, since, limit) -> list:
-    return [resource_id, after_id, upto, *([since] if since is not None else []), limit]
+def _params(resource_id, after, upto, since, *, last=None) -> list:
+    bound = [last] if last is not None else []
+    return [resource_id, after, *bound, upto, *([since] if since is not None else [])]
 
 
-def _records_batch_pg(resource_id, items, after_id, upto, since, limit) -> tuple[list[tuple], int]:
+def _records_batch_pg(resource_id, items, after, upto, since, limit) -> tuple[list[tuple], str]:
     # The items come out of the JSON as text on the server: no JSON decoding in Python.
     values = "".join([", data ->> %s"] * len(items))
-    table = Record._meta.db_table
-    fence = "OFFSET 0" if since is not None else ""  # as in _batch_ids
-    changed = "AND updated_at > %s" if since is not None else ""
-    sql = (
-        f"SELECT id, key{values} FROM (SELECT id, key, data FROM {table} WHERE resource_id = %s AND id > %s "
-        f"AND updated_at <= %s {changed} {fence}) batch ORDER BY id LIMIT %s"
-    )
+    sql = _batch_select(f"key{values}", since) + " ORDER BY key LIMIT %s"
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*items, *_batch_params(resource_id, after_id, upto, since, limit)])
-        fetched = cursor.fetchall()
-    if not fetched:
-        return [], after_id
-    return [row[1:] for row in fetched], fetched[-1][0]
+        cursor.execute(sql, [*items, *_params(resource_id, after, upto, since), limit])
+        rows = cursor.fetchall()
+    return rows, rows[-1][0] if rows else after
 
 
 def records_stream_pg(
-    *, resource_id: int, items: list[str], after_id: int, upto: dt.datetime, since: dt.datetime | None
+    *, resource_id: int, items: list[str], after: str, upto: dt.datetime, since: dt.datetime | None
 ):
     """PostgreSQL: the next batch as COPY text, to be fed to the target's COPY as it comes, no row
-    passing through Python. Returns (row count, last id, chunks); (0, after_id, None) when done."""
+    passing through Python. Returns (row count, last key, chunks); (0, after, None) when done."""
     limit = settings.EXCHANGE["BATCH_ROWS"]
-    table = Record._meta.db_table
-    params = _batch_params(resource_id, after_id, upto, since, limit)
+    keys = _batch_select("key", since) + " ORDER BY key LIMIT %s"
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT count(*), max(id) FROM ({_batch_ids(since)}) batch", params)
+        cursor.execute(
+            f"SELECT count(*), max(key) FROM ({keys}) batch",
+            [*_params(resource_id, after, upto, since), limit],
+        )
         count, last = cursor.fetchone()
     if not count:
-        return 0, after_id, None
+        return 0, after, None
     values = "".join([", data ->> %s"] * len(items))
-    if since is None:  # a range of the primary key
-        select = f"SELECT key{values} FROM {table} WHERE resource_id = %s AND id > %s AND id <= %s AND updated_at <= %s"
-        select_params = [*items, resource_id, after_id, last, upto]
-    else:  # the changed records straight from the index scan, without a join back
-        select = (
-            f"SELECT key{values} FROM (SELECT id, key, data FROM {table} WHERE resource_id = %s AND id > %s "
-            "AND id <= %s AND updated_at <= %s AND updated_at > %s OFFSET 0) changed"
-        )
-        select_params = [*items, resource_id, after_id, last, upto, since]
-    statement = f"COPY ({select}) TO STDOUT"
+    select = _batch_select(f"key{values}", since, bounded=True)
+    params = [*items, *_params(resource_id, after, upto, since, last=last)]
 
     def chunks():
         connection.ensure_connection()
         with (
             connection.connection.cursor() as cursor,
-            cursor.copy(statement, select_params) as copy,
+            cursor.copy(f"COPY ({select}) TO STDOUT", params) as copy,
         ):
             yield from copy
 
@@ -133,20 +122,17 @@ def _text(value) -> str | None:
 
 
 def deletions_batch(
-    *, resource_id: int, after_id: int, since: dt.datetime, upto: dt.datetime, limit: int | None = None
-) -> tuple[list[str], int]:
-    """Keys deleted in (since, upto], tombstone ids after ``after_id``; with the last id read."""
+    *, resource_id: int, after: str, since: dt.datetime, upto: dt.datetime, limit: int | None = None
+) -> tuple[list[str], str]:
+    """Keys deleted in (since, upto], tombstones after the one numbered ``after``; with the last read."""
     limit = limit or settings.EXCHANGE["BATCH_ROWS"]
-    fetched = list(
-        RecordDeletion.objects.filter(
-            resource_id=resource_id, pk__gt=after_id, deleted_at__gt=since, deleted_at__lte=upto
-        )
-        .order_by("pk")
-        .values_list("pk", "key")[:limit]
+    window = RecordDeletion.objects.filter(
+        resource_id=resource_id, deleted_at__gt=since, deleted_at__lte=upto
     )
+    fetched = list(window.filter(pk__gt=int(after or 0)).order_by("pk").values_list("pk", "key")[:limit])
     if not fetched:
-        return [], after_id
-    return [key for _, key in fetched], fetched[-1][0]
+        return [], after
+    return [key for _, key in fetched], str(fetched[-1][0])
 
 
 def rows_to_push(*, resource_id: int, upto: dt.datetime, since: dt.datetime | None) -> int:

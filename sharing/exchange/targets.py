@@ -40,7 +40,7 @@ class State:
     watermark: str | None = None  # ISO time: the data up to which the target is complete
     horizon: str | None = None  # the run in progress pushes changes up to this time
     phase: str | None = None  # full_copy, full, delete, upsert; None between runs
-    cursor: int = 0  # last source row id written in this phase
+    cursor: str = ""  # where this phase got to: the last record key (or tombstone number) written
     rows_written: int = 0
     rows_deleted: int = 0
 
@@ -118,7 +118,7 @@ class Target:
         if row is None:
             return State()
         watermark, horizon, phase, cursor, written, deleted = row
-        return State(watermark, horizon, phase, int(cursor or 0), int(written or 0), int(deleted or 0))
+        return State(watermark, horizon, phase, cursor or "", int(written or 0), int(deleted or 0))
 
     def begin(self, old: State, new: State) -> None:
         self._transaction(old, new, lambda cur: None)
@@ -173,9 +173,9 @@ class Target:
             new.rows_deleted,
         ]
         cur.execute(
-            f"UPDATE {STATE_TABLE} SET watermark = %s, horizon = %s, phase = %s, cursor_id = %s, "
+            f"UPDATE {STATE_TABLE} SET watermark = %s, horizon = %s, phase = %s, cursor_key = %s, "
             "rows_written = %s, rows_deleted = %s, target_table = %s "
-            "WHERE task_id = %s AND watermark <=> %s AND phase <=> %s AND cursor_id = %s".replace(
+            "WHERE task_id = %s AND watermark <=> %s AND phase <=> %s AND cursor_key = %s".replace(
                 "<=>", self.null_safe_equal
             ),
             [*values, self.task.table, self.task.pk, old.watermark, old.phase, old.cursor],
@@ -186,7 +186,7 @@ class Target:
         if cur.fetchone() is not None:
             return False
         cur.execute(
-            f"INSERT INTO {STATE_TABLE} (watermark, horizon, phase, cursor_id, rows_written, rows_deleted, "
+            f"INSERT INTO {STATE_TABLE} (watermark, horizon, phase, cursor_key, rows_written, rows_deleted, "
             "target_table, task_id) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
             [*values, self.task.table, self.task.pk],
         )
@@ -195,7 +195,7 @@ class Target:
     def _fetch_state(self):
         with self.conn.cursor() as cur:
             cur.execute(
-                f"SELECT watermark, horizon, phase, cursor_id, rows_written, rows_deleted FROM {STATE_TABLE} "
+                f"SELECT watermark, horizon, phase, cursor_key, rows_written, rows_deleted FROM {STATE_TABLE} "
                 "WHERE task_id = %s",
                 [self.task.pk],
             )
@@ -237,7 +237,7 @@ class PostgresTarget(Target):
         with self.conn.cursor() as cur:
             cur.execute(
                 f"CREATE TABLE IF NOT EXISTS {STATE_TABLE} (task_id bigint PRIMARY KEY, target_table text, "
-                "watermark text, horizon text, phase text, cursor_id bigint NOT NULL DEFAULT 0, "
+                "watermark text, horizon text, phase text, cursor_key text NOT NULL DEFAULT '', "
                 "rows_written bigint NOT NULL DEFAULT 0, rows_deleted bigint NOT NULL DEFAULT 0)"
             )
             cur.execute("SELECT to_regclass(%s)", [self.table])
@@ -320,7 +320,7 @@ class MysqlTarget(Target):
             cur.execute(
                 f"CREATE TABLE IF NOT EXISTS {STATE_TABLE} (task_id BIGINT PRIMARY KEY, target_table TEXT, "
                 "watermark VARCHAR(40), horizon VARCHAR(40), phase VARCHAR(20), "
-                "cursor_id BIGINT NOT NULL DEFAULT 0, rows_written BIGINT NOT NULL DEFAULT 0, "
+                "cursor_key VARCHAR(255) NOT NULL DEFAULT '', rows_written BIGINT NOT NULL DEFAULT 0, "
                 "rows_deleted BIGINT NOT NULL DEFAULT 0) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4"
             )
             schema, _, name = self.task.table.rpartition(".")

@@ -172,7 +172,7 @@ def test_pause_stops_a_run_and_resume_finishes_it(bulk_grant, applicant, pg_targ
     task = pg_task(bulk_grant, applicant, pg_target_db)
 
     def pausing(real, **kwargs):
-        if kwargs["after_id"]:  # after the first batch, the administrator pauses
+        if kwargs["after"]:  # after the first batch, the administrator pauses
             push_pause(actor=applicant, task=task)
         return real(**kwargs)
 
