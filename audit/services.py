@@ -44,8 +44,10 @@ def audit_record(
         actor_name = user.real_name or user.username
     elif api_key is not None:
         actor_name = f"api-key:{api_key.prefix}"
+    elif request is not None and not getattr(getattr(request, "user", None), "is_authenticated", True):
+        actor_name = "public"  # a visitor who is not logged in (the open-data portal, a failed login)
     else:
-        actor_name = "platform"
+        actor_name = "platform"  # the platform itself: timers, workers
     return AuditEvent.objects.create(
         action=action,
         outcome=outcome,

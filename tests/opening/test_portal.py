@@ -115,6 +115,7 @@ def test_views_and_downloads_are_counted_and_audited(open_entry, client):
     assert download.detail["format"] == "csv"
     assert download.owner_unit == entry.resource.producer
     assert "id_number" in download.data_items
+    assert (download.actor_id, download.actor_name) == (None, "public")  # a visitor, not the platform
 
 
 def test_a_large_download_streams(open_entry, client):
