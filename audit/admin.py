@@ -1,19 +1,8 @@
 from django.contrib import admin
 
+from dataplatform.core.admin import ReadOnlyAdmin
+
 from .models import AuditArchive, AuditChain, AuditCheckpoint, AuditEvent, UsagePush, UsageWebhook
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Read-only: audit rows are never changed or deleted (Q8.4); the database refuses it too."""
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 @admin.register(AuditEvent)

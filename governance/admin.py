@@ -1,20 +1,10 @@
 from django.contrib import admin
 
+from dataplatform.core.admin import ReadOnlyAdmin
+
 from .models import Complaint, CopyRequest, Dispute, InfoProject, SubjectAuthorization, SubjectIdentity
 
-
-@admin.register(InfoProject, Dispute, CopyRequest, SubjectAuthorization, Complaint)
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Read-only: every change goes through the services, which audit it."""
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
+admin.site.register([InfoProject, Dispute, CopyRequest, SubjectAuthorization, Complaint], ReadOnlyAdmin)
 
 
 @admin.register(SubjectIdentity)

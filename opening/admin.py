@@ -1,19 +1,8 @@
 from django.contrib import admin
 
+from dataplatform.core.admin import ReadOnlyAdmin
+
 from .models import CatalogReview, OpenApplication, OpenEntry, OpenGrant
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Decisions go through the workflow (audited); the admin only looks."""
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 @admin.register(OpenEntry)

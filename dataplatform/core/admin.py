@@ -100,3 +100,17 @@ class ApiKeyAdmin(admin.ModelAdmin):
 @admin.register(Notification)
 class NotificationAdmin(admin.ModelAdmin):
     list_display = ["recipient", "title", "created_at", "read_at", "emailed_at"]
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """For records changed only through services and workflows, which audit each change: the admin looks,
+    never writes (audit rows, open-data decisions, governance cases)."""
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
