@@ -1,4 +1,5 @@
 from django.core.management.base import BaseCommand
+from django.test.utils import override_settings
 
 from audit.demo import seed_audit
 from catalog.aggregation import records_upsert
@@ -20,6 +21,18 @@ class Command(BaseCommand):
     help = "Create the demo setting (idempotent). The passwords are for the demo only."
 
     def handle(self, *args, **options) -> None:
+        # The demo's notifications stay in-app: their e-mails to made-up addresses would only bury this
+        # command's output (the console backend prints each one).
+        with override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"):
+            people = self.seed()
+        self.stdout.write(self.style.SUCCESS("Demo data is ready. Log in at http://127.0.0.1:8000/ as:"))
+        for person in people:
+            unit = person.unit or "(citizen)"
+            self.stdout.write(
+                f"  {person.username:<16} {DEMO_PASSWORD}  {person.real_name} · {unit} — {person.sees}"
+            )
+
+    def seed(self) -> list:
         people = seed_core()
         resources = seed_catalog(load_records=load_records)
         if resources:
@@ -36,9 +49,4 @@ class Command(BaseCommand):
             self.stdout.write(f"Opening: {len(entries)} demo open catalog decisions.")
         if events := seed_audit():  # last: three months of history over the people, resources and grants
             self.stdout.write(f"Audit: {events} demo events over the last three months, sealed.")
-        self.stdout.write(self.style.SUCCESS("Demo data is ready. Log in at http://127.0.0.1:8000/ as:"))
-        for person in people:
-            unit = person.unit or "(citizen)"
-            self.stdout.write(
-                f"  {person.username:<16} {DEMO_PASSWORD}  {person.real_name} · {unit} — {person.sees}"
-            )
+        return people
