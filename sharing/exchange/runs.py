@@ -141,9 +141,13 @@ def _work(target, run: PushRun, claim: int, state: State, items: list[str]) -> P
     horizon = dt.datetime.fromisoformat(state.horizon)
     since = dt.datetime.fromisoformat(state.watermark) if state.watermark else None
     while True:
-        if PushTask.objects.filter(pk=run.task_id, paused=True).exists():
+        # Before each batch: the task may have been paused, the grant suspended or ended meanwhile.
+        task = PushTask.objects.select_related("grant").get(pk=run.task_id)
+        if task.paused:
             _update(run, claim, status=RunStatus.PAUSED, finished_at=timezone.now())
             return run
+        if refusal := _grant_refusal(task.grant):
+            return _fail(run, claim, refusal, retry=False)
         if time.monotonic() > deadline:  # a continuation, so no task nears the visibility timeout
             from ..tasks import push_run
 

@@ -203,6 +203,23 @@ def test_a_suspended_grant_pushes_nothing_and_the_refusal_is_audited(
     assert task.next_run_at is None  # no retry until someone acts
 
 
+def test_a_grant_suspended_mid_run_stops_the_push_before_the_next_batch(
+    bulk_grant, applicant, reviewer, pg_target_db, monkeypatch
+):
+    task = pg_task(bulk_grant, applicant, pg_target_db)
+
+    def suspending(real, **kwargs):
+        if kwargs["after"]:  # after the first batch, the authority suspends the grant
+            grant_change(actor=reviewer, grant=bulk_grant, move="suspend", reason="超范围使用")
+        return real(**kwargs)
+
+    wrap_reader(monkeypatch, suspending)
+    run = run_once(task, applicant)
+    assert run.status == RunStatus.FAILED and "超范围使用" in run.error
+    # The batch being read when the suspension came is finished; not one after it.
+    assert len(pg_rows(pg_target_db, task.table)) == 14
+
+
 def push_start_for(task) -> PushRun:
     run = runs_module.push_start(task=task, trigger="schedule")
     push_run_execute(run.pk)
