@@ -2,7 +2,7 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -45,8 +45,7 @@ def application_new(request: HttpRequest, slug: str) -> HttpResponse:
             )
             return redirect("open-application", application.pk)
         except ApplicationError as exc:
-            if exc.extra.get("code") == "forbidden":
-                raise PermissionDenied from exc
+            exc.raise_if_forbidden()
             form.add_error(None, exc.message)
     return render(request, "opening/application_form.html", {"entry": entry, "form": form})
 
@@ -84,8 +83,7 @@ def application_action(request: HttpRequest, pk: int) -> HttpResponse:
             request=request,
         )
     except ApplicationError as exc:
-        if exc.extra.get("code") == "forbidden":
-            raise PermissionDenied from exc
+        exc.raise_if_forbidden()
         messages.error(request, exc.message)
     else:
         messages.success(request, _("Done."))

@@ -2,7 +2,6 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -104,8 +103,7 @@ def entry_action(request: HttpRequest, pk: int) -> HttpResponse:
             request=request,
         )
     except ApplicationError as exc:
-        if exc.extra.get("code") == "forbidden":
-            raise PermissionDenied from exc
+        exc.raise_if_forbidden()
         messages.error(request, exc.message)
     else:
         messages.success(request, _("Done."))
@@ -129,8 +127,7 @@ def review_page(request: HttpRequest, year: int) -> HttpResponse:
                 request=request,
             )
         except ApplicationError as exc:
-            if exc.extra.get("code") == "forbidden":
-                raise PermissionDenied from exc
+            exc.raise_if_forbidden()
             messages.error(request, exc.message)
         return redirect("open-manage-review", year)
     items = review.items.filter(entry__in=managed).select_related("entry__resource__producer", "decided_by")

@@ -42,12 +42,6 @@ from .workflow import ACTIONS, allowed_actions, application_act, is_applicant
 CHOOSER_PAGE_SIZE = 20
 
 
-def _raise_forbidden(exc: ApplicationError) -> None:
-    """A person who may see the thing but not change it gets 403, as on the API."""
-    if exc.extra.get("code") == "forbidden":
-        raise PermissionDenied(exc.message) from exc
-
-
 def can_apply(user) -> bool:
     unit = user.unit
     return unit is not None and unit.is_government and user.has_role(Role.DATA_ADMIN)
@@ -308,7 +302,7 @@ def application_act_view(request: HttpRequest, pk: int) -> HttpResponse:
             _("Done: the application is now %(status)s.") % {"status": application.get_status_display()},
         )
     except ApplicationError as exc:
-        _raise_forbidden(exc)
+        exc.raise_if_forbidden()
         messages.error(request, exc.message)
     return redirect("sharing-application", pk=pk)
 
@@ -384,7 +378,7 @@ def grant_change_view(request: HttpRequest, pk: int) -> HttpResponse:
             request, _("Done: the grant is now %(status)s.") % {"status": grant.get_status_display()}
         )
     except ApplicationError as exc:
-        _raise_forbidden(exc)
+        exc.raise_if_forbidden()
         messages.error(request, exc.message)
     return redirect(reverse("sharing-grants") + f"#grant-{pk}")
 

@@ -23,7 +23,6 @@ from .exchange.config import (
     push_tasks_visible_to,
 )
 from .models_exchange import TargetEngine
-from .views import _raise_forbidden
 
 
 class PushTaskForm(forms.Form):
@@ -63,7 +62,7 @@ def _save(request: HttpRequest, form: PushTaskForm, grant, task=None):
             actor=request.user, grant=grant, task=task, values=form.cleaned_data, request=request
         )
     except ApplicationError as exc:
-        _raise_forbidden(exc)
+        exc.raise_if_forbidden()
         for field, errors in exc.extra.get("fields", {}).items():
             for error in errors:
                 form.add_error(field if field in form.fields else None, error)
@@ -135,6 +134,6 @@ def push_task_move(request: HttpRequest, pk: int, move: str) -> HttpResponse:
                 request, _("Connected: the target table is ready and holds %(rows)s row(s).") % {"rows": rows}
             )
     except ApplicationError as exc:
-        _raise_forbidden(exc)
+        exc.raise_if_forbidden()
         messages.error(request, exc.message)
     return redirect("sharing-push-task", task.pk)

@@ -27,7 +27,7 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
         exc = exceptions.ValidationError(detail)
     elif isinstance(exc, ApplicationError):
         # A rule that says "not you" (extra code "forbidden") is a 403; any other rule is a 400.
-        status = 403 if exc.extra.get("code") == "forbidden" else 400
+        status = 403 if exc.forbids else 400
         return Response({"detail": exc.message, **exc.extra}, status=status)
     elif is_unavailable(exc):
         # The read or its audit event could not be written: nothing is answered (audit fails closed).
