@@ -57,10 +57,8 @@ def pushes_start_due(now: dt.datetime | None = None) -> int:
     for task in due:
         trigger = RunTrigger.RETRY if task.failures else RunTrigger.SCHEDULE
         started += push_start(task=task, trigger=trigger) is not None
-    stale = now - dt.timedelta(seconds=settings.EXCHANGE["STALE_SECONDS"])
     lost = PushRun.objects.filter(
-        Q(status=RunStatus.QUEUED, queued_at__lt=now - LOST_QUEUED_AFTER)
-        | Q(status=RunStatus.RUNNING, heartbeat_at__lt=stale)
+        Q(status=RunStatus.QUEUED, queued_at__lt=now - LOST_QUEUED_AFTER) | _orphaned(now)
     )
     for run_id in lost.values_list("pk", flat=True):
         push_run.delay(run_id)  # the claim decides: a run that is in fact going is left alone
@@ -97,11 +95,16 @@ def push_run_execute(run_id: int) -> PushRun | None:
         return _fail(run, claim, f"The push stopped on an unexpected error: {exc.__class__.__name__}")
 
 
+def _orphaned(now: dt.datetime) -> Q:
+    """Runs whose worker died: still running, but no heartbeat for EXCHANGE["STALE_SECONDS"]."""
+    stale = now - dt.timedelta(seconds=settings.EXCHANGE["STALE_SECONDS"])
+    return Q(status=RunStatus.RUNNING, heartbeat_at__lt=stale)
+
+
 def _claim(run_id: int) -> int | None:
     """Compare and swap; the claim number guards every later write to the run row."""
     now = timezone.now()
-    stale = now - dt.timedelta(seconds=settings.EXCHANGE["STALE_SECONDS"])
-    takeable = Q(status=RunStatus.QUEUED) | Q(status=RunStatus.RUNNING, heartbeat_at__lt=stale)
+    takeable = Q(status=RunStatus.QUEUED) | _orphaned(now)
     with transaction.atomic():
         claimed = PushRun.objects.filter(takeable, pk=run_id, task__paused=False).update(
             status=RunStatus.RUNNING, heartbeat_at=now, claims=F("claims") + 1
