@@ -36,18 +36,24 @@ GIVEN = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平�
 STREETS = ["丰泽区东海街道", "鲤城区开元街道", "洛江区万安街道", "晋江市青阳街道", "石狮市湖滨街道"]
 
 
+def server_connection(dbname: str):
+    """An autocommit connection to another database on DATABASE_URL's server."""
+    import psycopg
+    from django.conf import settings
+
+    db = settings.DATABASES["default"]
+    params = {"host": db["HOST"], "port": db["PORT"] or 5432, "user": db["USER"], "password": db["PASSWORD"]}
+    return psycopg.connect(dbname=dbname, autocommit=True, **{k: v for k, v in params.items() if v})
+
+
 def ensure_database() -> None:
     """CREATE DATABASE when the one DATABASE_URL names does not exist yet."""
-    import psycopg
     from django.conf import settings
 
     db = settings.DATABASES["default"]
     if db["ENGINE"] != "django.db.backends.postgresql":
         sys.exit("The benchmark compares with PostgreSQL's COPY: set DATABASE_URL=postgres://…")
-    params = {"host": db["HOST"], "port": db["PORT"] or 5432, "user": db["USER"], "password": db["PASSWORD"]}
-    with psycopg.connect(
-        dbname="postgres", autocommit=True, **{k: v for k, v in params.items() if v}
-    ) as conn:
+    with server_connection("postgres") as conn:
         if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [db["NAME"]]).fetchone():
             conn.execute(f'CREATE DATABASE "{db["NAME"]}"')
 

@@ -30,15 +30,7 @@ os.environ.setdefault("EXCHANGE_SLICE_SECONDS", "86400")
 os.environ.pop("REDIS_URL", None)  # tasks run in this process: the push itself is what is timed
 
 from bench.aggregate import GIVEN, ITEMS, STREETS, SURNAMES, ensure_database  # noqa: E402
-
-
-def connect(dbname: str):
-    import psycopg
-    from django.conf import settings
-
-    db = settings.DATABASES["default"]
-    params = {"host": db["HOST"], "port": db["PORT"] or 5432, "user": db["USER"], "password": db["PASSWORD"]}
-    return psycopg.connect(dbname=dbname, autocommit=True, **{k: v for k, v in params.items() if v})
+from bench.aggregate import server_connection as connect  # noqa: E402
 
 
 def fresh_target(name: str) -> None:
