@@ -6,6 +6,7 @@ that commits late (``sharing/exchange/horizon.py``).
 """
 
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from audit.services import audit_record
@@ -15,29 +16,43 @@ from .aggregation import MAX_API_RECORDS, _actor_fields, _check_available
 from .models import AggregationBatch, BatchSource, BatchStatus, Record, RecordDeletion, Resource
 
 
+def _withdraw(
+    *, actor, resource: Resource, records: QuerySet, keys: list[str], asked: int, message: str
+) -> AggregationBatch:
+    """Delete ``records`` (those with ``keys``), leave a tombstone for each key, and record the deletion
+    as a finished batch (``asked`` keys were asked for). Call it under the entry's row lock."""
+    now = timezone.now()
+    batch = AggregationBatch.objects.create(
+        resource=resource,
+        source=BatchSource.DELETION,
+        status=BatchStatus.DONE,
+        total_rows=asked,
+        processed_rows=asked,
+        deleted=len(keys),
+        unchanged=asked - len(keys),
+        started_at=now,
+        finished_at=now,
+        message=message,
+        **_actor_fields(actor),
+    )
+    records.delete()
+    RecordDeletion.objects.bulk_create(
+        (RecordDeletion(resource=resource, key=key, deleted_at=now, batch=batch) for key in keys),
+        batch_size=5000,
+    )
+    return batch
+
+
 def records_purge(*, actor, resource: Resource) -> int:
     """Delete every record of the entry, whatever its state (G40: data collected for an emergency is
     destroyed when it ends); tombstones carry the deletion to the applicants' copies. Returns the count."""
     with transaction.atomic():
         resource = Resource.objects.select_for_update().get(pk=resource.pk)
-        now = timezone.now()
-        keys = list(Record.objects.filter(resource=resource).values_list("key", flat=True))
-        batch = AggregationBatch.objects.create(
-            resource=resource,
-            source=BatchSource.DELETION,
-            status=BatchStatus.DONE,
-            total_rows=len(keys),
-            processed_rows=len(keys),
-            deleted=len(keys),
-            started_at=now,
-            finished_at=now,
-            message=f"{len(keys)} record(s) destroyed.",
-            **_actor_fields(actor),
-        )
-        Record.objects.filter(resource=resource).delete()
-        RecordDeletion.objects.bulk_create(
-            (RecordDeletion(resource=resource, key=key, deleted_at=now, batch=batch) for key in keys),
-            batch_size=5000,
+        records = Record.objects.filter(resource=resource)
+        keys = list(records.values_list("key", flat=True))
+        message = f"{len(keys)} record(s) destroyed."
+        _withdraw(
+            actor=actor, resource=resource, records=records, keys=keys, asked=len(keys), message=message
         )
         Resource.objects.filter(pk=resource.pk).update(record_count=0)
     return len(keys)
@@ -53,31 +68,16 @@ def records_delete(*, actor, resource: Resource, keys: list[str], request=None) 
     with transaction.atomic():
         resource = Resource.objects.select_for_update().select_related("producer").get(pk=resource.pk)
         _check_available(resource)
-        now = timezone.now()
-        batch = AggregationBatch.objects.create(
-            resource=resource,
-            source=BatchSource.DELETION,
-            status=BatchStatus.PROCESSING,
-            total_rows=len(keys),
-            processed_rows=len(keys),
-            started_at=now,
-            **_actor_fields(actor),
-        )
-        found = list(Record.objects.filter(resource=resource, key__in=keys).values_list("key", flat=True))
-        Record.objects.filter(resource=resource, key__in=found).delete()
-        RecordDeletion.objects.bulk_create(
-            RecordDeletion(resource=resource, key=key, deleted_at=now, batch=batch) for key in found
+        records = Record.objects.filter(resource=resource, key__in=keys)
+        found = list(records.values_list("key", flat=True))
+        message = f"{len(keys)} key(s): {len(found)} deleted, {len(keys) - len(found)} not found."
+        batch = _withdraw(
+            actor=actor, resource=resource, records=records, keys=found, asked=len(keys), message=message
         )
         record_count = Record.objects.filter(resource=resource).count()
-        Resource.objects.filter(pk=resource.pk).update(last_aggregated_at=now, record_count=record_count)
-        batch.status, batch.deleted, batch.unchanged, batch.finished_at = (
-            BatchStatus.DONE,
-            len(found),
-            len(keys) - len(found),
-            now,
+        Resource.objects.filter(pk=resource.pk).update(
+            last_aggregated_at=batch.finished_at, record_count=record_count
         )
-        batch.message = f"{len(keys)} key(s): {len(found)} deleted, {batch.unchanged} not found."
-        batch.save()
         audit_record(
             action="resource.records_delete",
             actor=actor,
