@@ -17,15 +17,10 @@ from audit.services import audit_record
 from dataplatform.core.errors import ApplicationError
 from dataplatform.core.models import Role, Unit, User
 from dataplatform.core.notifications import notify
-from dataplatform.core.people import data_admins, regions_reviewed_by, reviewers_of
+from dataplatform.core.people import data_admins, is_government_staff, regions_reviewed_by, reviewers_of
 
 from .models import Disposal, Emergency, Resource, ResourceStatus, TemporaryCollection
 from .workflow import resource_transition
-
-
-def _is_data_admin_of_government_unit(user: User) -> bool:
-    unit = getattr(user, "unit", None)
-    return unit is not None and unit.is_government and user.has_role(Role.DATA_ADMIN)
 
 
 def _reviews_region(user: User, region_id: int) -> bool:
@@ -118,7 +113,7 @@ def temporary_collection_record(
 ) -> TemporaryCollection:
     """Q3.2: a unit may collect outside the catalog for a special need or an emergency, temporarily:
     it says why and until when."""
-    if not _is_data_admin_of_government_unit(actor):
+    if not is_government_staff(actor):
         raise ApplicationError(
             "A government unit's data administrator records it.", extra={"code": "forbidden"}
         )

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 
 from dataplatform.core.errors import ApplicationError
 from dataplatform.core.models import Role, Unit
-from dataplatform.core.people import regions_reviewed_by
+from dataplatform.core.people import is_government_staff, regions_reviewed_by
 
 from .collection import (
     collection_catalog_search,
@@ -124,8 +124,7 @@ def source_check_decide(request: HttpRequest, pk: int) -> HttpResponse:
 def temporary_collections(request: HttpRequest) -> HttpResponse:
     _government_only(request)
     collections = temporary_collections_visible_to(request.user)
-    unit = request.user.unit
-    can_record = unit is not None and unit.is_government and request.user.has_role(Role.DATA_ADMIN)
+    can_record = is_government_staff(request.user)
     emergencies = emergencies_visible_to(request.user).select_related("region")
     return render(
         request,
@@ -137,7 +136,7 @@ def temporary_collections(request: HttpRequest) -> HttpResponse:
             "open_emergencies": [e for e in emergencies if not e.is_over],
             "can_record": can_record,
             "can_declare": request.user.has_role(Role.REVIEWER),
-            "my_resources": Resource.objects.filter(producer=unit) if can_record else [],
+            "my_resources": Resource.objects.filter(producer=request.user.unit) if can_record else [],
             "today": timezone.localdate(),
         },
     )

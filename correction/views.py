@@ -9,6 +9,7 @@ from django.views.decorators.http import require_POST
 from audit.services import audit_record
 from dataplatform.core.errors import ApplicationError
 from dataplatform.core.models import Role
+from dataplatform.core.people import is_government_staff
 
 from .access import (
     can_read_records,
@@ -34,7 +35,7 @@ from .workflow import allowed_actions, step_title, ticket_act
 
 
 def _is_producer_person(user) -> bool:
-    return user.unit is not None and user.unit.is_government and user.has_role(Role.DATA_ADMIN, Role.LEADER)
+    return is_government_staff(user, Role.DATA_ADMIN, Role.LEADER)
 
 
 @login_required

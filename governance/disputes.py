@@ -5,8 +5,9 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 
 from dataplatform.core.errors import ApplicationError
-from dataplatform.core.models import Role, Unit, User
+from dataplatform.core.models import Unit, User
 from dataplatform.core.models.units import Level
+from dataplatform.core.people import is_government_staff
 
 from .documents import documents_check
 from .models import Dispute, DisputeMatter
@@ -32,16 +33,11 @@ def dispute_record(
     documents: list[UploadedFile] = (),
     request=None,
 ) -> Dispute:
-    unit = getattr(actor, "unit", None)
-    if (
-        not isinstance(actor, User)
-        or unit is None
-        or not unit.is_government
-        or not actor.has_role(Role.DATA_ADMIN)
-    ):
+    if not is_government_staff(actor):
         raise ApplicationError(
             "A government unit's data administrator records a dispute.", extra={"code": "forbidden"}
         )
+    unit = actor.unit
     if not other_party.is_government or other_party.pk == unit.pk:
         raise ApplicationError("A dispute is between two government units.")
     if matter not in DisputeMatter.values:

@@ -7,6 +7,7 @@ from audit.services import audit_record
 from catalog.models import Resource
 from dataplatform.core.errors import ApplicationError
 from dataplatform.core.models import Role, Unit, User
+from dataplatform.core.people import is_government_staff
 
 from .models import InfoProject, ProjectAsset, ProjectStage
 from .readiness import Readiness, project_readiness
@@ -32,16 +33,11 @@ def project_register(
     request=None,
 ) -> InfoProject:
     """A unit registers its project at feasibility stage, listing the data assets it will produce."""
-    unit = getattr(actor, "unit", None)
-    if (
-        not isinstance(actor, User)
-        or unit is None
-        or not unit.is_government
-        or not actor.has_role(Role.DATA_ADMIN)
-    ):
+    if not is_government_staff(actor):
         raise ApplicationError(
             "A government unit's data administrator registers its projects.", extra={"code": "forbidden"}
         )
+    unit = actor.unit
     if approving_unit.pk == unit.pk:
         raise ApplicationError("The approving department is another unit than the project unit.")
     if InfoProject.objects.filter(code=code.strip()).exists():

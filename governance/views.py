@@ -14,6 +14,7 @@ from catalog.models import Resource
 from correction.access import published_items
 from dataplatform.core.errors import ApplicationError
 from dataplatform.core.models import Role
+from dataplatform.core.people import is_government_staff
 
 from . import access
 from .disputes import dispute_record
@@ -53,7 +54,7 @@ ACTABLE = {
 
 
 def _government_data_admin(user) -> bool:
-    return user.unit is not None and user.unit.is_government and user.has_role(Role.DATA_ADMIN)
+    return is_government_staff(user)
 
 
 def with_actions(user, objects) -> list[tuple]:

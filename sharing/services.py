@@ -15,7 +15,7 @@ from dataplatform.core.business_days import add_business_days
 from dataplatform.core.errors import ApplicationError
 from dataplatform.core.models import Role, User
 from dataplatform.core.notifications import notify
-from dataplatform.core.people import data_admins, reviewers_of
+from dataplatform.core.people import data_admins, is_government_staff, reviewers_of
 
 from .models import (
     OPEN_STATUSES,
@@ -60,7 +60,7 @@ def _set_lines(application: Application, actor: User, lines: Iterable[dict]) -> 
 
 
 def application_create(*, actor: User, lines: Iterable[dict] = (), request=None, **fields) -> Application:
-    if actor.unit is None or not actor.has_role(Role.DATA_ADMIN) or not actor.unit.is_government:
+    if not is_government_staff(actor):
         raise ApplicationError("Sharing applications are made by a government unit's data administrator.")
     application = Application(applicant_unit=actor.unit, applicant=actor, **fields)
     application.full_clean(exclude=["due"])

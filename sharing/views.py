@@ -22,6 +22,7 @@ from catalog.search import CappedPaginator
 from catalog.selectors import resource_search
 from dataplatform.core.errors import ApplicationError
 from dataplatform.core.models import Role
+from dataplatform.core.people import is_government_staff
 
 from .access import application_for_user, applications_visible_to, grant_for_user, grants_visible_to
 from .forms import ApplicationForm, LineForm, ResourceSearchForm, UsageReportForm, offered_methods
@@ -43,8 +44,7 @@ CHOOSER_PAGE_SIZE = 20
 
 
 def can_apply(user) -> bool:
-    unit = user.unit
-    return unit is not None and unit.is_government and user.has_role(Role.DATA_ADMIN)
+    return is_government_staff(user)  # as application_create requires
 
 
 # --- the wizard ------------------------------------------------------------------------------------

@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _lazy
 
 from .models import Role
 from .notifications import unread_count
+from .people import is_government_staff
 
 
 def navigation(request: HttpRequest) -> dict:
@@ -28,18 +29,14 @@ def navigation(request: HttpRequest) -> dict:
         # Q3.1–Q3.3: the legal source of each item; Q3.2, G40: temporary and emergency collection.
         items.append((_("Collection catalog"), reverse("catalog-collection")))
         items.append((_("Temporary collection"), reverse("catalog-temporary")))
-    if user.has_role(Role.REVIEWER) or (
-        unit is not None and unit.is_government and user.has_role(Role.DATA_ADMIN)
-    ):
+    if user.has_role(Role.REVIEWER) or is_government_staff(user):
         items.append((_("Interface requests"), reverse("catalog-interface-requests")))
     # Sharing: the unit's applications for its own people; the queue for whoever owes steps
     # (evaluators, reviewers, producers' data administrators); grants for holders and authorities.
-    unit_people = unit is not None and unit.is_government and user.has_role(Role.DATA_ADMIN, Role.LEADER)
+    unit_people = is_government_staff(user, Role.DATA_ADMIN, Role.LEADER)
     if unit_people:
         items.append((_("Applications"), reverse("sharing-applications")))
-    if user.has_role(Role.REVIEWER, Role.EVALUATOR) or (
-        unit is not None and unit.is_government and user.has_role(Role.DATA_ADMIN)
-    ):
+    if user.has_role(Role.REVIEWER, Role.EVALUATOR) or is_government_staff(user):
         items.append((_("Sharing queue"), reverse("sharing-queue")))
     if unit_people or user.has_role(Role.REVIEWER):
         items.append((_("Grants"), reverse("sharing-grants")))
@@ -49,9 +46,7 @@ def navigation(request: HttpRequest) -> dict:
     # Opening: the portal for everyone; the open catalog for producers and the authority; applications
     # for public organizations and those who evaluate and confirm them.
     items.append((_("Open data"), reverse("open-home")))
-    if user.has_role(Role.REVIEWER) or (
-        unit is not None and unit.is_government and user.has_role(Role.DATA_ADMIN)
-    ):
+    if user.has_role(Role.REVIEWER) or is_government_staff(user):
         items.append((_("Open catalog"), reverse("open-manage")))
     if user.has_role(Role.REVIEWER, Role.EVALUATOR) or (unit is not None and unit.is_public_organization):
         items.append((_("Open data applications"), reverse("open-applications")))
@@ -60,7 +55,7 @@ def navigation(request: HttpRequest) -> dict:
     if user.has_role(Role.DATA_ADMIN, Role.LEADER):
         items.append((_("API keys"), reverse("api-keys")))
     if user.has_role(Role.REVIEWER, Role.PLATFORM_ADMIN) or (
-        unit is not None and unit.is_government and user.has_role(Role.DATA_ADMIN, Role.LEADER)
+        is_government_staff(user, Role.DATA_ADMIN, Role.LEADER)
     ):
         items.append((_("Administrators and leaders"), reverse("administrators")))  # Q9.2
     if unit is not None or user.has_role(Role.PLATFORM_ADMIN):

@@ -63,6 +63,13 @@ def role_revoke(*, actor: User | None, user: User, role: str) -> None:
     user.__dict__.pop("roles", None)
 
 
+def is_government_staff(user, *roles: str) -> bool:
+    """The person acts for a government unit (not a public organization) in one of ``roles``, the data
+    administrator's by default. False for anonymous visitors, citizens and API clients."""
+    unit = getattr(user, "unit", None)
+    return unit is not None and unit.is_government and user.has_role(*(roles or (Role.DATA_ADMIN,)))
+
+
 def data_admins(unit: Unit | int | None) -> QuerySet[User]:
     """A unit's data administrators (a unit, its id, or None for nobody): whom its notices go to."""
     if unit is None:
