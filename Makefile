@@ -1,6 +1,7 @@
 # Two commands set everything up on a fresh machine:
 #   make run   installs, migrates, seeds the demo and serves http://127.0.0.1:8000 (SQLite, no Redis)
 #   make test  runs the whole suite against PostgreSQL and Redis (as CI does)
+#   make test-fast  the same without the Celery worker and browser tests (no Chromium needed)
 PYTHON ?= python3.11
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -9,7 +10,7 @@ STAMP := $(VENV)/.installed
 export TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/dataplatform
 export TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
 
-.PHONY: install run test lint chromium messages
+.PHONY: install run test test-fast lint chromium messages
 
 $(STAMP): pyproject.toml package.json
 	@command -v $(PYTHON) >/dev/null || { echo "needs $(PYTHON)"; exit 1; }
@@ -38,10 +39,17 @@ chromium:
 test: install messages chromium
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(VENV)/bin/pytest
 
+# The same suite without the real-worker and browser tests, for a quicker run while working.
+test-fast: install messages
+	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(VENV)/bin/pytest -m "not browser and not worker"
+
 # bandit: no high-severity finding in the project's own code (issue 9); medium and low are read, not failed on.
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(PY) tools/check_locks.py
 	$(PY) manage.py makemigrations --check --dry-run
-	$(VENV)/bin/bandit -q -r dataplatform catalog sharing opening correction audit supervision governance \
+	$(VENV)/bin/lint-imports  # the layers of pyproject.toml's [tool.importlinter]: no app imports one above it
+	$(VENV)/bin/mypy  # the apps and the strictness of pyproject.toml's [tool.mypy] (README: Type checking)
+	$(VENV)/bin/bandit -q -r dataplatform catalog sharing opening correction audit supervision governance operations \
 		-x '*/migrations/*' --severity-level high

@@ -2,9 +2,10 @@
 
 from drf_spectacular.utils import extend_schema
 from rest_framework.pagination import PageNumberPagination
-from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
+
+from dataplatform.core.request_types import ApiRequest
 
 from .search import audit_event_search
 from .serializers import AuditEventOut, AuditFilterParams
@@ -25,10 +26,11 @@ class AuditEventListApi(APIView):
         responses=AuditEventOut(many=True),
         summary="Search the audit log: only the events the caller may see",
     )
-    def get(self, request: Request) -> Response:
+    def get(self, request: ApiRequest) -> Response:
         params = AuditFilterParams(data=request.query_params)
         params.is_valid(raise_exception=True)
         events = audit_event_search(user=request.user, filters=params.filters())
         paginator = AuditEventPage()
         page = paginator.paginate_queryset(events, request, view=self)
+        assert page is not None  # the page has a size: it always paginates
         return paginator.get_paginated_response(AuditEventOut(event_rows(page), many=True).data)

@@ -21,6 +21,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import connection, transaction
 from django.utils import timezone
 
+from dataplatform.core.audit_actions import AuditAction
 from dataplatform.core.errors import ApplicationError
 
 from .archive_verify import FORMAT, file_digest, heads_by_owner, verify_archive
@@ -97,7 +98,7 @@ def audit_archive_partition(*, partition: Partition) -> AuditArchive:
             for sql in partition_drop_sql(partition):
                 cursor.execute(sql)
         audit_record(
-            action="audit.archive",
+            action=AuditAction.AUDIT_ARCHIVE,
             target=archive,
             record_count=export.events,
             detail={"partition": partition.name, "file": archive.file_name, "sha256": archive.sha256},
@@ -146,6 +147,7 @@ def _export(partition: Partition, events, previous: AuditArchive | None, heads_b
 
 
 def _event_line(event: AuditEvent) -> dict:
+    assert event.sealed_at is not None  # only sealed events are archived
     return {
         "id": event.pk,
         "chain_seq": event.chain_seq,

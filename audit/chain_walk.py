@@ -11,7 +11,7 @@ its first broken link exactly as the pass would.
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from django.db import connection
 from django.db.models import BigIntegerField, CharField, QuerySet, Value
@@ -60,7 +60,15 @@ class ChainReport:
 _SEALED_ROW = ("id", "chain_seq", "prev_hash", "hash", *CANONICAL_FIELDS)
 
 
-class _SealedRow(NamedTuple("_SealedRow", [(name, Any) for name in _SEALED_ROW])):
+class _SealedRow(NamedTuple("_SealedRow", [(name, Any) for name in _SEALED_ROW])):  # type: ignore[misc]
+    # The fields are built from CANONICAL_FIELDS at import, which mypy cannot read: the ones read here.
+    if TYPE_CHECKING:
+        id: int
+        chain_seq: int
+        prev_hash: str
+        hash: str
+        owner_unit_id: int | None
+
     @property
     def pk(self) -> int:
         return self.id
@@ -100,6 +108,7 @@ def chains_walk(chains: list[ChainReport], recorded: dict[int | None, list[Check
     """Verify every chain from where it starts (``verified``, ``head_hash``: 0 and genesis, or the
     archived head), set ``verified``, ``head_hash`` and the first ``broken`` link of each."""
     walks = {chain.owner_unit_id: _Walk(chain, recorded[chain.owner_unit_id]) for chain in chains}
+    walk: _Walk | None
     for walk in walks.values():
         walk.chain.broken = _archived_head_break(walk)
     sealed = _sealed_rows(AuditEvent.objects.filter(chain_seq__isnull=False).order_by("id"))

@@ -7,13 +7,10 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from dataplatform.core.audit_actions import AuditAction
+from dataplatform.core.events import Outcome
+
 GENESIS_HASH = "0" * 64  # prev_hash of the first event of every chain
-
-
-class Outcome(models.TextChoices):
-    OK = "ok", _("Done")
-    DENIED = "denied", _("Refused")
-    FAILED = "failed", _("Failed")
 
 
 class AuditEvent(models.Model):
@@ -25,7 +22,7 @@ class AuditEvent(models.Model):
     """
 
     occurred_at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
-    action = models.CharField(_("action"), max_length=60, db_index=True)
+    action = models.CharField(_("action"), max_length=60, db_index=True, choices=AuditAction.choices)
     outcome = models.CharField(_("outcome"), max_length=10, choices=Outcome.choices, default=Outcome.OK)
     # The foreign keys' own single-column indexes are left out where an index in Meta starts with the
     # column (it serves the joins and PROTECT checks too): each index costs every insert and every seal.

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from django.db.models import Q, QuerySet
 
+from dataplatform.core.audit_actions import AuditAction
 from dataplatform.core.models import Role
 from dataplatform.core.people import regions_reviewed_by
 
@@ -50,7 +51,7 @@ def audit_event_search(*, user, filters: AuditFilters) -> QuerySet[AuditEvent]:
     if filters.person is not None:
         events = events.filter(actor_id=filters.person)
     if filters.action:
-        events = events.filter(action__startswith=filters.action)
+        events = events.filter(action__in=actions_chosen(filters.action))
     if filters.resource is not None:
         events = events.filter(_about_resource(filters.resource))
     if filters.grant is not None:
@@ -64,11 +65,14 @@ def audit_event_search(*, user, filters: AuditFilters) -> QuerySet[AuditEvent]:
     return events.select_related("actor_unit", "owner_unit", "api_key").order_by("-occurred_at", "-id")
 
 
-def _about_resource(resource_id: int) -> Q:
-    """The resource itself, or a data call under one of its grants (a verification names the rule, not
-    the resource, as its object)."""
-    from sharing.models import Grant
+def actions_chosen(choice: str) -> list[AuditAction] | list[str]:
+    """The search's action filter: one action, or a group written with its dot ("data.": every
+    "data.*" action of ``AuditAction``)."""
+    return AuditAction.group(choice) if choice.endswith(".") else [AuditAction(choice)]
 
-    grants = list(Grant.objects.filter(resource_id=resource_id).values_list("pk", flat=True))
-    about = Q(object_type=RESOURCE_TYPE, object_id=str(resource_id))
-    return about | Q(detail__grant__in=grants) if grants else about
+
+def _about_resource(resource_id: int) -> Q:
+    """The resource itself, or an event about something else that names the resource in
+    ``detail.resource``: a call under one of its grants (a verification names the rule as its object), a
+    push task or run of one of its grants."""
+    return Q(object_type=RESOURCE_TYPE, object_id=str(resource_id)) | Q(detail__resource=resource_id)

@@ -36,9 +36,9 @@ def audit_verify() -> VerifyReport:
     # Heads and checkpoints are read before the events: a sealer running meanwhile only adds events
     # after them, never makes a recorded head look lost.
     recorded: dict[int | None, list[Checkpoint]] = defaultdict(list)
-    for chain in AuditChain.objects.filter(head_seq__gt=0):
-        recorded[chain.owner_unit_id].append(
-            Checkpoint(chain.head_seq, chain.head_hash, _("the chain's head row"))
+    for head in AuditChain.objects.filter(head_seq__gt=0):
+        recorded[head.owner_unit_id].append(
+            Checkpoint(head.head_seq, head.head_hash, _("the chain's head row"))
         )
     for checkpoint in AuditCheckpoint.objects.select_related("chain").order_by("id"):
         where = _("checkpoint row %(id)s") % {"id": checkpoint.pk}
@@ -48,7 +48,7 @@ def audit_verify() -> VerifyReport:
             report.unreadable_checkpoints.append(entry.where)
         else:
             recorded[entry.owner_unit_id].append(Checkpoint(entry.seq, entry.hash, entry.where))
-    unsealed = dict(
+    unsealed: dict[int | None, int] = dict(
         AuditEvent.objects.filter(sealed_at__isnull=True)
         .order_by()
         .values("owner_unit_id")
@@ -57,7 +57,9 @@ def audit_verify() -> VerifyReport:
     )
     sealed_owners = AuditEvent.objects.filter(sealed_at__isnull=False).order_by().values_list("owner_unit_id")
     owners = set(recorded) | set(unsealed) | {owner for (owner,) in sealed_owners.distinct()}
-    names = dict(Unit.objects.filter(pk__in=[o for o in owners if o is not None]).values_list("pk", "name"))
+    names: dict[int | None, str] = dict(
+        Unit.objects.filter(pk__in=[o for o in owners if o is not None]).values_list("pk", "name")
+    )
     archived = _archived_heads()
     owners |= set(archived)
     for owner in sorted(owners, key=lambda o: (o is not None, names.get(o, ""), o or 0)):

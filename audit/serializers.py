@@ -1,5 +1,7 @@
 from rest_framework import serializers
 
+from dataplatform.core.audit_actions import AuditAction
+
 from .search import AuditFilters
 
 
@@ -10,12 +12,12 @@ class AuditFilterParams(serializers.Serializer):
         required=False, min_value=1, help_text="A unit id: acting unit or data owner."
     )
     person = serializers.IntegerField(required=False, min_value=1, help_text="A person's id.")
-    action = serializers.CharField(
+    action = serializers.ChoiceField(
+        AuditAction.filter_choices(),
         required=False,
         allow_blank=True,
-        max_length=60,
         default="",
-        help_text="An action or its prefix: data.",
+        help_text="An action (data.query), or a group of actions written with its dot (data.).",
     )
     resource = serializers.IntegerField(required=False, min_value=1, help_text="A catalog resource id.")
     grant = serializers.IntegerField(required=False, min_value=1, help_text="A grant id.")

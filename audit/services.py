@@ -1,11 +1,12 @@
 from collections.abc import Iterable
-from typing import Any
 
 from django.db import connection, models, transaction
 from django.db.models import Max
 from django.http import HttpRequest
 from django.utils import timezone
 
+from dataplatform.core.actors import Actor
+from dataplatform.core.audit_actions import AuditAction
 from dataplatform.core.models import ApiKey, Unit, User
 
 from .archive_verify import chain_hash
@@ -21,8 +22,8 @@ def client_ip(request: HttpRequest | None) -> str | None:
 
 def audit_record(
     *,
-    action: str,
-    actor: Any = None,
+    action: AuditAction | str,
+    actor: Actor = None,
     request: HttpRequest | None = None,
     target: models.Model | None = None,
     outcome: str = Outcome.OK,
@@ -34,9 +35,14 @@ def audit_record(
 ) -> AuditEvent:
     """Record one audit event. Call it inside the transaction of the operation it records.
 
-    ``actor`` is a person (User), an API client (anything with ``api_key`` and ``unit``), or None
-    for the platform itself (timers).
+    ``action`` is one of ``AuditAction`` (an unknown one is refused with ``ValueError``). ``actor`` is a
+    person (User), an API client (anything with ``api_key`` and ``unit``), or None for the platform
+    itself (timers).
     """
+    if not AuditAction.known(action):
+        raise ValueError(
+            f"Unknown audit action {action!r}: add it to AuditAction (dataplatform/core/audit_actions.py)."
+        )
     user = actor if isinstance(actor, User) else None
     api_key: ApiKey | None = getattr(actor, "api_key", None)
     unit = getattr(actor, "unit", None)
@@ -49,7 +55,7 @@ def audit_record(
     else:
         actor_name = "platform"  # the platform itself: timers, workers
     return AuditEvent.objects.create(
-        action=action,
+        action=str(action),
         outcome=outcome,
         actor=user,
         actor_name=actor_name,

@@ -23,6 +23,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from dataplatform.core.audit_actions import AuditAction
 from dataplatform.core.models import Role, Unit, User
 from dataplatform.core.notifications import notify
 from dataplatform.core.spreadsheets import spreadsheet_safe
@@ -30,7 +31,9 @@ from dataplatform.core.spreadsheets import spreadsheet_safe
 from .models import AuditEvent, PushStatus, UsagePush, UsageWebhook
 
 CST = ZoneInfo("Asia/Shanghai")  # the log's days are China Standard Time days, whatever the server's zone
-USAGE_ACTION_PREFIX = "data."  # data.query, data.verify, data.statistics: the data interface's calls
+USAGE_ACTIONS = AuditAction.group(
+    "data."
+)  # data.query, data.verify, data.statistics: the data interface's calls
 MAX_ATTEMPTS = 5
 WEBHOOK_TIMEOUT = 10  # seconds: a slow receiver must not hold the worker
 # A claim older than this is taken as abandoned (its worker died), and the push may be sent again.
@@ -66,7 +69,7 @@ def usage_events(*, unit: Unit | int, day: dt.date) -> QuerySet[AuditEvent]:
     return (
         AuditEvent.objects.filter(
             owner_unit=unit,
-            action__startswith=USAGE_ACTION_PREFIX,
+            action__in=USAGE_ACTIONS,
             occurred_at__gte=start,
             occurred_at__lt=end,
         )
@@ -78,8 +81,6 @@ def usage_events(*, unit: Unit | int, day: dt.date) -> QuerySet[AuditEvent]:
 def event_rows(events: Iterable[AuditEvent]) -> list[dict]:
     """The events as plain values: who (unit, person or API key), which resource and items, how many
     records, under which grant, when, and the outcome."""
-    events = list(events)
-    resources = _grant_resources({e.detail.get("grant") for e in events if isinstance(e.detail, dict)})
     return [
         {
             "id": event.pk,
@@ -92,7 +93,7 @@ def event_rows(events: Iterable[AuditEvent]) -> list[dict]:
             "api_key": event.api_key.prefix if event.api_key else "",
             "object_type": event.object_type,
             "object_id": event.object_id,
-            "resource": _resource_name(event, resources),
+            "resource": _resource_name(event),
             "data_items": list(event.data_items or []),
             "record_count": event.record_count,
             "grant": event.detail.get("grant") if isinstance(event.detail, dict) else None,
@@ -102,18 +103,13 @@ def event_rows(events: Iterable[AuditEvent]) -> list[dict]:
     ]
 
 
-def _grant_resources(grant_ids: set) -> dict[int, str]:
-    from sharing.models import Grant  # sharing depends on audit, not the other way round at import time
-
-    ids = [g for g in grant_ids if isinstance(g, int)]
-    return dict(Grant.objects.filter(pk__in=ids).values_list("pk", "resource__name")) if ids else {}
-
-
-def _resource_name(event: AuditEvent, resources: dict[int, str]) -> str:
+def _resource_name(event: AuditEvent) -> str:
+    """The resource called on: the event's object, or for a call whose object is something else (a
+    verification names its rule) the resource the writer named in ``detail.resource_name``."""
     if event.object_type == "catalog.resource":
         return event.object_repr
-    grant = event.detail.get("grant") if isinstance(event.detail, dict) else None
-    return resources.get(grant, event.object_repr)
+    name = event.detail.get("resource_name") if isinstance(event.detail, dict) else None
+    return name or event.object_repr
 
 
 def _csv_safe(value) -> str:
@@ -145,7 +141,7 @@ def usage_push_prepare(*, day: dt.date) -> list[UsagePush]:
     start, end = day_bounds(day)
     used = (
         AuditEvent.objects.filter(
-            action__startswith=USAGE_ACTION_PREFIX,
+            action__in=USAGE_ACTIONS,
             occurred_at__gte=start,
             occurred_at__lt=end,
             owner_unit__isnull=False,

@@ -1,13 +1,17 @@
 """The audit pages: the index, the search with its CSV, and a unit's daily usage log with its CSV."""
 
 import datetime as dt
+from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import Http404, HttpResponse, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import render
 
+from dataplatform.core.audit_actions import AuditAction
 from dataplatform.core.models import Role
+from dataplatform.core.request_types import AuthenticatedHttpRequest
 
 from .search import audit_event_search
 from .serializers import AuditFilterParams
@@ -18,7 +22,7 @@ CSV_EXPORT_LIMIT = 100_000  # one download; narrower filters for more
 
 
 @login_required
-def index(request: HttpRequest) -> HttpResponse:
+def index(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(
         request,
         "audit/index.html",
@@ -31,7 +35,7 @@ def index(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def search(request: HttpRequest) -> HttpResponse:
+def search(request: AuthenticatedHttpRequest) -> HttpResponse:
     params = AuditFilterParams(data=request.GET)
     page, rows = None, []
     if params.is_valid():
@@ -40,24 +44,28 @@ def search(request: HttpRequest) -> HttpResponse:
         rows = event_rows(page.object_list)
     query = request.GET.copy()
     query.pop("page", None)
-    context = {"params": request.GET, "errors": params.errors, "page": page, "rows": rows}
+    context: dict[str, Any] = {"params": request.GET, "errors": params.errors, "page": page, "rows": rows}
+    context["action_choices"] = AuditAction.filter_choices()
     return render(request, "audit/search.html", {**context, "query": query.urlencode()})
 
 
 @login_required
-def search_csv(request: HttpRequest) -> HttpResponse:
+def search_csv(request: AuthenticatedHttpRequest) -> HttpResponseBase:
     params = AuditFilterParams(data=request.GET)
     if not params.is_valid():
         return HttpResponse(str(params.errors), status=400, content_type="text/plain; charset=utf-8")
     events = audit_event_search(user=request.user, filters=params.filters())[:CSV_EXPORT_LIMIT]
     # An export of the log is itself recorded: who took which part of it away.
     audit_record(
-        action="audit.export", actor=request.user, request=request, detail={"query": request.GET.dict()}
+        action=AuditAction.AUDIT_EXPORT,
+        actor=request.user,
+        request=request,
+        detail={"query": request.GET.dict()},
     )
     return _csv_response(event_rows(events), "audit-events.csv")
 
 
-def _usage_day(request: HttpRequest, day: str) -> tuple[dt.date, list[dict]]:
+def _usage_day(request: AuthenticatedHttpRequest, day: str) -> tuple[dt.date, list[dict]]:
     """The day's usage of the data of the person's own unit; a person of no unit has no usage log."""
     if request.user.unit_id is None:
         raise Http404
@@ -69,16 +77,19 @@ def _usage_day(request: HttpRequest, day: str) -> tuple[dt.date, list[dict]]:
 
 
 @login_required
-def usage_day(request: HttpRequest, day: str) -> HttpResponse:
+def usage_day(request: AuthenticatedHttpRequest, day: str) -> HttpResponse:
     date, rows = _usage_day(request, day)
     return render(request, "audit/usage.html", {"day": date, "rows": rows})
 
 
 @login_required
-def usage_csv(request: HttpRequest, day: str) -> HttpResponse:
+def usage_csv(request: AuthenticatedHttpRequest, day: str) -> HttpResponseBase:
     date, rows = _usage_day(request, day)
     audit_record(
-        action="audit.export", actor=request.user, request=request, detail={"usage_log": date.isoformat()}
+        action=AuditAction.AUDIT_EXPORT,
+        actor=request.user,
+        request=request,
+        detail={"usage_log": date.isoformat()},
     )
     return _csv_response(rows, f"usage-{date.isoformat()}.csv")
 

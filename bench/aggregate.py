@@ -133,7 +133,7 @@ class Phases:
         self.times = {"load": 0.0, "apply": 0.0}
 
     def install(self) -> None:
-        from catalog.aggregation import Stage
+        from catalog.aggregation.services import Stage
 
         Stage.load = self._timed("load", Stage.load)
         for cls in Stage.__subclasses__():
@@ -159,7 +159,7 @@ class Phases:
 def aggregate(path: Path, resource, producer, phases: Phases) -> tuple[float, object]:
     from django.core.files import File
 
-    from catalog.aggregation import batch_process
+    from catalog.aggregation.services import batch_process
     from catalog.models import AggregationBatch, BatchSource
 
     with path.open("rb") as source:  # stored as an upload would be; the task's work is what is timed
@@ -177,8 +177,9 @@ def aggregate(path: Path, resource, producer, phases: Phases) -> tuple[float, ob
 
 def check_only(path: Path, resource) -> float:
     """Reading and checking alone, no database: the Python part of the work."""
-    from catalog.aggregation import aggregation_schema
-    from catalog.ingest import RowChecker, read_table
+    from catalog.aggregation.services import aggregation_schema
+    from catalog.ingest.readers import read_table
+    from catalog.ingest.rows import RowChecker
 
     checker = RowChecker(aggregation_schema(resource))
     started = time.perf_counter()

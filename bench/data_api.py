@@ -39,7 +39,7 @@ def setup(records: int) -> tuple[int, str, list[str]]:
     ensure_database()
 
     call_command("migrate", verbosity=0)
-    from catalog.aggregation import records_upsert
+    from catalog.aggregation.services import records_upsert
     from catalog.models import Resource
     from catalog.services import resource_create
     from catalog.workflow import resource_transition

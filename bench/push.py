@@ -139,7 +139,7 @@ def change_some(resource, rows: int) -> tuple[int, int]:
     """1% of the records change and 0.1% are deleted, as an aggregation and a deletion would leave them."""
     from django.db import connection
 
-    from catalog.deletion import records_delete
+    from catalog.aggregation.deletion import records_delete
     from dataplatform.core.models import User
 
     changed, deleted = rows // 100, rows // 1000

@@ -426,7 +426,7 @@ def weighted(rng: random.Random, choices: list[tuple[str, int]]) -> str:
 
 def generate(count: int, units, rng: random.Random):
     """Yield (resource row, item rows) for ``count`` synthetic entries, search_text precomputed."""
-    from catalog.search import resource_words
+    from catalog.search.text import resource_words
 
     by_suffix: dict[str, list] = {}
     for unit in units:
@@ -584,7 +584,7 @@ def percentile(values: list[float], p: float) -> float:
 
 def baseline_sql(params: dict) -> tuple[str, list]:
     """The same search as bare SQL: the indexed match and the column filters, every id, nothing else."""
-    from catalog.search import query_terms
+    from catalog.search.text import query_terms
 
     where, args = [], []
     terms = query_terms(params.get("q", ""))
@@ -674,8 +674,8 @@ def main() -> None:
                 cursor.fetchall()
             bare.append((kind, (time.perf_counter() - started) * 1000))
 
-    from catalog.search import RESULT_CAP
-    from catalog.selectors import NAME_SCAN
+    from catalog.search.selectors import NAME_SCAN
+    from catalog.search.text import RESULT_CAP
 
     print(
         f"\n{args.requests} searches over {args.entries:,} entries (ms); RESULT_CAP={RESULT_CAP}, NAME_SCAN={NAME_SCAN}"

@@ -4,6 +4,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
+from dataplatform.core.actors import acts_for
 from dataplatform.core.models import Role
 from dataplatform.core.people import regions_reviewed_by
 
@@ -31,7 +32,7 @@ def resources_visible_to(user) -> QuerySet[Resource]:
 
 def can_edit_resource(user, resource: Resource) -> bool:
     """The producing unit's data administrators maintain its entries."""
-    return getattr(user, "unit", None) == resource.producer and user.has_role(Role.DATA_ADMIN)
+    return acts_for(user, resource.producer_id)
 
 
 def can_aggregate(user, resource: Resource) -> bool:

@@ -1,6 +1,5 @@
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import generics, status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -8,24 +7,14 @@ from rest_framework.views import APIView
 
 from dataplatform.core.models import Role
 from dataplatform.core.people import regions_reviewed_by
+from dataplatform.core.request_types import ApiRequest, PersonApiRequest
 
 from . import serializers as s
 from .access import (
-    can_edit_resource,
-    interface_request_for_user,
-    interface_requests_visible_to,
     resource_for_user,
     resources_visible_to,
 )
-from .interfaces import (
-    interface_register,
-    interface_request_ask_extension,
-    interface_request_create,
-    interface_request_decide_extension,
-    interface_request_fulfil,
-    interface_review,
-)
-from .models import ResourceStatus, ServiceInterface
+from .models import ResourceStatus
 from .services import resource_create, resource_mark_basis_changed, resource_update, version_diff
 from .workflow import resource_transition
 
@@ -38,6 +27,7 @@ class ResourceListApi(generics.ListAPIView):
     """Entries the caller can see: filter with ``?mine=1``, ``?status=``, ``?review=1`` (my review queue)."""
 
     serializer_class = s.ResourceOut
+    request: ApiRequest
 
     def get_queryset(self):
         resources = resources_visible_to(self.request.user).prefetch_related(
@@ -57,8 +47,8 @@ class ResourceListApi(generics.ListAPIView):
     @extend_schema(
         request=s.ResourceIn, responses={201: s.ResourceOut}, summary="Register a catalog entry (draft)"
     )
-    def post(self, request: Request) -> Response:
-        if getattr(request.user, "unit", None) is None or not request.user.has_role(Role.DATA_ADMIN):
+    def post(self, request: PersonApiRequest) -> Response:
+        if request.user.unit is None or not request.user.has_role(Role.DATA_ADMIN):
             raise PermissionDenied
         body = s.ResourceIn(data=request.data)
         body.is_valid(raise_exception=True)
@@ -70,11 +60,11 @@ class ResourceListApi(generics.ListAPIView):
 
 class ResourceDetailApi(APIView):
     @extend_schema(responses=s.ResourceOut, summary="A catalog entry")
-    def get(self, request: Request, pk: int) -> Response:
+    def get(self, request: ApiRequest, pk: int) -> Response:
         return _out(request, resource_for_user(request.user, pk))
 
     @extend_schema(request=s.ResourceIn, responses=s.ResourceOut, summary="Change a draft or returned entry")
-    def patch(self, request: Request, pk: int) -> Response:
+    def patch(self, request: PersonApiRequest, pk: int) -> Response:
         resource = resource_for_user(request.user, pk, write=True)
         body = s.ResourceIn(resource, data=request.data, partial=True)
         body.is_valid(raise_exception=True)
@@ -90,7 +80,7 @@ class ResourceTransitionApi(APIView):
         responses=s.ResourceOut,
         summary="Move an entry along its lifecycle: submitted, published, returned, draft (revise), retired",
     )
-    def post(self, request: Request, pk: int) -> Response:
+    def post(self, request: ApiRequest, pk: int) -> Response:
         resource = resource_for_user(request.user, pk)
         body = s.TransitionIn(data=request.data)
         body.is_valid(raise_exception=True)
@@ -104,7 +94,7 @@ class ResourceBasisChangedApi(APIView):
     @extend_schema(
         request=s.BasisChangedIn, responses=s.ResourceOut, summary="Mark the legal basis as changed (G11)"
     )
-    def post(self, request: Request, pk: int) -> Response:
+    def post(self, request: PersonApiRequest, pk: int) -> Response:
         resource = resource_for_user(request.user, pk)
         if not regions_reviewed_by(request.user).filter(pk=resource.producer.region_id).exists():
             raise PermissionDenied
@@ -120,14 +110,14 @@ class ResourceBasisChangedApi(APIView):
 
 class ResourceVersionsApi(APIView):
     @extend_schema(responses=s.VersionOut(many=True), summary="Published versions, newest first")
-    def get(self, request: Request, pk: int) -> Response:
+    def get(self, request: ApiRequest, pk: int) -> Response:
         resource = resource_for_user(request.user, pk)
         return Response(s.VersionOut(resource.versions.all(), many=True).data)
 
 
 class ResourceHistoryApi(APIView):
     @extend_schema(responses=s.StatusChangeOut(many=True), summary="Every status change of an entry")
-    def get(self, request: Request, pk: int) -> Response:
+    def get(self, request: ApiRequest, pk: int) -> Response:
         resource = resource_for_user(request.user, pk)
         return Response(s.StatusChangeOut(resource.status_changes.select_related("actor"), many=True).data)
 
@@ -136,102 +126,8 @@ class ResourceDiffApi(APIView):
     @extend_schema(
         parameters=[s.DiffQuery], responses={200: dict}, summary="What changed between two versions"
     )
-    def get(self, request: Request, pk: int) -> Response:
+    def get(self, request: ApiRequest, pk: int) -> Response:
         resource = resource_for_user(request.user, pk)
         query = s.DiffQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
         return Response(version_diff(resource, query.validated_data["before"], query.validated_data["after"]))
-
-
-class InterfaceListApi(APIView):
-    @extend_schema(responses=s.ServiceInterfaceOut(many=True), summary="A resource's service interfaces")
-    def get(self, request: Request, pk: int) -> Response:
-        resource = resource_for_user(request.user, pk)
-        return Response(s.ServiceInterfaceOut(resource.interfaces.all(), many=True).data)
-
-    @extend_schema(
-        request=s.ServiceInterfaceIn, responses={201: s.ServiceInterfaceOut}, summary="Register an interface"
-    )
-    def post(self, request: Request, pk: int) -> Response:
-        resource = resource_for_user(request.user, pk)
-        if not can_edit_resource(request.user, resource):
-            raise PermissionDenied
-        body = s.ServiceInterfaceIn(data=request.data)
-        body.is_valid(raise_exception=True)
-        interface = interface_register(
-            actor=request.user, resource=resource, request=request, **body.validated_data
-        )
-        return Response(s.ServiceInterfaceOut(interface).data, status=status.HTTP_201_CREATED)
-
-
-class InterfaceReviewApi(APIView):
-    @extend_schema(request=s.InterfaceReviewIn, responses=s.ServiceInterfaceOut, summary="Publish or reject")
-    def post(self, request: Request, pk: int) -> Response:
-        if not request.user.has_role(Role.EVALUATOR):
-            raise Http404
-        interface = ServiceInterface.objects.filter(pk=pk).select_related("resource__producer").first()
-        if interface is None:
-            raise Http404
-        body = s.InterfaceReviewIn(data=request.data)
-        body.is_valid(raise_exception=True)
-        interface = interface_review(
-            actor=request.user, interface=interface, request=request, **body.validated_data
-        )
-        return Response(s.ServiceInterfaceOut(interface).data)
-
-
-class InterfaceRequestListApi(generics.ListAPIView):
-    serializer_class = s.InterfaceRequestOut
-
-    def get_queryset(self):
-        return interface_requests_visible_to(self.request.user)
-
-    @extend_schema(
-        request=s.InterfaceRequestIn, responses={201: s.InterfaceRequestOut}, summary="Ask for an interface"
-    )
-    def post(self, request: Request) -> Response:
-        body = s.InterfaceRequestIn(data=request.data)
-        body.is_valid(raise_exception=True)
-        ask = interface_request_create(actor=request.user, request=request, **body.validated_data)
-        return Response(s.InterfaceRequestOut(ask).data, status=status.HTTP_201_CREATED)
-
-
-class InterfaceRequestExtensionApi(APIView):
-    @extend_schema(
-        request=s.ExtensionIn, responses=s.InterfaceRequestOut, summary="Ask once for up to 5 more days"
-    )
-    def post(self, request: Request, pk: int) -> Response:
-        ask = interface_request_for_user(request.user, pk)
-        body = s.ExtensionIn(data=request.data)
-        body.is_valid(raise_exception=True)
-        ask = interface_request_ask_extension(
-            actor=request.user, ask=ask, request=request, **body.validated_data
-        )
-        return Response(s.InterfaceRequestOut(ask).data)
-
-
-class InterfaceRequestDecisionApi(APIView):
-    @extend_schema(request=s.ExtensionDecisionIn, responses=s.InterfaceRequestOut, summary="Grant or refuse")
-    def post(self, request: Request, pk: int) -> Response:
-        ask = interface_request_for_user(request.user, pk)
-        body = s.ExtensionDecisionIn(data=request.data)
-        body.is_valid(raise_exception=True)
-        ask = interface_request_decide_extension(
-            actor=request.user, ask=ask, request=request, **body.validated_data
-        )
-        return Response(s.InterfaceRequestOut(ask).data)
-
-
-class InterfaceRequestFulfilApi(APIView):
-    @extend_schema(
-        request=s.FulfilIn,
-        responses=s.InterfaceRequestOut,
-        summary="Name the interface that answers the request",
-        parameters=[OpenApiParameter("id", int, OpenApiParameter.PATH)],
-    )
-    def post(self, request: Request, pk: int) -> Response:
-        ask = interface_request_for_user(request.user, pk)
-        body = s.FulfilIn(data=request.data)
-        body.is_valid(raise_exception=True)
-        ask = interface_request_fulfil(actor=request.user, ask=ask, request=request, **body.validated_data)
-        return Response(s.InterfaceRequestOut(ask).data)

@@ -4,13 +4,14 @@ lifecycle state, with a few thousand synthetic records each. Idempotent."""
 import datetime as dt
 import random
 from decimal import Decimal
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 
 from dataplatform.core.models import Role, Unit, User
 
-from .interfaces import interface_register, interface_request_create, interface_review
+from .interfaces.services import interface_register, interface_request_create, interface_review
 from .models import Resource
 from .services import resource_create
 from .workflow import resource_transition
@@ -145,7 +146,7 @@ def item(name: str, label: str, item_type: str = "string", **flags) -> dict:
     return {"name": name, "label": label, "item_type": item_type, **flags}
 
 
-ENTRIES = [
+ENTRIES: list[dict[str, Any]] = [
     {
         "producer": "泉州市公安局",
         "state": "published",
@@ -385,13 +386,17 @@ ENTRIES = [
 
 
 def _person(unit: Unit, role: str) -> User:
-    return User.objects.filter(unit=unit, role_assignments__role=role).first()
+    person = User.objects.filter(unit=unit, role_assignments__role=role).first()
+    assert person is not None, f"the demo's people come first: no {role} in {unit}"
+    return person
 
 
 def _reviewer_for(unit: Unit) -> User:
-    return User.objects.filter(
+    reviewer = User.objects.filter(
         role_assignments__role=Role.REVIEWER, unit__kind="authority", unit__region=unit.region
     ).first()
+    assert reviewer is not None, f"the demo's people come first: no reviewer for {unit}"
+    return reviewer
 
 
 def seed_catalog(*, load_records) -> list[Resource]:
@@ -440,8 +445,10 @@ def _seed_interfaces() -> None:
         call_instructions="通过平台网关调用，须携带 API 密钥；只返回核验结果。",
         upstream_url="https://gateway.police.qz.example.gov.cn/household/verify",
     )
+    evaluator = User.objects.filter(role_assignments__role=Role.EVALUATOR).first()
+    assert evaluator is not None, "the demo's people come first: no evaluator"
     interface_review(
-        actor=User.objects.filter(role_assignments__role=Role.EVALUATOR).first(),
+        actor=evaluator,
         interface=interface,
         publish=True,
     )

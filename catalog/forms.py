@@ -1,3 +1,5 @@
+from typing import cast
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -28,8 +30,8 @@ class ResourceForm(forms.ModelForm):
         government = Unit.objects.filter(is_active=True).exclude(
             kind__in=["enterprise", "university", "research"]
         )
-        for field in ("collecting_unit", "approving_unit", "providing_unit"):
-            self.fields[field].queryset = government
+        for unit_field in ("collecting_unit", "approving_unit", "providing_unit"):
+            cast(forms.ModelChoiceField, self.fields[unit_field]).queryset = government
         for name, field in self.fields.items():
             if name != "service_methods":
                 css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"

@@ -1,14 +1,14 @@
+from typing import Any
+
 from rest_framework import serializers
 
-from dataplatform.core.models import Unit
+from dataplatform.core.models import Unit, User
 
 from .models import (
     DataItem,
-    InterfaceRequest,
     Resource,
     ResourceStatusChange,
     ResourceVersion,
-    ServiceInterface,
     ServiceMethod,
     SourceConflict,
 )
@@ -26,8 +26,8 @@ class DataItemSerializer(serializers.ModelSerializer):
         model = DataItem
         fields = DATA_ITEM_FIELDS
         # Uniqueness within the resource is checked by the service, which sees all items at once.
-        validators = []
-        extra_kwargs = {"name": {"validators": []}}
+        validators: list[Any] = []
+        extra_kwargs: dict[str, dict[str, Any]] = {"name": {"validators": []}}
 
 
 # What a producer writes: the snapshot's fields and the three units it names besides itself.
@@ -41,8 +41,8 @@ class ResourceIn(serializers.ModelSerializer):
     class Meta:
         model = Resource
         fields = [*ENTRY_FIELDS, "items"]
-        validators = []  # the service checks uniqueness and the catalog rules with clear messages
-        extra_kwargs = {"code": {"validators": []}}
+        validators: list[Any] = []  # the service checks uniqueness and the catalog rules with clear messages
+        extra_kwargs: dict[str, dict[str, Any]] = {"code": {"validators": []}}
 
 
 class SourceCheckBrief(serializers.ModelSerializer):
@@ -110,7 +110,7 @@ class BasisChangedIn(serializers.Serializer):
 
 
 class VersionOut(serializers.ModelSerializer):
-    published_by = serializers.StringRelatedField()
+    published_by: "serializers.StringRelatedField[User]" = serializers.StringRelatedField()
 
     class Meta:
         model = ResourceVersion
@@ -118,7 +118,7 @@ class VersionOut(serializers.ModelSerializer):
 
 
 class StatusChangeOut(serializers.ModelSerializer):
-    actor = serializers.StringRelatedField()
+    actor: "serializers.StringRelatedField[User]" = serializers.StringRelatedField()
 
     class Meta:
         model = ResourceStatusChange
@@ -128,73 +128,3 @@ class StatusChangeOut(serializers.ModelSerializer):
 class DiffQuery(serializers.Serializer):
     before = serializers.IntegerField(min_value=1)
     after = serializers.IntegerField(min_value=1)
-
-
-class ServiceInterfaceIn(serializers.ModelSerializer):
-    class Meta:
-        model = ServiceInterface
-        fields = ["name", "specification", "call_instructions", "upstream_url"]
-
-
-class ServiceInterfaceOut(serializers.ModelSerializer):
-    class Meta:
-        model = ServiceInterface
-        fields = [
-            "id",
-            "resource",
-            "name",
-            "specification",
-            "call_instructions",
-            "upstream_url",
-            "status",
-            "review_note",
-            "registered_at",
-            "reviewed_at",
-        ]
-
-
-class InterfaceReviewIn(serializers.Serializer):
-    publish = serializers.BooleanField()
-    note = serializers.CharField(required=False, allow_blank=True, default="")
-
-
-class InterfaceRequestIn(serializers.Serializer):
-    producer = serializers.PrimaryKeyRelatedField(queryset=Unit.objects.all())
-    resource = serializers.PrimaryKeyRelatedField(
-        queryset=Resource.objects.all(), required=False, allow_null=True
-    )
-    description = serializers.CharField()
-
-
-class InterfaceRequestOut(serializers.ModelSerializer):
-    producer = UnitRef()
-
-    class Meta:
-        model = InterfaceRequest
-        fields = [
-            "id",
-            "producer",
-            "resource",
-            "description",
-            "requested_at",
-            "due",
-            "status",
-            "extension_days",
-            "extension_reason",
-            "extension_granted",
-            "interface",
-            "fulfilled_at",
-        ]
-
-
-class ExtensionIn(serializers.Serializer):
-    days = serializers.IntegerField(min_value=1, max_value=5)
-    reason = serializers.CharField()
-
-
-class ExtensionDecisionIn(serializers.Serializer):
-    grant = serializers.BooleanField()
-
-
-class FulfilIn(serializers.Serializer):
-    interface = serializers.PrimaryKeyRelatedField(queryset=ServiceInterface.objects.all())

@@ -1,21 +1,23 @@
 """Writes to the catalog: entries and their items, the legal-basis clock, versions' differences."""
 
 from collections.abc import Iterable
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from audit.services import audit_record
+from dataplatform.core.audit_actions import AuditAction
 from dataplatform.core.business_days import due_after
 from dataplatform.core.errors import ApplicationError
 from dataplatform.core.models import Unit, User
 from dataplatform.core.notifications import notify
 from dataplatform.core.people import data_admins
 
-from .collection import source_conflicts_refresh
+from .collection.services import source_conflicts_refresh
 from .models import DataItem, Resource, ResourceStatus, ResourceVersion
-from .search import resource_index
+from .search.text import resource_index
 from .snapshots import DATA_ITEM_FIELDS, resource_snapshot, snapshot_diff
 
 EDITABLE = (ResourceStatus.DRAFT, ResourceStatus.RETURNED)
@@ -24,7 +26,7 @@ BASIS_UPDATE_DAYS = 15  # G11: the producer updates within 15 business days of a
 
 def _replace_items(resource: Resource, items: Iterable[dict]) -> None:
     items = list(items)
-    names = [item.get("name") for item in items]
+    names: list[Any] = [item.get("name") for item in items]  # as posted
     duplicates = sorted({name for name in names if names.count(name) > 1})
     if duplicates:
         raise ValidationError({"items": [f"Data item identifiers must be unique: {', '.join(duplicates)}."]})
@@ -51,7 +53,11 @@ def resource_create(
             resource_index(resource)
             source_conflicts_refresh(resource=resource, actor=actor, request=request)
             audit_record(
-                action="resource.create", actor=actor, request=request, target=resource, owner_unit=producer
+                action=AuditAction.RESOURCE_CREATE,
+                actor=actor,
+                request=request,
+                target=resource,
+                owner_unit=producer,
             )
     except IntegrityError as exc:
         raise ValidationError({"code": ["An entry with this code exists already."]}) from exc
@@ -81,7 +87,7 @@ def resource_update(
             resource_index(resource)
         changes = snapshot_diff(before, resource_snapshot(resource))
         audit_record(
-            action="resource.update",
+            action=AuditAction.RESOURCE_UPDATE,
             actor=actor,
             request=request,
             target=resource,
@@ -103,7 +109,7 @@ def resource_mark_basis_changed(*, actor: User, resource: Resource, note: str, r
         resource.update_due = due_after(timezone.now(), BASIS_UPDATE_DAYS).date
         resource.save(update_fields=["basis_changed_note", "update_due", "updated_at"])
         audit_record(
-            action="resource.basis_changed",
+            action=AuditAction.RESOURCE_BASIS_CHANGED,
             actor=actor,
             request=request,
             target=resource,

@@ -1,15 +1,14 @@
 from django.urls import path
 
-from . import (
-    api,
-    api_aggregation,
-    api_collection,
-    api_search,
-    views,
-    views_aggregation,
-    views_collection,
-    views_search,
-)
+from . import api, views
+from .aggregation import api as api_aggregation
+from .aggregation import views as views_aggregation
+from .collection import api as api_collection
+from .collection import views as views_collection
+from .interfaces import api as api_interfaces
+from .interfaces import views as views_interfaces
+from .search import api as api_search
+from .search import views as views_search
 
 # Web pages under /catalog/
 urlpatterns: list = [
@@ -22,11 +21,21 @@ urlpatterns: list = [
     path("<int:pk>/transition/", views.resource_transition_view, name="catalog-transition"),
     path("<int:pk>/basis-changed/", views.resource_basis_changed_view, name="catalog-basis-changed"),
     path("<int:pk>/diff/", views.resource_diff, name="catalog-diff"),
-    path("<int:pk>/interfaces/", views.interface_register_view, name="catalog-interface-register"),
-    path("interfaces/<int:pk>/review/", views.interface_review_view, name="catalog-interface-review"),
-    path("interface-requests/", views.interface_requests, name="catalog-interface-requests"),
-    path("interface-requests/new/", views.interface_request_action, name="catalog-interface-request-new"),
-    path("interface-requests/<int:pk>/", views.interface_request_action, name="catalog-interface-request"),
+    path("<int:pk>/interfaces/", views_interfaces.interface_register_view, name="catalog-interface-register"),
+    path(
+        "interfaces/<int:pk>/review/", views_interfaces.interface_review_view, name="catalog-interface-review"
+    ),
+    path("interface-requests/", views_interfaces.interface_requests, name="catalog-interface-requests"),
+    path(
+        "interface-requests/new/",
+        views_interfaces.interface_request_action,
+        name="catalog-interface-request-new",
+    ),
+    path(
+        "interface-requests/<int:pk>/",
+        views_interfaces.interface_request_action,
+        name="catalog-interface-request",
+    ),
     # aggregation
     path(
         "<int:pk>/upload/",
@@ -72,21 +81,33 @@ api_urlpatterns: list = [
     path("resources/<int:pk>/versions/", api.ResourceVersionsApi.as_view(), name="api-resource-versions"),
     path("resources/<int:pk>/versions/diff/", api.ResourceDiffApi.as_view(), name="api-resource-diff"),
     path("resources/<int:pk>/history/", api.ResourceHistoryApi.as_view(), name="api-resource-history"),
-    path("resources/<int:pk>/interfaces/", api.InterfaceListApi.as_view(), name="api-resource-interfaces"),
-    path("interfaces/<int:pk>/review/", api.InterfaceReviewApi.as_view(), name="api-interface-review"),
-    path("interface-requests/", api.InterfaceRequestListApi.as_view(), name="api-interface-requests"),
+    path(
+        "resources/<int:pk>/interfaces/",
+        api_interfaces.InterfaceListApi.as_view(),
+        name="api-resource-interfaces",
+    ),
+    path(
+        "interfaces/<int:pk>/review/",
+        api_interfaces.InterfaceReviewApi.as_view(),
+        name="api-interface-review",
+    ),
+    path(
+        "interface-requests/", api_interfaces.InterfaceRequestListApi.as_view(), name="api-interface-requests"
+    ),
     path(
         "interface-requests/<int:pk>/extension/",
-        api.InterfaceRequestExtensionApi.as_view(),
+        api_interfaces.InterfaceRequestExtensionApi.as_view(),
         name="api-ir-extension",
     ),
     path(
         "interface-requests/<int:pk>/decision/",
-        api.InterfaceRequestDecisionApi.as_view(),
+        api_interfaces.InterfaceRequestDecisionApi.as_view(),
         name="api-ir-decision",
     ),
     path(
-        "interface-requests/<int:pk>/fulfil/", api.InterfaceRequestFulfilApi.as_view(), name="api-ir-fulfil"
+        "interface-requests/<int:pk>/fulfil/",
+        api_interfaces.InterfaceRequestFulfilApi.as_view(),
+        name="api-ir-fulfil",
     ),
     # aggregation
     path(

@@ -1,27 +1,24 @@
-"""The catalog entry's lifecycle: one table of transitions and the one function that makes them.
+"""The catalog entry's lifecycle: its table of actions on the core's workflow machine.
 
 draft → submitted → published, or → returned (with reasons) → submitted again; a published entry is
 revised (back to draft, still available under its last published version) or retired.
 """
 
-from collections.abc import Callable
-from dataclasses import dataclass
-
-from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from audit.services import audit_record
+from dataplatform.core.actors import Actor, acts_for
 from dataplatform.core.business_days import due_after
 from dataplatform.core.errors import ApplicationError
-from dataplatform.core.models import Role, User
+from dataplatform.core.models import User
 from dataplatform.core.notifications import notify
 from dataplatform.core.people import data_admins, reviewers_of, reviews_for_unit
+from dataplatform.core.workflow import Action, Lifecycle, Move, act, allowed_actions
 
-from .collection import unconfirmed_sources
+from .collection.services import unconfirmed_sources
 from .models import Resource, ResourceStatus, ResourceStatusChange, ResourceVersion, ShareType
 from .rules import resource_check_rules
-from .search import resource_index
+from .search.text import resource_index
 from .snapshots import resource_snapshot
 
 S = ResourceStatus
@@ -29,86 +26,28 @@ S = ResourceStatus
 REVIEW_DAYS = 5  # G11: the authority reviews within 5 business days
 
 
-def is_producer(user: User, resource: Resource) -> bool:
-    return user.unit_id == resource.producer_id and user.has_role(Role.DATA_ADMIN)
+def is_producer(user: Actor, resource: Resource) -> bool:
+    return acts_for(user, resource.producer_id)
 
 
-def is_reviewer(user: User, resource: Resource) -> bool:
-    return reviews_for_unit(user, resource.producer)
+def is_reviewer(user: Actor, resource: Resource) -> bool:
+    return isinstance(user, User) and reviews_for_unit(user, resource.producer)
 
 
-@dataclass(frozen=True)
-class Transition:
-    label: str  # the verb, in audit actions
-    title: str  # the button
-    allowed: Callable[[User, Resource], bool]
-    needs_reason: bool = False
+def _producer_or_reviewer(user: Actor, resource: Resource) -> bool:
+    return is_producer(user, resource) or is_reviewer(user, resource)
 
 
-TRANSITIONS: dict[tuple[str, str], Transition] = {
-    (S.DRAFT, S.SUBMITTED): Transition("submit", _("Submit for review"), is_producer),
-    (S.RETURNED, S.SUBMITTED): Transition("resubmit", _("Resubmit"), is_producer),
-    (S.SUBMITTED, S.PUBLISHED): Transition("publish", _("Publish"), is_reviewer),
-    (S.SUBMITTED, S.RETURNED): Transition("return", _("Return"), is_reviewer, needs_reason=True),
-    (S.PUBLISHED, S.DRAFT): Transition("revise", _("Revise"), is_producer),
-    (S.PUBLISHED, S.RETIRED): Transition(
-        "retire", _("Retire"), lambda u, r: is_producer(u, r) or is_reviewer(u, r), True
-    ),
-    (S.DRAFT, S.RETIRED): Transition("discard", _("Discard"), is_producer),
-}
-
-
-def allowed_transitions(user: User, resource: Resource) -> list[tuple[str, Transition]]:
-    """The statuses ``user`` may move ``resource`` to now; the UI shows a button for each."""
-    return [
-        (to, transition)
-        for (source, to), transition in TRANSITIONS.items()
-        if source == resource.status and transition.allowed(user, resource)
-    ]
-
-
-def resource_transition(
-    *, resource: Resource, to: str, actor: User, reason: str = "", request=None
-) -> Resource:
-    with transaction.atomic():
-        resource = Resource.objects.select_for_update().select_related("producer").get(pk=resource.pk)
-        if to not in S.values:
-            raise ApplicationError(f"Unknown status {to!r}; one of: {', '.join(S.values)}.")
-        transition = TRANSITIONS.get((resource.status, to))
-        if transition is None:
-            raise ApplicationError(
-                f"An entry that is {resource.get_status_display()} cannot become {S(to).label}."
-            )
-        if not transition.allowed(actor, resource):
-            raise ApplicationError(f"You may not {transition.label} this entry.", extra={"code": "forbidden"})
-        if transition.needs_reason and not reason.strip():
-            raise ApplicationError(f"Give a reason to {transition.label} this entry.")
-        source = resource.status
-        _ENTER[to](resource, actor, reason)
-        resource.status = to
-        resource.save()
-        ResourceStatusChange.objects.create(
-            resource=resource, from_status=source, to_status=to, actor=actor, reason=reason
-        )
-        audit_record(
-            action=f"resource.{transition.label}",
-            actor=actor,
-            request=request,
-            target=resource,
-            owner_unit=resource.producer,
-            detail={"from": source, "to": to, "reason": reason},
-        )
-    return resource
-
-
-def _enter_submitted(resource: Resource, actor: User, reason: str) -> None:
+def _enter_submitted(move: Move[Resource]) -> None:
+    resource = move.obj
     resource_check_rules(resource)
     resource.review_due = due_after(timezone.now(), REVIEW_DAYS).date
     resource.return_reason = ""
     _notify_after_commit(reviewers_of(resource.producer.region), f"待审核目录：{resource.name}", resource)
 
 
-def _enter_published(resource: Resource, actor: User, reason: str) -> None:
+def _enter_published(move: Move[Resource]) -> None:
+    resource, actor = move.obj, move.person
     unconfirmed = unconfirmed_sources(resource)
     if unconfirmed:
         # Q3.1, Q3.3: an item whose legal source is another unit is published only once confirmed.
@@ -136,31 +75,107 @@ def _enter_published(resource: Resource, actor: User, reason: str) -> None:
     )
 
 
-def _enter_returned(resource: Resource, actor: User, reason: str) -> None:
-    resource.return_reason = reason
+def _enter_returned(move: Move[Resource]) -> None:
+    resource = move.obj
+    resource.return_reason = move.reason
     resource.review_due = None
     _notify_after_commit(
-        data_admins(resource.producer), f"目录被退回：{resource.name}", resource, body=reason
+        data_admins(resource.producer), f"目录被退回：{resource.name}", resource, body=move.reason
     )
 
 
-def _enter_draft(resource: Resource, actor: User, reason: str) -> None:
-    pass  # a revision: the last published version stays in force until the next publication
-
-
-def _enter_retired(resource: Resource, actor: User, reason: str) -> None:
+def _enter_retired(move: Move[Resource]) -> None:
+    resource = move.obj
     resource.review_due = None
     resource.update_due = None
 
 
-_ENTER = {
-    S.SUBMITTED: _enter_submitted,
-    S.PUBLISHED: _enter_published,
-    S.RETURNED: _enter_returned,
-    S.DRAFT: _enter_draft,
-    S.RETIRED: _enter_retired,
+def _notify_after_commit(recipients, title: str, resource: Resource, body: str = "") -> None:
+    notify(recipients=list(recipients), title=title, body=body, url=f"/catalog/{resource.pk}/")
+
+
+# --- the table --------------------------------------------------------------------------------
+
+
+def _reason_to(verb: str) -> str:
+    return f"Give a reason to {verb} this entry."
+
+
+ACTIONS: dict[str, Action[Resource]] = {
+    "submit": Action(
+        title=_("Submit for review"),
+        sources=(S.DRAFT,),
+        to=S.SUBMITTED,
+        allowed=is_producer,
+        enter=_enter_submitted,
+    ),
+    "resubmit": Action(
+        title=_("Resubmit"),
+        sources=(S.RETURNED,),
+        to=S.SUBMITTED,
+        allowed=is_producer,
+        enter=_enter_submitted,
+    ),
+    "publish": Action(
+        title=_("Publish"),
+        sources=(S.SUBMITTED,),
+        to=S.PUBLISHED,
+        allowed=is_reviewer,
+        enter=_enter_published,
+    ),
+    "return": Action(
+        title=_("Return"),
+        sources=(S.SUBMITTED,),
+        to=S.RETURNED,
+        allowed=is_reviewer,
+        needs_reason=True,
+        reason_message=_reason_to("return"),
+        enter=_enter_returned,
+    ),
+    "revise": Action(title=_("Revise"), sources=(S.PUBLISHED,), to=S.DRAFT, allowed=is_producer),
+    "retire": Action(
+        title=_("Retire"),
+        sources=(S.PUBLISHED,),
+        to=S.RETIRED,
+        allowed=_producer_or_reviewer,
+        needs_reason=True,
+        reason_message=_reason_to("retire"),
+        enter=_enter_retired,
+    ),
+    "discard": Action(
+        title=_("Discard"), sources=(S.DRAFT,), to=S.RETIRED, allowed=is_producer, enter=_enter_retired
+    ),
 }
 
 
-def _notify_after_commit(recipients, title: str, resource: Resource, body: str = "") -> None:
-    notify(recipients=list(recipients), title=title, body=body, url=f"/catalog/{resource.pk}/")
+LIFECYCLE = Lifecycle(
+    name="resource",
+    noun="an entry",
+    model=Resource,
+    actions=ACTIONS,
+    history=ResourceStatusChange,
+    history_link=lambda resource: {"resource": resource},
+    owner=lambda resource: resource.producer,
+    related=("producer",),
+)
+
+
+def allowed_transitions(user: Actor, resource: Resource) -> list[tuple[str, Action[Resource]]]:
+    """The statuses ``user`` may move ``resource`` to now, with the action that does it; the UI shows a
+    button for each."""
+    return [(str(action.to), action) for _name, action in allowed_actions(LIFECYCLE, user, resource)]
+
+
+def resource_transition(
+    *, resource: Resource, to: str, actor: Actor, reason: str = "", request=None
+) -> Resource:
+    """Move ``resource`` to the status ``to`` by the one action of the table that leads there from its
+    status."""
+    if to not in S.values:
+        raise ApplicationError(f"Unknown status {to!r}; one of: {', '.join(S.values)}.")
+    # The status as stored now (the caller's copy may be older); ``act`` checks it again under the lock.
+    status = Resource.objects.values_list("status", flat=True).get(pk=resource.pk)
+    name = next((n for n, a in ACTIONS.items() if status in a.sources and a.to == to), None)
+    if name is None:
+        raise ApplicationError(f"An entry that is {S(status).label} cannot become {S(to).label}.")
+    return act(LIFECYCLE, obj=resource, action=name, actor=actor, reason=reason, request=request)

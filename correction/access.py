@@ -51,7 +51,7 @@ def report_kind(actor) -> str | None:
     (Q7.1); a citizen or a public organization's person objects (G42, F25); anyone else does neither."""
     unit = getattr(actor, "unit", None)
     if getattr(actor, "api_key", None) is not None:
-        return TicketKind.REPORT if unit.is_government else None
+        return TicketKind.REPORT if unit is not None and unit.is_government else None  # (a key has its unit)
     if not getattr(actor, "is_authenticated", False):
         return None
     if unit is None or unit.is_public_organization:
@@ -83,7 +83,11 @@ def reportable_resources(actor) -> QuerySet[Resource]:
 def resource_for_report(actor, pk: int | str | None) -> Resource:
     if report_kind(actor) is None:
         raise PermissionDenied
-    resource = reportable_resources(actor).filter(pk=pk).first() if str(pk or "").isdigit() else None
+    resource = (
+        reportable_resources(actor).filter(pk=pk).first()
+        if pk is not None and str(pk or "").isdigit()
+        else None
+    )
     if resource is None:
         raise Http404
     return resource
@@ -91,7 +95,11 @@ def resource_for_report(actor, pk: int | str | None) -> Resource:
 
 def published_items(resource: Resource) -> list[dict]:
     """The data items of the published version (the shape of the aggregated records): name and label."""
-    version = ResourceVersion.objects.filter(resource=resource, number=resource.published_version).first()
+    # Never published: number None looks up IS NULL, no version (django-stubs takes no None here).
+    version = ResourceVersion.objects.filter(
+        resource=resource,
+        number=resource.published_version,  # type: ignore[misc]
+    ).first()
     items = version.snapshot.get("items") if version else None
     if not items:
         items = resource.items.values("name", "label")

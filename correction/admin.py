@@ -6,7 +6,7 @@ from .models import CorrectionTicket, TicketStep
 class StepInline(admin.TabularInline):
     model = TicketStep
     extra = 0
-    readonly_fields = ["action", "from_status", "to_status", "actor_name", "opinion", "at"]
+    readonly_fields = ["action", "from_status", "to_status", "actor_name", "reason", "at"]
     exclude = ["actor"]
 
     def has_add_permission(self, request, obj=None) -> bool:

@@ -5,6 +5,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from dataplatform.core.models import User
+from dataplatform.core.request_types import ApiRequest
+
 from . import serializers as s
 from .access import supervised_units, ticket_for_user, tickets_visible_to
 from .models import TicketStatus
@@ -23,6 +26,7 @@ class TicketListApi(generics.ListAPIView):
 
     serializer_class = s.TicketOut
     parser_classes = [JSONParser, MultiPartParser]
+    request: ApiRequest
 
     def get_queryset(self):
         tickets = tickets_visible_to(self.request.user).prefetch_related("steps")
@@ -31,7 +35,10 @@ class TicketListApi(generics.ListAPIView):
             tickets = tickets.filter(status=params["status"])
         if params.get("mine"):
             user = self.request.user
-            tickets = tickets.filter(reporter_unit=user.unit) if user.unit else tickets.filter(reporter=user)
+            if isinstance(user, User) and user.unit is None:  # a person of no unit: what they reported
+                tickets = tickets.filter(reporter=user)
+            else:
+                tickets = tickets.filter(reporter_unit=user.unit)
         return tickets
 
     @extend_schema(
@@ -43,8 +50,8 @@ class TicketListApi(generics.ListAPIView):
     )
     def get(self, request: Request, *args, **kwargs) -> Response:
         if request.query_params.get("todo"):
-            todo = [t for t in self.get_queryset() if allowed_actions(request.user, t)]
-            page = self.paginate_queryset(todo)
+            todo = [t for t in self.get_queryset() if allowed_actions(self.request.user, t)]
+            page: list | None = self.paginate_queryset(todo)  # type: ignore[arg-type]  # DRF pages any sequence
             return self.get_paginated_response(self.get_serializer(page, many=True).data)
         return super().get(request, *args, **kwargs)
 
@@ -56,7 +63,7 @@ class TicketListApi(generics.ListAPIView):
         "items; a citizen or a public organization's person objects to any available entry. The ticket goes "
         "to the technical service unit for analysis.",
     )
-    def post(self, request: Request) -> Response:
+    def post(self, request: ApiRequest) -> Response:
         body = s.TicketIn(data=request.data)
         body.is_valid(raise_exception=True)
         ticket = ticket_report(actor=request.user, request=request, **body.validated_data)
@@ -65,7 +72,7 @@ class TicketListApi(generics.ListAPIView):
 
 class TicketDetailApi(APIView):
     @extend_schema(responses=s.TicketOut, summary="A ticket with its timeline and the actions open to me")
-    def get(self, request: Request, pk: int) -> Response:
+    def get(self, request: ApiRequest, pk: int) -> Response:
         return _out(request, ticket_for_user(request.user, pk))
 
 
@@ -77,7 +84,7 @@ class TicketActApi(APIView):
         description="close, decline and reopen need an opinion (the reasons). A ticket is resolved by the "
         "platform itself once the reported records are re-aggregated after the decision to correct.",
     )
-    def post(self, request: Request, pk: int) -> Response:
+    def post(self, request: ApiRequest, pk: int) -> Response:
         ticket = ticket_for_user(request.user, pk)
         body = s.TicketActIn(data=request.data)
         body.is_valid(raise_exception=True)
@@ -90,6 +97,6 @@ class StatisticsApi(APIView):
         responses=s.CorrectionStatisticsOut(many=True),
         summary="Corrections per producing unit, for supervision (the authority)",
     )
-    def get(self, request: Request) -> Response:
+    def get(self, request: ApiRequest) -> Response:
         rows = correction_statistics(units=supervised_units(request.user))
         return Response(s.CorrectionStatisticsOut(rows, many=True).data)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from django.utils import timezone
 
-from catalog.aggregation import records_upsert
+from catalog.aggregation.services import records_upsert
 from catalog.models import Record, Resource
 from dataplatform.core.models import Role, User
 from sharing.models import Grant, GrantStatus

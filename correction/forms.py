@@ -1,3 +1,5 @@
+from typing import cast
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -29,7 +31,9 @@ class ReportForm(forms.Form):
 
     def __init__(self, *args, items: list[dict], **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["items"].choices = [(item["name"], f"{item['label']} ({item['name']})") for item in items]
+        cast(forms.ChoiceField, self.fields["items"]).choices = [
+            (item["name"], f"{item['label']} ({item['name']})") for item in items
+        ]
         for name, field in self.fields.items():
             if name != "items":
                 field.widget.attrs.setdefault("class", "form-control")

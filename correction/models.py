@@ -2,6 +2,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from dataplatform.core.models.history import HistoryEntry
+
 
 class TicketKind(models.TextChoices):
     REPORT = "report", _("Problem data report")  # 问题数据反馈, Q7.1: an applying unit
@@ -111,18 +113,14 @@ class CorrectionTicket(models.Model):
         return self.overdue_since is not None and self.status in TIMED_STATUSES
 
 
-class TicketStep(models.Model):
+class TicketStep(HistoryEntry):
     """The timeline: one row per step, with who, when and what they said (STYLE rule 2). The timers'
     escalations appear here too, as steps that leave the status as it was."""
 
     ticket = models.ForeignKey(CorrectionTicket, on_delete=models.CASCADE, related_name="steps")
-    action = models.CharField(_("action"), max_length=20)
     from_status = models.CharField(max_length=20, choices=TicketStatus.choices, blank=True)
     to_status = models.CharField(max_length=20, choices=TicketStatus.choices)
-    actor = models.ForeignKey("core.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    actor_name = models.CharField(_("by"), max_length=150)
-    opinion = models.TextField(_("opinion"), blank=True)
-    at = models.DateTimeField(default=timezone.now)
+    actor_name = models.CharField(_("by"), max_length=150)  # a person, an information system, or "platform"
 
     class Meta:
         verbose_name = _("ticket step")

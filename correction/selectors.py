@@ -3,12 +3,14 @@
 import datetime as dt
 import statistics
 from collections import defaultdict
+from typing import cast
 
 from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
 
 from audit.services import audit_record
 from catalog.models import Record, Resource
+from dataplatform.core.audit_actions import AuditAction
 from dataplatform.core.models import Unit
 
 from .models import TIMED_STATUSES, CorrectionTicket, TicketStatus
@@ -55,7 +57,7 @@ def record_values(
     Reading government data is audited (Q8.4)."""
     found = dict(Record.objects.filter(resource=resource, key__in=keys).values_list("key", "data"))
     audit_record(
-        action="correction.record_view",
+        action=AuditAction.CORRECTION_RECORD_VIEW,
         actor=actor,
         request=request,
         target=target or resource,
@@ -90,7 +92,7 @@ def correction_statistics(*, units: QuerySet[Unit], today: dt.date | None = None
     for producer, count in received.filter(correction_business_days__isnull=False).values_list(
         "producer", "correction_business_days"
     ):
-        days[producer].append(count)
+        days[producer].append(cast(int, count))  # not null: filtered above
     return [
         {
             "producer": row["producer"],

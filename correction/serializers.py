@@ -2,6 +2,7 @@ from rest_framework import serializers
 
 from catalog.models import Resource
 from catalog.serializers import UnitRef
+from dataplatform.core.models import User
 
 from .models import DESCRIPTION_MAX_LENGTH, MAX_KEYS, CorrectionTicket, TicketStep
 from .workflow import ACTIONS, allowed_actions, is_platform
@@ -26,6 +27,9 @@ class TicketIn(serializers.Serializer):
 
 
 class TicketStepOut(serializers.ModelSerializer):
+    # The API's name for the step's reason.
+    opinion = serializers.CharField(source="reason", required=False, allow_blank=True)
+
     class Meta:
         model = TicketStep
         fields = ["action", "from_status", "to_status", "actor_name", "opinion", "at"]
@@ -34,7 +38,7 @@ class TicketStepOut(serializers.ModelSerializer):
 class TicketOut(serializers.ModelSerializer):
     resource = serializers.SerializerMethodField()
     producer = UnitRef()
-    reporter = serializers.StringRelatedField()
+    reporter: "serializers.StringRelatedField[User]" = serializers.StringRelatedField()
     reporter_unit = UnitRef(allow_null=True)
     status_display = serializers.CharField(source="get_status_display")
     is_overdue = serializers.BooleanField()

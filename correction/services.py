@@ -8,10 +8,10 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from catalog.ingest import KEY_MAX_LENGTH
+from catalog.ingest.rows import KEY_MAX_LENGTH
 from catalog.models import Resource
 from dataplatform.core.business_days import add_business_days, business_days_between, is_workday
-from dataplatform.core.errors import ApplicationError
+from dataplatform.core.errors import ApplicationError, Forbidden
 from dataplatform.core.models import User
 from dataplatform.core.notifications import notify
 
@@ -35,10 +35,9 @@ def _check_can_report(actor, resource: Resource) -> str:
     """The kind of ticket ``actor`` files on ``resource``, or why it may not."""
     kind = report_kind(actor)
     if kind is None:
-        raise ApplicationError(
+        raise Forbidden(
             "Problem data is reported by a government unit's data administrator; citizens and public "
-            "organizations may object.",
-            extra={"code": "forbidden"},
+            "organizations may object."
         )
     if not reportable_resources(actor).filter(pk=resource.pk).exists():
         raise ApplicationError(
@@ -96,7 +95,7 @@ def ticket_report(
     """Report problem data (Q7.1) or object to it (G42, F25): the ticket goes to the technical service
     unit for analysis."""
     kind = _check_can_report(actor, resource)
-    if attachment is not None and attachment.size > MAX_ATTACHMENT_BYTES:
+    if attachment is not None and (attachment.size or 0) > MAX_ATTACHMENT_BYTES:  # (an upload has its size)
         raise ApplicationError(f"The evidence file is larger than {MAX_ATTACHMENT_BYTES // 2**20} MB.")
     ticket = CorrectionTicket(
         kind=kind,
@@ -125,7 +124,7 @@ def ticket_report(
 
 def tickets_resolve_corrected(*, resource_id: int | None = None) -> int:
     """Resolve every ticket (of one resource, or all) whose reported records were re-aggregated after
-    the producer's decision. Runs after each successful aggregation and, as a backup, on a timer;
+    the producer's decision. Runs on a timer (correction.tasks.scan_corrected_tickets, every minute);
     running it twice resolves nothing twice."""
     tickets = CorrectionTicket.objects.filter(status=TicketStatus.CORRECTING)
     if resource_id is not None:
@@ -213,6 +212,7 @@ def tickets_remind_overdue(today: dt.date | None = None) -> int:
         with transaction.atomic():
             if not _claim(ticket, not_today & Q(overdue_since__isnull=False), overdue_reminded_on=today):
                 continue
+            assert ticket.due is not None  # chosen by due__lt
             late = business_days_between(ticket.due, today).days
             notify(
                 recipients=owers(ticket),

@@ -11,14 +11,10 @@ from .services import (
 
 
 @shared_task
-def resolve_corrected_tickets(resource_id: int) -> int:
-    """Queued after each successful aggregation of the resource (catalog/aggregation.py)."""
-    return tickets_resolve_corrected(resource_id=resource_id)
-
-
-@shared_task
 def scan_corrected_tickets() -> int:
-    """Backup for a lost queued check (a broker restart): every ticket being corrected."""
+    """Every minute: resolve the tickets being corrected whose records were re-aggregated since the
+    decision. The catalog's aggregation knows nothing of correction; this scan is how a corrected
+    record is noticed."""
     return tickets_resolve_corrected()
 
 

@@ -7,9 +7,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from audit.services import audit_record
+from dataplatform.core.audit_actions import AuditAction
 from dataplatform.core.errors import ApplicationError
 from dataplatform.core.models import Role
+from dataplatform.core.pages import page_action
 from dataplatform.core.people import is_government_staff
+from dataplatform.core.request_types import AuthenticatedHttpRequest
 
 from .access import (
     can_read_records,
@@ -39,7 +42,7 @@ def _is_producer_person(user) -> bool:
 
 
 @login_required
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: AuthenticatedHttpRequest) -> HttpResponse:
     user = request.user
     context = {
         "tickets": tickets_reported_by(user)[:100],
@@ -58,13 +61,14 @@ def _current_values(request: HttpRequest, resource, items: list[dict]) -> list[t
         return None
     names = [item["name"] for item in items]
     values = record_values(actor=request.user, resource=resource, keys=[key], items=names, request=request)
-    if values[key] is None:
+    record = values[key]
+    if record is None:
         return None
-    return [(item, values[key][item["name"]]) for item in items]
+    return [(item, record[item["name"]]) for item in items]
 
 
 @login_required
-def report(request: HttpRequest) -> HttpResponse:
+def report(request: AuthenticatedHttpRequest) -> HttpResponse:
     """``/correction/report/?resource=<id>&key=<key>[&item=<name>]``, prefilled from a record; without a
     resource, a first step to choose it."""
     kind = report_kind(request.user)
@@ -82,14 +86,16 @@ def report(request: HttpRequest) -> HttpResponse:
     initial = {"keys": request.GET.get("key", ""), "items": request.GET.getlist("item")}
     form = ReportForm(request.POST or None, request.FILES or None, items=items, initial=initial)
     if request.method == "POST" and form.is_valid():
-        try:
-            ticket = ticket_report(
+        ticket = page_action(
+            request,
+            lambda: ticket_report(
                 actor=request.user, resource=resource, request=request, **form.cleaned_data
-            )
-            messages.success(request, _("Reported. The technical service unit will analyse it."))
+            ),
+            success=_("Reported. The technical service unit will analyse it."),
+            form=form,
+        )
+        if ticket is not None:
             return redirect("correction-ticket", pk=ticket.pk)
-        except ApplicationError as exc:
-            form.add_error(None, exc.message)
     context = {
         "form": form,
         "resource": resource,
@@ -101,23 +107,23 @@ def report(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def triage(request: HttpRequest) -> HttpResponse:
+def triage(request: AuthenticatedHttpRequest) -> HttpResponse:
     if not request.user.has_role(Role.EVALUATOR):
         raise PermissionDenied
     return render(request, "correction/triage.html", {"tickets": triage_queue()})
 
 
 @login_required
-def queue(request: HttpRequest) -> HttpResponse:
-    if not _is_producer_person(request.user):
-        raise PermissionDenied
+def queue(request: AuthenticatedHttpRequest) -> HttpResponse:
     unit = request.user.unit
+    if unit is None or not _is_producer_person(request.user):
+        raise PermissionDenied
     context = {"tickets": producer_queue(unit), "history": producer_history(unit)}
     return render(request, "correction/queue.html", context)
 
 
 @login_required
-def ticket_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def ticket_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     ticket = ticket_for_user(request.user, pk)
     current = None
     if can_read_records(request.user, ticket):
@@ -140,7 +146,7 @@ def ticket_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def ticket_act_view(request: HttpRequest, pk: int) -> HttpResponse:
+def ticket_act_view(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     ticket = ticket_for_user(request.user, pk)
     form = ActForm(request.POST)
     form.is_valid()
@@ -156,21 +162,24 @@ def ticket_act_view(request: HttpRequest, pk: int) -> HttpResponse:
             request, _("Done: the ticket is now %(status)s.") % {"status": ticket.get_status_display()}
         )
     except ApplicationError as exc:
+        # Every refusal, "not you" included, is said on the ticket's page: the person saw the ticket.
         messages.error(request, exc.message)
     return redirect("correction-ticket", pk=pk)
 
 
 @login_required
-def statistics(request: HttpRequest) -> HttpResponse:
+def statistics(request: AuthenticatedHttpRequest) -> HttpResponse:
     rows = correction_statistics(units=supervised_units(request.user))
     return render(request, "correction/statistics.html", {"rows": rows})
 
 
 @login_required
-def ticket_attachment(request: HttpRequest, pk: int) -> FileResponse:
+def ticket_attachment(request: AuthenticatedHttpRequest, pk: int) -> FileResponse:
     ticket = ticket_for_user(request.user, pk)
     if not ticket.attachment:
         raise Http404
     # Recorded before the file is opened: a download whose audit event cannot be written returns nothing.
-    audit_record(action="correction.attachment.download", actor=request.user, request=request, target=ticket)
+    audit_record(
+        action=AuditAction.CORRECTION_ATTACHMENT_DOWNLOAD, actor=request.user, request=request, target=ticket
+    )
     return FileResponse(ticket.attachment.open("rb"), as_attachment=True)

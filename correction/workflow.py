@@ -1,4 +1,4 @@
-"""The correction workflow (Q7): one table of actions and the one function that takes them. The same
+"""The correction ticket's lifecycle (Q7): its table of actions on the core's workflow machine. The same
 table decides which buttons a person sees.
 
 reported → triage ─dispatch (technical service unit, Q7.2)─→ dispatched ─correct (producer, 5 business days)─→ correcting
@@ -9,20 +9,19 @@ correcting ─resolve (the platform, on seeing the reported records re-aggregate
                                           └─reopen (reporter)──→ triage
 """
 
-from collections.abc import Callable
-from dataclasses import dataclass
-
-from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from audit.services import audit_record
 from catalog.models import Record
+from dataplatform.core.actors import Actor, acts_for
 from dataplatform.core.business_days import business_days_between, due_after, local_date
 from dataplatform.core.errors import ApplicationError
 from dataplatform.core.models import Role, Unit, User
+from dataplatform.core.models.history import HistoryEntry
 from dataplatform.core.notifications import notify
 from dataplatform.core.people import data_admins, reviewers_of
+from dataplatform.core.workflow import Action, Lifecycle, Move, act, record_move
+from dataplatform.core.workflow import allowed_actions as lifecycle_actions
 
 from .models import CorrectionTicket, TicketStatus, TicketStep
 
@@ -38,33 +37,29 @@ CORRECTION_DAYS = 10  # Q7.2: and corrects at the source and re-aggregates withi
 # People take the steps; an API key's information system only reports (and the platform resolves).
 
 
-def is_evaluator(user, ticket: CorrectionTicket) -> bool:
+def is_evaluator(user: Actor, ticket: CorrectionTicket) -> bool:
     return isinstance(user, User) and user.has_role(Role.EVALUATOR)
 
 
-def is_producer(user, ticket: CorrectionTicket) -> bool:
-    return isinstance(user, User) and user.unit_id == ticket.producer_id and user.has_role(Role.DATA_ADMIN)
+def is_producer(user: Actor, ticket: CorrectionTicket) -> bool:
+    return acts_for(user, ticket.producer_id)
 
 
-def is_reporter(user, ticket: CorrectionTicket) -> bool:
+def is_reporter(user: Actor, ticket: CorrectionTicket) -> bool:
     """The person who reported, or a data administrator of the reporting unit."""
     if not isinstance(user, User):
         return False
     if ticket.reporter_id is not None and user.pk == ticket.reporter_id:
         return True
-    return (
-        ticket.reporter_unit_id is not None
-        and user.unit_id == ticket.reporter_unit_id
-        and user.has_role(Role.DATA_ADMIN)
-    )
+    return acts_for(user, ticket.reporter_unit_id)
 
 
-def is_platform(user, ticket: CorrectionTicket) -> bool:
+def is_platform(user: Actor, ticket: CorrectionTicket) -> bool:
     return user is None
 
 
 def reporters(ticket: CorrectionTicket) -> list[User]:
-    if ticket.reporter_id is not None:
+    if ticket.reporter is not None:  # (no query when there is none)
         return [ticket.reporter]
     return list(data_admins(ticket.reporter_unit_id))
 
@@ -107,112 +102,20 @@ def records_corrected(ticket: CorrectionTicket) -> bool:
     return changed.count() == len(keys)
 
 
-def check_records_corrected(ticket: CorrectionTicket) -> None:
-    if not records_corrected(ticket):
+def check_records_corrected(move: Move[CorrectionTicket]) -> None:
+    if not records_corrected(move.obj):
         raise ApplicationError("The reported records have not been re-aggregated since the decision.")
 
 
-# --- the table ------------------------------------------------------------------------------------
+# --- the steps ------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Action:
-    title: str
-    sources: tuple[str, ...]
-    to: str
-    allowed: Callable[[User | None, CorrectionTicket], bool]
-    needs_opinion: bool = False
-    check: Callable[[CorrectionTicket], None] | None = None
-    style: str = "primary"  # the button's colour
+def _actor_name(actor: Actor) -> str:
+    return str(actor) if actor is not None else "platform"
 
 
-ACTIONS: dict[str, Action] = {
-    "dispatch": Action(_("Dispatch to the producing unit"), (T.TRIAGE,), T.DISPATCHED, is_evaluator),
-    "close": Action(
-        _("Close: not a data problem"),
-        (T.TRIAGE,),
-        T.CLOSED,
-        is_evaluator,
-        needs_opinion=True,
-        style="danger",
-    ),
-    "correct": Action(_("Decide to correct"), (T.DISPATCHED,), T.CORRECTING, is_producer),
-    "decline": Action(
-        _("Decide not to correct"),
-        (T.DISPATCHED,),
-        T.DECLINED,
-        is_producer,
-        needs_opinion=True,
-        style="danger",
-    ),
-    # Only the platform resolves a ticket, when it sees the corrected records (never a click on "done").
-    "resolve": Action(
-        _("Corrected records re-aggregated"),
-        (T.CORRECTING,),
-        T.RESOLVED,
-        is_platform,
-        check=check_records_corrected,
-    ),
-    "confirm": Action(_("Confirm the correction"), (T.RESOLVED,), T.CONFIRMED, is_reporter, style="success"),
-    "reopen": Action(
-        _("Reopen: the data is still wrong"),
-        (T.RESOLVED,),
-        T.TRIAGE,
-        is_reporter,
-        needs_opinion=True,
-        style="warning",
-    ),
-}
-
-
-# The timeline's words for the steps that are not actions in the table.
-STEP_TITLES = {"report": _("Reported"), "overdue": _("Overdue: escalated to the authority")}
-
-
-def step_title(action: str) -> str:
-    return str(ACTIONS[action].title if action in ACTIONS else STEP_TITLES.get(action, action))
-
-
-def allowed_actions(user, ticket: CorrectionTicket) -> list[tuple[str, Action]]:
-    return [
-        (name, action)
-        for name, action in ACTIONS.items()
-        if ticket.status in action.sources and action.allowed(user, ticket)
-    ]
-
-
-def ticket_act(
-    *, ticket: CorrectionTicket, action: str, actor: User | None, opinion: str = "", request=None
-) -> CorrectionTicket:
-    """Take one action: lock, check the table and the actor's right, move, record, notify after commit.
-    ``actor`` None is the platform itself (the resolution check)."""
-    step = ACTIONS.get(action)
-    if step is None:
-        raise ApplicationError(f"Unknown action {action!r}; one of: {', '.join(ACTIONS)}.")
-    with transaction.atomic():
-        ticket = (
-            CorrectionTicket.objects.select_for_update(of=("self",))
-            .select_related("producer__region", "resource", "reporter")
-            .get(pk=ticket.pk)
-        )
-        if ticket.status not in step.sources:
-            raise ApplicationError(f"A ticket that is {ticket.get_status_display()} cannot {action}.")
-        if not step.allowed(actor, ticket):
-            raise ApplicationError(f"You may not {action} this ticket.", extra={"code": "forbidden"})
-        if step.needs_opinion and not opinion.strip():
-            raise ApplicationError("Give the reasons.")
-        if step.check is not None:
-            step.check(ticket)
-        source = ticket.status
-        _enter(ticket, step.to, actor=actor)
-        record_step(ticket, action, source, actor=actor, opinion=opinion, request=request)
-        _notify(ticket, action, opinion)
-    return ticket
-
-
-def _enter(ticket: CorrectionTicket, target: str, *, actor: User | None) -> None:
-    now = timezone.now()
-    ticket.status = target
+def _enter(move: Move[CorrectionTicket]) -> None:
+    ticket, target, now = move.obj, move.target, timezone.now()
     ticket.reminded_at = ticket.overdue_since = ticket.overdue_reminded_on = None
     ticket.due = None
     if target == T.DISPATCHED:  # a new round: the earlier decision and correction no longer stand
@@ -227,6 +130,7 @@ def _enter(ticket: CorrectionTicket, target: str, *, actor: User | None) -> None
         ticket.decided_at = now
     elif target == T.RESOLVED:
         ticket.corrected_at = now
+        assert ticket.decided_at is not None  # a ticket is decided before it is corrected
         ticket.correction_business_days = business_days_between(
             local_date(ticket.decided_at), local_date(now)
         ).days
@@ -234,43 +138,11 @@ def _enter(ticket: CorrectionTicket, target: str, *, actor: User | None) -> None
         ticket.confirmed_at = now
     elif target == T.TRIAGE:
         ticket.reopen_count += 1
-    ticket.save()
+    move.history["actor_name"] = _actor_name(move.actor)
 
 
-def record_step(
-    ticket: CorrectionTicket, action: str, source: str, *, actor, opinion: str = "", request=None, detail=None
-) -> TicketStep:
-    """The timeline row and the audit event of one step (a timer's escalation included)."""
-    user = actor if isinstance(actor, User) else None
-    step = TicketStep.objects.create(
-        ticket=ticket,
-        action=action,
-        from_status=source,
-        to_status=ticket.status,
-        actor=user,
-        actor_name=str(actor) if actor is not None else "platform",
-        opinion=opinion,
-    )
-    audit_record(
-        action=f"correction.{action}",
-        actor=actor,
-        request=request,
-        target=ticket,
-        owner_unit=ticket.producer,
-        data_items=[f"{ticket.resource.code}:{item}" for item in ticket.items],
-        record_count=len(ticket.keys),
-        detail={
-            "from": source,
-            "to": ticket.status,
-            "opinion": opinion,
-            "due": str(ticket.due or ""),
-            **(detail or {}),
-        },
-    )
-    return step
-
-
-def _notify(ticket: CorrectionTicket, action: str, opinion: str) -> None:
+def _notify(move: Move[CorrectionTicket]) -> None:
+    ticket, action, opinion = move.obj, move.name, move.reason
     url = f"/correction/{ticket.pk}/"
     name = f"#{ticket.pk} {ticket.resource.name}"
     if action == "dispatch":
@@ -293,6 +165,143 @@ def _notify(ticket: CorrectionTicket, action: str, opinion: str) -> None:
         notify(recipients=reporters(ticket), title=f"数据已更正，请确认：{name}", url=url)
     elif action == "reopen":
         notify(recipients=evaluators(), title=f"反馈被重新打开：{name}", body=opinion, url=url)
+
+
+def _audit(move: Move[CorrectionTicket]) -> dict:
+    """The records and data items the ticket is about, and the due date of the step it is at now."""
+    ticket = move.obj
+    return {
+        "data_items": [f"{ticket.resource.code}:{item}" for item in ticket.items],
+        "record_count": len(ticket.keys),
+        "detail": {"due": str(ticket.due or "")},
+    }
+
+
+# --- the table ------------------------------------------------------------------------------------
+
+
+ACTIONS: dict[str, Action[CorrectionTicket]] = {
+    "dispatch": Action(
+        title=_("Dispatch to the producing unit"),
+        sources=(T.TRIAGE,),
+        to=T.DISPATCHED,
+        allowed=is_evaluator,
+        enter=_enter,
+    ),
+    "close": Action(
+        title=_("Close: not a data problem"),
+        sources=(T.TRIAGE,),
+        to=T.CLOSED,
+        allowed=is_evaluator,
+        needs_reason=True,
+        enter=_enter,
+        style="danger",
+    ),
+    "correct": Action(
+        title=_("Decide to correct"),
+        sources=(T.DISPATCHED,),
+        to=T.CORRECTING,
+        allowed=is_producer,
+        enter=_enter,
+    ),
+    "decline": Action(
+        title=_("Decide not to correct"),
+        sources=(T.DISPATCHED,),
+        to=T.DECLINED,
+        allowed=is_producer,
+        needs_reason=True,
+        enter=_enter,
+        style="danger",
+    ),
+    # Only the platform resolves a ticket, when it sees the corrected records (never a click on "done").
+    "resolve": Action(
+        title=_("Corrected records re-aggregated"),
+        sources=(T.CORRECTING,),
+        to=T.RESOLVED,
+        allowed=is_platform,
+        check=check_records_corrected,
+        enter=_enter,
+    ),
+    "confirm": Action(
+        title=_("Confirm the correction"),
+        sources=(T.RESOLVED,),
+        to=T.CONFIRMED,
+        allowed=is_reporter,
+        enter=_enter,
+        style="success",
+    ),
+    "reopen": Action(
+        title=_("Reopen: the data is still wrong"),
+        sources=(T.RESOLVED,),
+        to=T.TRIAGE,
+        allowed=is_reporter,
+        needs_reason=True,
+        enter=_enter,
+        style="warning",
+    ),
+}
+
+
+def _nobody(actor: Actor, ticket: CorrectionTicket) -> bool:
+    return False
+
+
+# The steps that are not actions of the table: no one takes them, they are recorded (``record_step``).
+STEPS: dict[str, Action[CorrectionTicket]] = {
+    "report": Action(title=_("Reported"), sources=(), allowed=_nobody),
+    "overdue": Action(title=_("Overdue: escalated to the authority"), sources=(), allowed=_nobody),
+}
+
+
+LIFECYCLE = Lifecycle(
+    name="correction",
+    noun="a ticket",
+    model=CorrectionTicket,
+    actions=ACTIONS,
+    history=TicketStep,
+    history_link=lambda ticket: {"ticket": ticket},
+    owner=lambda ticket: ticket.producer,
+    related=("producer__region", "resource", "reporter"),
+    reason_key="opinion",
+    audit=_audit,
+    notify=_notify,
+)
+
+
+def step_title(action: str) -> str:
+    step = ACTIONS.get(action) or STEPS.get(action)
+    return str(step.title if step is not None else action)
+
+
+def allowed_actions(user: Actor, ticket: CorrectionTicket) -> list[tuple[str, Action[CorrectionTicket]]]:
+    return lifecycle_actions(LIFECYCLE, user, ticket)
+
+
+def ticket_act(
+    *, ticket: CorrectionTicket, action: str, actor: Actor, opinion: str = "", request=None
+) -> CorrectionTicket:
+    """Take one action on the ticket. ``actor`` None is the platform itself (the resolution check)."""
+    return act(LIFECYCLE, obj=ticket, action=action, actor=actor, reason=opinion, request=request)
+
+
+def record_step(
+    ticket: CorrectionTicket, step: str, source: str, *, actor: Actor, request=None, detail=None
+) -> HistoryEntry:
+    """The timeline row and the audit event of a step that is not an action (``STEPS``): the report,
+    a timer's escalation. The ticket keeps its status."""
+    move = Move(
+        obj=ticket,
+        name=step,
+        action=STEPS[step],
+        actor=actor,
+        source=source,
+        target=ticket.status,
+        reason="",
+        request=request,
+        detail=detail or {},
+        history={"actor_name": _actor_name(actor)},
+    )
+    return record_move(LIFECYCLE, move)
 
 
 def notify_reported(ticket: CorrectionTicket) -> None:

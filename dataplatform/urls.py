@@ -1,5 +1,5 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import URLPattern, URLResolver, include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from audit.api_urls import urlpatterns as audit_api
@@ -12,7 +12,7 @@ from opening.urls import ckan_urlpatterns
 from sharing.urls import api_urlpatterns as sharing_api
 from sharing.urls import data_urlpatterns
 
-api_v1 = [
+api_v1: list[URLPattern | URLResolver] = [
     *api_urlpatterns,
     path("catalog/", include(catalog_api)),
     path("sharing/", include(sharing_api)),

@@ -10,6 +10,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from catalog.models import Resource
+from dataplatform.core.request_types import ApiRequest, PersonApiRequest
 
 from . import serializers as s
 from .access import (
@@ -42,7 +43,7 @@ def _out(serializer, request: Request, obj, code: int = 200) -> Response:
     return Response(serializer(obj, context={"request": request}).data, status=code)
 
 
-def _act(request: Request, obj, serializer) -> Response:
+def _act(request: ApiRequest, obj, serializer) -> Response:
     body = s.StepActIn(data=request.data)
     body.is_valid(raise_exception=True)
     data = body.validated_data
@@ -77,7 +78,7 @@ class ProjectListApi(generics.ListAPIView):
         return super().get(request, *args, **kwargs)
 
     @extend_schema(request=s.ProjectIn, responses={201: s.ProjectOut}, summary="Register a project (Q4.4)")
-    def post(self, request: Request) -> Response:
+    def post(self, request: PersonApiRequest) -> Response:
         body = s.ProjectIn(data=request.data)
         body.is_valid(raise_exception=True)
         project = project_register(actor=request.user, request=request, **body.validated_data)
@@ -86,13 +87,13 @@ class ProjectListApi(generics.ListAPIView):
 
 class ProjectDetailApi(APIView):
     @extend_schema(responses=s.ProjectOut)
-    def get(self, request: Request, pk: int) -> Response:
+    def get(self, request: ApiRequest, pk: int) -> Response:
         return _out(s.ProjectOut, request, project_for_user(request.user, pk))
 
 
 class ProjectAssetsApi(APIView):
     @extend_schema(request=s.AssetIn, responses={201: s.AssetOut}, summary="List one more data asset")
-    def post(self, request: Request, pk: int) -> Response:
+    def post(self, request: PersonApiRequest, pk: int) -> Response:
         project = project_for_user(request.user, pk)
         body = s.AssetIn(data=request.data)
         body.is_valid(raise_exception=True)
@@ -102,7 +103,7 @@ class ProjectAssetsApi(APIView):
 
 class ProjectAssetLinkApi(APIView):
     @extend_schema(request=s.AssetLinkIn, responses=s.AssetOut, summary="Name the catalog entry of an asset")
-    def patch(self, request: Request, pk: int, asset_pk: int) -> Response:
+    def patch(self, request: PersonApiRequest, pk: int, asset_pk: int) -> Response:
         project = project_for_user(request.user, pk)
         asset = project.assets.filter(pk=asset_pk).first()
         if asset is None:
@@ -120,7 +121,7 @@ class ProjectReadinessApi(APIView):
         description="For the approving department's system (API key) or its people: whether every data "
         "asset the project listed is registered in the catalog and aggregated, and per asset what is missing.",
     )
-    def get(self, request: Request, pk: int) -> Response:
+    def get(self, request: ApiRequest, pk: int) -> Response:
         project = project_for_user(request.user, pk)
         return Response(
             s.ReadinessOut(project_readiness_check(actor=request.user, project=project, request=request)).data
@@ -131,7 +132,7 @@ class ProjectActApi(APIView):
     parser_classes = [JSONParser, MultiPartParser]
 
     @extend_schema(request=s.StepActIn, responses=s.ProjectOut, summary="approve_feasibility or accept")
-    def post(self, request: Request, pk: int) -> Response:
+    def post(self, request: ApiRequest, pk: int) -> Response:
         return _act(request, project_for_user(request.user, pk), s.ProjectOut)
 
 
@@ -140,7 +141,7 @@ class ProjectActApi(APIView):
 
 class HoldingsApi(APIView):
     @extend_schema(responses=s.HoldingsOut, summary="Which units hold data about me (G42)")
-    def get(self, request: Request) -> Response:
+    def get(self, request: ApiRequest) -> Response:
         subject, holdings = holdings_search(actor=request.user, request=request)
         data = {"subject_kind": subject.kind, "subject": subject.masked, "holdings": holdings}
         return Response(s.HoldingsOut(data).data)
@@ -153,7 +154,7 @@ class CopyListApi(generics.ListAPIView):
         return copies_visible_to(self.request.user)
 
     @extend_schema(request=s.CopyIn, responses={201: s.CopyOut}, summary="Ask for a copy of my records (G42)")
-    def post(self, request: Request) -> Response:
+    def post(self, request: PersonApiRequest) -> Response:
         body = s.CopyIn(data=request.data)
         body.is_valid(raise_exception=True)
         copy = copy_request_create(actor=request.user, request=request, **body.validated_data)
@@ -162,13 +163,13 @@ class CopyListApi(generics.ListAPIView):
 
 class CopyActApi(APIView):
     @extend_schema(request=s.StepActIn, responses=s.CopyOut, summary="provide or refuse (the producer)")
-    def post(self, request: Request, pk: int) -> Response:
+    def post(self, request: ApiRequest, pk: int) -> Response:
         return _act(request, copy_for_user(request.user, pk), s.CopyOut)
 
 
 class CopyDownloadApi(APIView):
     @extend_schema(responses=s.AuthorizedDataOut, summary="The copy provided (the subject)")
-    def get(self, request: Request, pk: int) -> Response:
+    def get(self, request: PersonApiRequest, pk: int) -> Response:
         copy = copy_for_user(request.user, pk)
         if not is_subject(request.user, copy):
             raise PermissionDenied  # the producer sees the request, the copy is the subject's
@@ -183,7 +184,7 @@ class ObjectionApi(APIView):
         responses={201: dict},
         summary="Object to wrong data about me (G42): a correction ticket",
     )
-    def post(self, request: Request) -> Response:
+    def post(self, request: PersonApiRequest) -> Response:
         body = s.ObjectionIn(data=request.data)
         body.is_valid(raise_exception=True)
         ticket = objection_file(
@@ -210,7 +211,7 @@ class AuthorizationListApi(generics.ListAPIView):
         responses={201: s.AuthorizationOut},
         summary="Authorize a unit to use my sensitive data (G41)",
     )
-    def post(self, request: Request) -> Response:
+    def post(self, request: PersonApiRequest) -> Response:
         body = s.AuthorizationIn(data=request.data)
         body.is_valid(raise_exception=True)
         authorization = authorization_grant(actor=request.user, request=request, **body.validated_data)
@@ -219,7 +220,7 @@ class AuthorizationListApi(generics.ListAPIView):
 
 class AuthorizationActApi(APIView):
     @extend_schema(request=s.StepActIn, responses=s.AuthorizationOut, summary="revoke (the subject)")
-    def post(self, request: Request, pk: int) -> Response:
+    def post(self, request: ApiRequest, pk: int) -> Response:
         return _act(request, authorization_for_user(request.user, pk), s.AuthorizationOut)
 
 
@@ -236,7 +237,7 @@ class AuthorizedDataApi(APIView):
         "and is audited; a refusal is a 403 whose `reason` says why (no_authorization, "
         "authorization_revoked, authorization_expired, authorization_not_started).",
     )
-    def get(self, request: Request) -> Response:
+    def get(self, request: ApiRequest) -> Response:
         params = request.query_params
         resource_id = params.get("resource", "")
         resource = Resource.objects.filter(pk=resource_id).first() if resource_id.isdigit() else None
@@ -261,7 +262,7 @@ class ComplaintListApi(generics.ListAPIView):
     @extend_schema(
         request=s.ComplaintIn, responses={201: s.ComplaintOut}, summary="Complain to the authority (G43)"
     )
-    def post(self, request: Request) -> Response:
+    def post(self, request: PersonApiRequest) -> Response:
         body = s.ComplaintIn(data=request.data)
         body.is_valid(raise_exception=True)
         complaint = complaint_submit(actor=request.user, request=request, **body.validated_data)
@@ -270,7 +271,7 @@ class ComplaintListApi(generics.ListAPIView):
 
 class ComplaintActApi(APIView):
     @extend_schema(request=s.StepActIn, responses=s.ComplaintOut, summary="accept or answer (the authority)")
-    def post(self, request: Request, pk: int) -> Response:
+    def post(self, request: ApiRequest, pk: int) -> Response:
         return _act(request, complaint_for_user(request.user, pk), s.ComplaintOut)
 
 
@@ -289,7 +290,7 @@ class DisputeListApi(generics.ListAPIView):
         responses={201: s.DisputeOut},
         summary="Record a dispute with another unit (G51)",
     )
-    def post(self, request: Request) -> Response:
+    def post(self, request: PersonApiRequest) -> Response:
         body = s.DisputeIn(data=request.data)
         body.is_valid(raise_exception=True)
         data = {**body.validated_data, "documents": request.FILES.getlist("documents")}
@@ -299,7 +300,7 @@ class DisputeListApi(generics.ListAPIView):
 
 class DisputeDetailApi(APIView):
     @extend_schema(responses=s.DisputeOut)
-    def get(self, request: Request, pk: int) -> Response:
+    def get(self, request: ApiRequest, pk: int) -> Response:
         return _out(s.DisputeOut, request, dispute_for_user(request.user, pk))
 
 
@@ -312,5 +313,5 @@ class DisputeActApi(APIView):
         summary="Take a step: settle, ask_coordination, convene_consultation, prepare_report, "
         "state_grounds, report, record_decision, add_documents",
     )
-    def post(self, request: Request, pk: int) -> Response:
+    def post(self, request: ApiRequest, pk: int) -> Response:
         return _act(request, dispute_for_user(request.user, pk), s.DisputeOut)

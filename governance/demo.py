@@ -33,6 +33,7 @@ def seed_project() -> InfoProject | None:
     if InfoProject.objects.filter(code=PROJECT_CODE).exists():
         return None
     market, reviewer = _user("market_admin"), _user("reviewer")
+    assert reviewer.unit is not None, "the demo's reviewer works for the city's authority"
     project = project_register(
         actor=market,
         code=PROJECT_CODE,
@@ -60,6 +61,7 @@ def seed_subject() -> SubjectIdentity | None:
         return None
     insurance = Resource.objects.get(code=INSURANCE)
     record = Record.objects.filter(resource=insurance).order_by("key").first()
+    assert record is not None, "the demo's records come first"
     identity = subject_identity_verify(
         actor=_user("admin"),
         user=citizen,
@@ -90,6 +92,7 @@ def seed_dispute() -> Dispute | None:
     if Dispute.objects.filter(title=DISPUTE_TITLE).exists():
         return None
     market, land, reviewer = _user("market_admin"), _user("nr_admin"), _user("reviewer")
+    assert land.unit is not None, "the demo's people come first"
     dispute = dispute_record(
         actor=market,
         other_party=land.unit,

@@ -1,10 +1,12 @@
 """Writes for disputes (G51): a unit records a dispute with another unit of its level; the steps that
 follow go through ``workflow.act``."""
 
+from collections.abc import Sequence
+
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 
-from dataplatform.core.errors import ApplicationError
+from dataplatform.core.errors import ApplicationError, Forbidden
 from dataplatform.core.models import Unit, User
 from dataplatform.core.models.units import Level
 from dataplatform.core.people import is_government_staff
@@ -18,9 +20,13 @@ from .workflow import record_step
 def dispute_authority(a: Unit, b: Unit) -> Unit:
     """G51: the data authority of the parties' level: their county's for two units of one county,
     the city's otherwise."""
+    region = a.region
+    assert region is not None  # a government unit lies in its region
     if a.region_id == b.region_id:
-        return authority_for(a.region)
-    return authority_for(a.region if a.region.level == Level.CITY else a.region.parent)
+        return authority_for(region)
+    city = region if region.level == Level.CITY else region.parent
+    assert city is not None  # a county lies in the city
+    return authority_for(city)
 
 
 def dispute_record(
@@ -30,13 +36,11 @@ def dispute_record(
     title: str,
     matter: str,
     description: str,
-    documents: list[UploadedFile] = (),
+    documents: Sequence[UploadedFile] = (),
     request=None,
 ) -> Dispute:
-    if not is_government_staff(actor):
-        raise ApplicationError(
-            "A government unit's data administrator records a dispute.", extra={"code": "forbidden"}
-        )
+    if not is_government_staff(actor) or actor.unit is None:  # (staff always have their unit)
+        raise Forbidden("A government unit's data administrator records a dispute.")
     unit = actor.unit
     if not other_party.is_government or other_party.pk == unit.pk:
         raise ApplicationError("A dispute is between two government units.")

@@ -24,7 +24,7 @@ def documents_check(files: list[UploadedFile]) -> None:
             raise ApplicationError(
                 f"{display_name(upload.name)} is not a document this platform keeps ({allowed})."
             )
-        if upload.size > MAX_DOCUMENT_BYTES:
+        if (upload.size or 0) > MAX_DOCUMENT_BYTES:  # (an upload has its size)
             raise ApplicationError(
                 f"{display_name(upload.name)} is larger than {MAX_DOCUMENT_BYTES // 2**20} MB."
             )
@@ -39,6 +39,7 @@ def display_name(name: str | None) -> str:
 def documents_save(step: Step, files: list[UploadedFile]) -> list[StepDocument]:
     saved = []
     for upload in files:
+        assert upload.size is not None  # an upload has its size
         document = StepDocument(step=step, original_name=display_name(upload.name), size=upload.size)
         document.file.save(get_valid_filename(document.original_name) or "document", upload, save=True)
         saved.append(document)

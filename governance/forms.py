@@ -1,3 +1,5 @@
+from typing import cast
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -53,7 +55,9 @@ class ProjectForm(StyledForm):
 
     def __init__(self, *args, unit: Unit, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["approving_unit"].queryset = Unit.objects.filter(is_active=True).exclude(pk=unit.pk)
+        cast(forms.ModelChoiceField, self.fields["approving_unit"]).queryset = Unit.objects.filter(
+            is_active=True
+        ).exclude(pk=unit.pk)
 
     def clean_assets(self) -> list[str]:
         return [line.strip() for line in self.cleaned_data["assets"].splitlines() if line.strip()]
@@ -71,7 +75,9 @@ class AssetLinkForm(StyledForm):
 
     def __init__(self, *args, unit: Unit, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["resource"].queryset = Resource.objects.filter(producer=unit)
+        cast(forms.ModelChoiceField, self.fields["resource"]).queryset = Resource.objects.filter(
+            producer=unit
+        )
 
 
 class ObjectionForm(StyledForm):
@@ -88,8 +94,10 @@ class ObjectionForm(StyledForm):
 
     def __init__(self, *args, keys: list[str], items: list[dict], **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["keys"].choices = [(key, key) for key in keys]
-        self.fields["items"].choices = [(item["name"], f"{item['label']} ({item['name']})") for item in items]
+        cast(forms.ChoiceField, self.fields["keys"]).choices = [(key, key) for key in keys]
+        cast(forms.ChoiceField, self.fields["items"]).choices = [
+            (item["name"], f"{item['label']} ({item['name']})") for item in items
+        ]
 
 
 class AuthorizationForm(StyledForm):
@@ -103,7 +111,9 @@ class AuthorizationForm(StyledForm):
 
     def __init__(self, *args, resources: list[Resource], **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["resources"].queryset = Resource.objects.filter(pk__in=[r.pk for r in resources])
+        cast(forms.ModelChoiceField, self.fields["resources"]).queryset = Resource.objects.filter(
+            pk__in=[r.pk for r in resources]
+        )
 
 
 class ComplaintForm(StyledForm):
@@ -122,7 +132,7 @@ class DisputeForm(StyledForm):
 
     def __init__(self, *args, unit: Unit, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["other_party"].queryset = Unit.objects.filter(
+        cast(forms.ModelChoiceField, self.fields["other_party"]).queryset = Unit.objects.filter(
             is_active=True, kind__in=("government", "authority", "tech_service")
         ).exclude(pk=unit.pk)
 

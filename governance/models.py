@@ -9,6 +9,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from dataplatform.core.models import HistoryEntry
+
 # --- information projects (Q4.4, G50) --------------------------------------------------------------
 
 
@@ -272,22 +274,16 @@ class Dispute(models.Model):
 # --- the timeline and its documents ----------------------------------------------------------------
 
 
-class Step(models.Model):
-    """One row per move of any lifecycle here (STYLE rule 2), with its date, opinion and documents.
-    ``subject`` names the lifecycle (``dispute``, ``project``…) and ``object_id`` its row."""
+class Step(HistoryEntry):
+    """One row per move of any lifecycle here (STYLE rule 2), with its date, opinion (``reason``) and
+    documents. ``subject`` names the lifecycle (``dispute``, ``project``…) and ``object_id`` its row."""
 
     subject = models.CharField(max_length=20)
     object_id = models.BigIntegerField()
-    action = models.CharField(_("action"), max_length=30)
-    from_status = models.CharField(max_length=20, blank=True)
-    to_status = models.CharField(max_length=20)
-    actor = models.ForeignKey("core.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     actor_name = models.CharField(_("by"), max_length=150)
     actor_unit = models.ForeignKey(
         "core.Unit", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
-    opinion = models.TextField(_("opinion"), blank=True)
-    at = models.DateTimeField(_("date"), default=timezone.now)
 
     class Meta:
         verbose_name = _("step")

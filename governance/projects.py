@@ -5,8 +5,10 @@ from django.db import transaction
 
 from audit.services import audit_record
 from catalog.models import Resource
-from dataplatform.core.errors import ApplicationError
-from dataplatform.core.models import Role, Unit, User
+from dataplatform.core.actors import acts_for
+from dataplatform.core.audit_actions import AuditAction
+from dataplatform.core.errors import ApplicationError, Forbidden
+from dataplatform.core.models import Unit, User
 from dataplatform.core.people import is_government_staff
 
 from .models import InfoProject, ProjectAsset, ProjectStage
@@ -33,10 +35,8 @@ def project_register(
     request=None,
 ) -> InfoProject:
     """A unit registers its project at feasibility stage, listing the data assets it will produce."""
-    if not is_government_staff(actor):
-        raise ApplicationError(
-            "A government unit's data administrator registers its projects.", extra={"code": "forbidden"}
-        )
+    if not is_government_staff(actor) or actor.unit is None:  # (staff always have their unit)
+        raise Forbidden("A government unit's data administrator registers its projects.")
     unit = actor.unit
     if approving_unit.pk == unit.pk:
         raise ApplicationError("The approving department is another unit than the project unit.")
@@ -59,10 +59,8 @@ def project_register(
 
 
 def _check_project_unit(actor, project: InfoProject) -> None:
-    if not (isinstance(actor, User) and actor.unit_id == project.unit_id and actor.has_role(Role.DATA_ADMIN)):
-        raise ApplicationError(
-            "Only the project unit's data administrator does this.", extra={"code": "forbidden"}
-        )
+    if not acts_for(actor, project.unit_id):
+        raise Forbidden("Only the project unit's data administrator does this.")
 
 
 def _locked(project: InfoProject) -> InfoProject:
@@ -87,7 +85,7 @@ def project_asset_add(
             project=project, name=names[0], description=description.strip()[:500]
         )
         audit_record(
-            action="governance.project.asset_add",
+            action=AuditAction.GOVERNANCE_PROJECT_ASSET_ADD,
             actor=actor,
             request=request,
             target=project,
@@ -112,7 +110,7 @@ def project_asset_link(
         asset.resource = resource
         asset.save(update_fields=["resource"])
         audit_record(
-            action="governance.project.asset_link",
+            action=AuditAction.GOVERNANCE_PROJECT_ASSET_LINK,
             actor=actor,
             request=request,
             target=project,
@@ -127,7 +125,7 @@ def project_readiness_check(*, actor, project: InfoProject, request=None) -> Rea
     readiness = project_readiness(project)
     with transaction.atomic():
         audit_record(
-            action="governance.project.readiness_check",
+            action=AuditAction.GOVERNANCE_PROJECT_READINESS_CHECK,
             actor=actor,
             request=request,
             target=project,

@@ -40,6 +40,7 @@ class Readiness:
 
 def _aggregated(asset: ProjectAsset) -> bool:
     resource = asset.resource
+    assert resource is not None  # asset_missing answers for an asset with no entry
     if resource.data_format == DataFormat.INTERFACE:
         return ServiceInterface.objects.filter(resource=resource, status=InterfaceStatus.PUBLISHED).exists()
     return Record.objects.filter(resource=resource).exists()

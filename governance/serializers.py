@@ -41,6 +41,7 @@ class StepDocumentOut(serializers.ModelSerializer):
 
 class TimelineStepOut(serializers.ModelSerializer):
     documents = StepDocumentOut(many=True)
+    opinion = serializers.CharField(source="reason", required=False, allow_blank=True)
 
     class Meta:
         model = Step
@@ -283,4 +284,4 @@ class DisputeOut(ActionsMixin, serializers.ModelSerializer):
 
     @extend_schema_field(TimelineStepOut(many=True))
     def get_steps(self, dispute: Dispute) -> list[dict]:
-        return TimelineStepOut(steps_of(dispute), many=True).data
+        return TimelineStepOut(steps_of(dispute), many=True).data  # type: ignore[return-value]  # many: a list

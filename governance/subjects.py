@@ -12,8 +12,9 @@ from audit.services import audit_record
 from catalog.models import Resource
 from correction.models import CorrectionTicket
 from correction.services import ticket_report
+from dataplatform.core.audit_actions import AuditAction
 from dataplatform.core.business_days import due_after
-from dataplatform.core.errors import ApplicationError
+from dataplatform.core.errors import ApplicationError, Forbidden
 from dataplatform.core.models import Region, Role, Unit, User
 from dataplatform.core.models.units import UnitKind
 from dataplatform.core.notifications import notify
@@ -48,7 +49,7 @@ def subject_identity_verify(
     """A platform administrator records a citizen's ID number, verified in person or through the
     province's unified identity authentication: from then on the citizen acts as that data subject."""
     if not isinstance(actor, User) or not actor.has_role(Role.PLATFORM_ADMIN):
-        raise ApplicationError("A platform administrator verifies identities.", extra={"code": "forbidden"})
+        raise Forbidden("A platform administrator verifies identities.")
     id_number = id_number.strip().upper()
     if user.unit_id is not None:
         raise ApplicationError("Identities are verified for citizens; a company acts through its unit.")
@@ -69,7 +70,7 @@ def subject_identity_verify(
             },
         )
         audit_record(
-            action="governance.identity.verify",
+            action=AuditAction.GOVERNANCE_IDENTITY_VERIFY,
             actor=actor,
             request=request,
             target=user,
@@ -81,10 +82,9 @@ def subject_identity_verify(
 def _subject(actor) -> Subject:
     subject = subject_of(actor)
     if subject is None:
-        raise ApplicationError(
+        raise Forbidden(
             "Only a citizen whose identity the platform has verified, or a company's data administrator, "
-            "acts as a data subject.",
-            extra={"code": "forbidden"},
+            "acts as a data subject."
         )
     return subject
 
@@ -95,7 +95,7 @@ def holdings_search(*, actor, request=None) -> tuple[Subject, list[Holding]]:
     holdings = subject_holdings(subject)
     with transaction.atomic():
         audit_record(
-            action="governance.subject.holdings",
+            action=AuditAction.GOVERNANCE_SUBJECT_HOLDINGS,
             actor=actor,
             request=request,
             record_count=sum(h.count for h in holdings),
@@ -141,7 +141,7 @@ def copy_download(*, actor: User, copy: CopyRequest, request=None) -> list[dict]
         raise ApplicationError("The copy has not been provided.")
     with transaction.atomic():
         audit_record(
-            action="governance.copy.download",
+            action=AuditAction.GOVERNANCE_COPY_DOWNLOAD,
             actor=actor,
             request=request,
             target=copy,
@@ -269,12 +269,12 @@ def authorized_use(*, actor, subject_id: str, resource: Resource, purpose: str, 
     Every call checks the authorization and is audited, refusals too."""
     unit = getattr(actor, "unit", None)
     if unit is None:
-        raise ApplicationError("Authorized use is made by a unit.", extra={"code": "forbidden"})
+        raise Forbidden("Authorized use is made by a unit.")
     authorization, refusal = _authorization_for(unit, subject_id.strip().upper(), resource)
     if authorization is None:
         with transaction.atomic():
             audit_record(
-                action="governance.authorization.use",
+                action=AuditAction.GOVERNANCE_AUTHORIZATION_USE,
                 actor=actor,
                 request=request,
                 outcome=Outcome.DENIED,
@@ -282,13 +282,13 @@ def authorized_use(*, actor, subject_id: str, resource: Resource, purpose: str, 
                 purpose=purpose,
                 detail={"resource": resource.code, "refusal": refusal},
             )
-        raise ApplicationError(REFUSALS[refusal], extra={"code": "forbidden", "reason": refusal})
+        raise Forbidden(REFUSALS[refusal], extra={"reason": refusal})
     if not purpose.strip():
         raise ApplicationError("State the purpose of this use.")
     records = subject_records(resource, Subject(authorization.subject_kind, authorization.subject_id))
     with transaction.atomic():
         audit_record(
-            action="governance.authorization.use",
+            action=AuditAction.GOVERNANCE_AUTHORIZATION_USE,
             actor=actor,
             request=request,
             target=authorization,

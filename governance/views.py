@@ -5,7 +5,7 @@ import json
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -14,7 +14,9 @@ from catalog.models import Resource
 from correction.access import published_items
 from dataplatform.core.errors import ApplicationError
 from dataplatform.core.models import Role
+from dataplatform.core.pages import page_action
 from dataplatform.core.people import is_government_staff
+from dataplatform.core.request_types import AuthenticatedHttpRequest
 
 from . import access
 from .disputes import dispute_record
@@ -41,7 +43,7 @@ from .subjects import (
     objection_file,
     subject_identity_verify,
 )
-from .workflow import act, allowed_actions, is_subject, steps_of
+from .workflow import act, allowed_actions, is_project_unit, is_subject, steps_of
 
 # The lifecycles a page may act on: the access helper that fetches the object and where to go back.
 ACTABLE = {
@@ -62,7 +64,7 @@ def with_actions(user, objects) -> list[tuple]:
 
 
 @login_required
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: AuthenticatedHttpRequest) -> HttpResponse:
     user = request.user
     context = {
         "is_subject": subject_of(user) is not None,
@@ -76,23 +78,25 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def act_view(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
+def act_view(request: AuthenticatedHttpRequest, kind: str, pk: int) -> HttpResponse:
     if kind not in ACTABLE:
         raise Http404
     fetch, back = ACTABLE[kind]
     obj = fetch(request.user, pk)
-    try:
-        obj = act(
+    moved = page_action(
+        request,
+        lambda: act(
             obj=obj,
             action=request.POST.get("action", ""),
             actor=request.user,
             opinion=request.POST.get("opinion", ""),
             documents=request.FILES.getlist("documents"),
             request=request,
-        )
+        ),
+    )
+    if moved is not None:
+        obj = moved
         messages.success(request, _("Done: now %(status)s.") % {"status": obj.get_status_display()})
-    except ApplicationError as exc:
-        messages.error(request, exc.message)
     return redirect(back(obj))
 
 
@@ -100,26 +104,30 @@ def act_view(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
 
 
 @login_required
-def projects(request: HttpRequest) -> HttpResponse:
+def projects(request: AuthenticatedHttpRequest) -> HttpResponse:
     user = request.user
-    form = ProjectForm(request.POST or None, unit=user.unit) if _government_data_admin(user) else None
+    form = (
+        ProjectForm(request.POST or None, unit=user.unit)
+        if _government_data_admin(user) and user.unit is not None  # (staff always have their unit)
+        else None
+    )
     if request.method == "POST":
         if form is None:
             raise PermissionDenied
         if form.is_valid():
-            try:
-                project = project_register(actor=user, request=request, **form.cleaned_data)
+            project = page_action(
+                request, lambda: project_register(actor=user, request=request, **form.cleaned_data), form=form
+            )
+            if project is not None:
                 return redirect("governance-project", pk=project.pk)
-            except ApplicationError as exc:
-                form.add_error(None, exc.message)
     rows = [(p, project_readiness(p)) for p in access.projects_visible_to(user).prefetch_related("assets")]
     return render(request, "governance/projects.html", {"rows": rows, "form": form})
 
 
 @login_required
-def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def project_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     project = access.project_for_user(request.user, pk)
-    is_owner = request.user.unit_id == project.unit_id and request.user.has_role(Role.DATA_ADMIN)
+    is_owner = is_project_unit(request.user, project)
     context = {
         "project": project,
         "readiness": project_readiness(project),
@@ -133,33 +141,35 @@ def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def project_asset(request: HttpRequest, pk: int) -> HttpResponse:
+def project_asset(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     project = access.project_for_user(request.user, pk)
-    try:
-        asset_pk = request.POST.get("asset")
-        if asset_pk:
-            asset = project.assets.filter(pk=asset_pk).first() if asset_pk.isdigit() else None
-            if asset is None:
-                raise Http404
-            form = AssetLinkForm(request.POST, unit=project.unit)
-            form.is_valid()
-            project_asset_link(
-                actor=request.user, asset=asset, resource=form.cleaned_data.get("resource"), request=request
-            )
-        else:
-            form = AssetForm(request.POST)
-            if form.is_valid():
-                project_asset_add(actor=request.user, project=project, request=request, **form.cleaned_data)
-        messages.success(request, _("Saved."))
-    except ApplicationError as exc:
-        messages.error(request, exc.message)
+    page_action(request, lambda: _asset_post(request, project), success=_("Saved."))
     return redirect("governance-project", pk=pk)
+
+
+def _asset_post(request: AuthenticatedHttpRequest, project) -> None:
+    """A new asset, or the catalog entry that registers one."""
+    asset_pk = request.POST.get("asset")
+    form: AssetLinkForm | AssetForm
+    if asset_pk:
+        asset = project.assets.filter(pk=asset_pk).first() if asset_pk.isdigit() else None
+        if asset is None:
+            raise Http404
+        form = AssetLinkForm(request.POST, unit=project.unit)
+        form.is_valid()
+        project_asset_link(
+            actor=request.user, asset=asset, resource=form.cleaned_data.get("resource"), request=request
+        )
+    else:
+        form = AssetForm(request.POST)
+        if form.is_valid():
+            project_asset_add(actor=request.user, project=project, request=request, **form.cleaned_data)
 
 
 # --- data subjects -----------------------------------------------------------------------------------
 
 
-def _subject_post(request: HttpRequest, auth_form, complaint_form) -> bool:
+def _subject_post(request: AuthenticatedHttpRequest, auth_form, complaint_form) -> bool:
     """One of the subject page's three forms; True when it was taken."""
     user, which = request.user, request.POST.get("form")
     if which == "authorization" and auth_form.is_valid():
@@ -182,7 +192,7 @@ def _subject_post(request: HttpRequest, auth_form, complaint_form) -> bool:
 
 
 @login_required
-def subject_home(request: HttpRequest) -> HttpResponse:
+def subject_home(request: AuthenticatedHttpRequest) -> HttpResponse:
     user = request.user
     if subject_of(user) is None:
         return render(request, "governance/subject_unverified.html")
@@ -191,12 +201,8 @@ def subject_home(request: HttpRequest) -> HttpResponse:
     resources = [h.resource for h in holdings]
     auth_form = AuthorizationForm(request.POST if which == "authorization" else None, resources=resources)
     complaint_form = ComplaintForm(request.POST if which == "complaint" else None)
-    if which:
-        try:
-            if _subject_post(request, auth_form, complaint_form):
-                return redirect("governance-subject")
-        except ApplicationError as exc:
-            messages.error(request, exc.message)
+    if which and page_action(request, lambda: _subject_post(request, auth_form, complaint_form)):
+        return redirect("governance-subject")
     mine = {"subject_kind": subject.kind, "subject_id": subject.identifier}  # a company's colleagues too
     context = {
         "subject": subject,
@@ -211,7 +217,7 @@ def subject_home(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def objection(request: HttpRequest, resource_pk: int) -> HttpResponse:
+def objection(request: AuthenticatedHttpRequest, resource_pk: int) -> HttpResponse:
     subject = subject_of(request.user)
     if subject is None:
         raise PermissionDenied
@@ -226,25 +232,27 @@ def objection(request: HttpRequest, resource_pk: int) -> HttpResponse:
         items=published_items(holding.resource),
     )
     if request.method == "POST" and form.is_valid():
-        try:
-            ticket = objection_file(
+        ticket = page_action(
+            request,
+            lambda: objection_file(
                 actor=request.user, resource=holding.resource, request=request, **form.cleaned_data
-            )
-            messages.success(request, _("Objection filed. The technical service unit will analyse it."))
+            ),
+            success=_("Objection filed. The technical service unit will analyse it."),
+            form=form,
+        )
+        if ticket is not None:
             return redirect("correction-ticket", pk=ticket.pk)
-        except ApplicationError as exc:
-            form.add_error(None, exc.message)
     return render(request, "governance/objection.html", {"form": form, "holding": holding})
 
 
 @login_required
-def copies(request: HttpRequest) -> HttpResponse:
+def copies(request: AuthenticatedHttpRequest) -> HttpResponse:
     rows = with_actions(request.user, access.copies_visible_to(request.user)[:200])
     return render(request, "governance/copies.html", {"rows": rows})
 
 
 @login_required
-def copy_file(request: HttpRequest, pk: int) -> HttpResponse:
+def copy_file(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     copy = access.copy_for_user(request.user, pk)
     if not is_subject(request.user, copy):
         raise PermissionDenied
@@ -261,29 +269,31 @@ def copy_file(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def authorizations(request: HttpRequest) -> HttpResponse:
+def authorizations(request: AuthenticatedHttpRequest) -> HttpResponse:
     rows = with_actions(request.user, access.authorizations_visible_to(request.user))
     return render(request, "governance/authorizations.html", {"rows": rows})
 
 
 @login_required
-def complaints(request: HttpRequest) -> HttpResponse:
+def complaints(request: AuthenticatedHttpRequest) -> HttpResponse:
     rows = with_actions(request.user, access.complaints_visible_to(request.user))
     return render(request, "governance/complaints.html", {"rows": rows})
 
 
 @login_required
-def identities(request: HttpRequest) -> HttpResponse:
+def identities(request: AuthenticatedHttpRequest) -> HttpResponse:
     if not request.user.has_role(Role.PLATFORM_ADMIN):
         raise PermissionDenied
     form = IdentityForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
-            subject_identity_verify(actor=request.user, request=request, **form.cleaned_data)
-            messages.success(request, _("Identity recorded."))
+        identity = page_action(
+            request,
+            lambda: subject_identity_verify(actor=request.user, request=request, **form.cleaned_data),
+            success=_("Identity recorded."),
+            form=form,
+        )
+        if identity is not None:
             return redirect("governance-identities")
-        except ApplicationError as exc:
-            form.add_error(None, exc.message)
     rows = SubjectIdentity.objects.select_related("user", "verified_by").order_by("-verified_at")[:200]
     return render(request, "governance/identities.html", {"form": form, "rows": rows})
 
@@ -292,11 +302,11 @@ def identities(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def disputes(request: HttpRequest) -> HttpResponse:
+def disputes(request: AuthenticatedHttpRequest) -> HttpResponse:
     user = request.user
     form = (
         DisputeForm(request.POST or None, request.FILES or None, unit=user.unit)
-        if _government_data_admin(user)
+        if _government_data_admin(user) and user.unit is not None  # (staff always have their unit)
         else None
     )
     if request.method == "POST":
@@ -304,20 +314,22 @@ def disputes(request: HttpRequest) -> HttpResponse:
             raise PermissionDenied
         if form.is_valid():
             data = {k: v for k, v in form.cleaned_data.items() if k != "documents"}
-            try:
-                dispute = dispute_record(
+            dispute = page_action(
+                request,
+                lambda: dispute_record(
                     actor=user, request=request, documents=request.FILES.getlist("documents"), **data
-                )
+                ),
+                form=form,
+            )
+            if dispute is not None:
                 return redirect("governance-dispute", pk=dispute.pk)
-            except ApplicationError as exc:
-                form.add_error(None, exc.message)
     return render(
         request, "governance/disputes.html", {"rows": access.disputes_visible_to(user), "form": form}
     )
 
 
 @login_required
-def dispute_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def dispute_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     dispute = access.dispute_for_user(request.user, pk)
     context = {
         "dispute": dispute,
@@ -335,7 +347,7 @@ def _step_owner(user, step: Step):
 
 
 @login_required
-def document(request: HttpRequest, pk: int) -> FileResponse:
+def document(request: AuthenticatedHttpRequest, pk: int) -> FileResponse:
     doc = StepDocument.objects.select_related("step").filter(pk=pk).first()
     if doc is None:
         raise Http404

@@ -1,5 +1,6 @@
-"""The lifecycles of this app: one table of actions per lifecycle and the one function that takes
-them. The same tables decide which buttons a person sees.
+"""The lifecycles of this app, on the core's workflow machine: one table of actions per lifecycle; the
+same tables decide which buttons a person sees. Every move writes one ``Step`` (the timeline row, with
+the documents the step brought) and one audit event ``governance.<subject>.<action>``.
 
 Projects (Q4.4, G50):   feasibility ─approve_feasibility─→ construction ─accept (every asset ready)─→ accepted
 Copy requests (G42):    requested ─provide─→ provided | ─refuse─→ refused
@@ -14,20 +15,23 @@ Disputes (G51):         negotiating ─settle─→ settled
 """
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import replace
+from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
-from django.db import models, transaction
+from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from audit.services import audit_record
+from dataplatform.core import workflow as machine
+from dataplatform.core.actors import Actor, acts_for
 from dataplatform.core.errors import ApplicationError
-from dataplatform.core.models import Role, Unit, User
+from dataplatform.core.models import Role, User
 from dataplatform.core.notifications import notify
 from dataplatform.core.people import data_admins
+from dataplatform.core.workflow import Action, Lifecycle, Move, record_move
 
-from .documents import documents_check, documents_save
+from .documents import display_name, documents_check, documents_save
 from .holdings import Subject, is_subject_of, subject_records
 from .models import (
     AuthorizationStatus,
@@ -46,90 +50,95 @@ from .readiness import check_ready
 
 D = DisputeStatus
 OPEN_DISPUTE = (D.NEGOTIATING, D.COORDINATING, D.CONSULTING, D.REPORTING, D.REPORTED)
+OPINION_MESSAGE = "Give the reasons or the content of this step."
 
 
 # --- who is who ----------------------------------------------------------------------------------
 
 
-def _person(user) -> bool:
-    return isinstance(user, User)
+def is_project_unit(user: Actor, project: InfoProject) -> bool:
+    return acts_for(user, project.unit_id)
 
 
-def is_project_unit(user, project: InfoProject) -> bool:
-    return _person(user) and user.unit_id == project.unit_id and user.has_role(Role.DATA_ADMIN)
+def is_approver(user: Actor, project: InfoProject) -> bool:
+    return acts_for(user, project.approving_unit_id, Role.DATA_ADMIN, Role.REVIEWER)
 
 
-def is_approver(user, project: InfoProject) -> bool:
-    return (
-        _person(user)
-        and user.unit_id == project.approving_unit_id
-        and user.has_role(Role.DATA_ADMIN, Role.REVIEWER)
+def is_copy_producer(user: Actor, request: CopyRequest) -> bool:
+    return acts_for(user, request.producer_id)
+
+
+def is_subject(user: Actor, obj) -> bool:
+    return isinstance(user, User) and is_subject_of(user, obj)
+
+
+def is_authority(user: Actor, obj: Complaint | Dispute) -> bool:
+    return acts_for(user, obj.authority_id, Role.REVIEWER)
+
+
+def is_party(user: Actor, dispute: Dispute) -> bool:
+    return any(
+        acts_for(user, unit_id, Role.DATA_ADMIN, Role.LEADER)
+        for unit_id in (dispute.raised_by_id, dispute.other_party_id)
     )
 
 
-def is_copy_producer(user, request: CopyRequest) -> bool:
-    return _person(user) and user.unit_id == request.producer_id and user.has_role(Role.DATA_ADMIN)
-
-
-def is_subject(user, obj) -> bool:
-    return _person(user) and is_subject_of(user, obj)
-
-
-def is_authority(user, obj: Complaint | Dispute) -> bool:
-    return _person(user) and user.unit_id == obj.authority_id and user.has_role(Role.REVIEWER)
-
-
-def is_party(user, dispute: Dispute) -> bool:
-    return (
-        _person(user)
-        and user.unit_id in (dispute.raised_by_id, dispute.other_party_id)
-        and user.has_role(Role.DATA_ADMIN, Role.LEADER)
-    )
-
-
-def is_party_or_authority(user, dispute: Dispute) -> bool:
+def is_party_or_authority(user: Actor, dispute: Dispute) -> bool:
     return is_party(user, dispute) or is_authority(user, dispute)
 
 
 # --- checks and entries ------------------------------------------------------------------------------
 
 
-def _has_assets(project: InfoProject) -> None:
-    if not project.assets.exists():
+def _has_assets(move: Move[InfoProject]) -> None:
+    if not move.obj.assets.exists():
         raise ApplicationError("List the data assets the project will produce first (Q4.4).")
 
 
-def _both_grounds(dispute: Dispute) -> None:
+def _ready(move: Move[InfoProject]) -> None:
+    check_ready(move.obj)  # Q4.4: not accepted until every asset is registered and aggregated
+
+
+def _both_grounds(move: Move[Dispute]) -> None:
     # G51: the report lists the grounds of every side.
+    dispute = move.obj
     if not (dispute.raised_by_grounds.strip() and dispute.other_party_grounds.strip()):
         raise ApplicationError("Both units must state their grounds before the report.")
 
 
-def _enter_provided(request: CopyRequest, actor, opinion: str) -> None:
+def _has_documents(move: Move[Dispute]) -> None:
+    if not move.inputs.get("documents"):
+        raise ApplicationError("Attach at least one document.")
+
+
+def _enter_provided(move: Move[CopyRequest]) -> None:
+    request = move.obj
     subject = Subject(request.subject_kind, request.subject_id)
     request.copy = [{"key": r.key, **r.data} for r in subject_records(request.resource, subject)]
     request.provided_at = timezone.now()
 
 
-def _enter_grounds(dispute: Dispute, actor, opinion: str) -> None:
-    if actor.unit_id == dispute.raised_by_id:
-        dispute.raised_by_grounds = opinion
+def _enter_grounds(move: Move[Dispute]) -> None:
+    dispute = move.obj
+    assert move.person is not None  # the parties' people state their grounds
+    if move.person.unit_id == dispute.raised_by_id:
+        dispute.raised_by_grounds = move.reason
     else:
-        dispute.other_party_grounds = opinion
+        dispute.other_party_grounds = move.reason
 
 
-def _enter_closed(dispute: Dispute, actor, opinion: str) -> None:
-    dispute.outcome = opinion
-    dispute.closed_at = timezone.now()
+def _enter_closed(move: Move[Dispute]) -> None:
+    move.obj.outcome = move.reason
+    move.obj.closed_at = timezone.now()
 
 
-def _enter_report(dispute: Dispute, actor, opinion: str) -> None:
-    dispute.authority_opinion = opinion
+def _enter_report(move: Move[Dispute]) -> None:
+    move.obj.authority_opinion = move.reason
 
 
-def _set_time(field: str) -> Callable:
-    def enter(obj, actor, opinion: str) -> None:
-        setattr(obj, field, timezone.now())
+def _set_time(field: str) -> Callable[[Move], None]:
+    def enter(move: Move) -> None:
+        setattr(move.obj, field, timezone.now())
 
     return enter
 
@@ -137,187 +146,280 @@ def _set_time(field: str) -> Callable:
 # --- the tables ------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Action:
-    title: str
-    sources: tuple[str, ...]
-    to: str | None  # None: a step that leaves the status as it was
-    allowed: Callable[[object, models.Model], bool]
-    needs_opinion: bool = False
-    needs_documents: bool = False
-    check: Callable[[models.Model], None] | None = None
-    enter: Callable[[models.Model, User, str], None] | None = None
-    style: str = "primary"
+def _by(actor: Actor) -> dict[str, Any]:
+    """The timeline row's own fields: who took the step, by name and unit (an API key's system too)."""
+    return {
+        "actor_name": str(actor) if actor is not None else "platform",
+        "actor_unit": getattr(actor, "unit", None),
+    }
 
 
-PROJECT_ACTIONS = {
-    "approve_feasibility": Action(
-        _("Approve the feasibility study"),
-        (ProjectStage.FEASIBILITY,),
-        ProjectStage.CONSTRUCTION,
-        is_approver,
-        check=_has_assets,
-    ),
-    "accept": Action(
-        _("Final acceptance"),
-        (ProjectStage.CONSTRUCTION,),
-        ProjectStage.ACCEPTED,
-        is_approver,
-        check=check_ready,  # Q4.4: not accepted until every asset is registered and aggregated
-        enter=_set_time("accepted_at"),
-        style="success",
-    ),
+def _on_timeline(enter: Callable[[Move], None] | None) -> Callable[[Move], None]:
+    def step(move: Move) -> None:
+        if enter is not None:
+            enter(move)
+        move.history.update(_by(move.actor))
+
+    return step
+
+
+def _table(actions: dict[str, Action]) -> dict[str, Action]:
+    """Every action's entry step also names, on its timeline row, who took it."""
+    return {name: replace(action, enter=_on_timeline(action.enter)) for name, action in actions.items()}
+
+
+def _opinion(**fields: Any) -> dict[str, Any]:
+    return {"needs_reason": True, "reason_message": OPINION_MESSAGE, **fields}
+
+
+PROJECT_ACTIONS = _table(
+    {
+        "approve_feasibility": Action(
+            title=_("Approve the feasibility study"),
+            sources=(ProjectStage.FEASIBILITY,),
+            to=ProjectStage.CONSTRUCTION,
+            allowed=is_approver,
+            check=_has_assets,
+        ),
+        "accept": Action(
+            title=_("Final acceptance"),
+            sources=(ProjectStage.CONSTRUCTION,),
+            to=ProjectStage.ACCEPTED,
+            allowed=is_approver,
+            check=_ready,
+            enter=_set_time("accepted_at"),
+            style="success",
+        ),
+    }
+)
+
+COPY_ACTIONS = _table(
+    {
+        "provide": Action(
+            title=_("Provide the copy"),
+            sources=(CopyStatus.REQUESTED,),
+            to=CopyStatus.PROVIDED,
+            allowed=is_copy_producer,
+            enter=_enter_provided,
+        ),
+        "refuse": Action(
+            title=_("Refuse"),
+            sources=(CopyStatus.REQUESTED,),
+            to=CopyStatus.REFUSED,
+            allowed=is_copy_producer,
+            style="danger",
+            **_opinion(),
+        ),
+    }
+)
+
+AUTHORIZATION_ACTIONS = _table(
+    {
+        "revoke": Action(
+            title=_("Revoke"),
+            sources=(AuthorizationStatus.ACTIVE,),
+            to=AuthorizationStatus.REVOKED,
+            allowed=is_subject,
+            enter=_set_time("revoked_at"),
+            style="danger",
+        ),
+    }
+)
+
+COMPLAINT_ACTIONS = _table(
+    {
+        "accept": Action(
+            title=_("Accept for handling"),
+            sources=(ComplaintStatus.SUBMITTED,),
+            to=ComplaintStatus.HANDLING,
+            allowed=is_authority,
+        ),
+        "answer": Action(
+            title=_("Answer"),
+            sources=(ComplaintStatus.SUBMITTED, ComplaintStatus.HANDLING),
+            to=ComplaintStatus.ANSWERED,
+            allowed=is_authority,
+            enter=_set_time("answered_at"),
+            style="success",
+            **_opinion(),
+        ),
+    }
+)
+
+DISPUTE_ACTIONS = _table(
+    {
+        "settle": Action(
+            title=_("Settled: record the agreement"),
+            sources=(D.NEGOTIATING,),
+            to=D.SETTLED,
+            allowed=is_party,
+            enter=_enter_closed,
+            style="success",
+            **_opinion(),
+        ),
+        "ask_coordination": Action(
+            title=_("Negotiation failed: ask the authority to coordinate"),
+            sources=(D.NEGOTIATING,),
+            to=D.COORDINATING,
+            allowed=is_party,
+            **_opinion(),
+        ),
+        "coordinate_settle": Action(
+            title=_("Settled by coordination"),
+            sources=(D.COORDINATING,),
+            to=D.SETTLED,
+            allowed=is_authority,
+            enter=_enter_closed,
+            style="success",
+            **_opinion(),
+        ),
+        "convene_consultation": Action(
+            title=_("Coordination failed: convene a joint consultation"),
+            sources=(D.COORDINATING,),
+            to=D.CONSULTING,
+            allowed=is_authority,
+            **_opinion(),
+        ),
+        "consultation_settle": Action(
+            title=_("Settled by joint consultation"),
+            sources=(D.CONSULTING,),
+            to=D.SETTLED,
+            allowed=is_authority,
+            enter=_enter_closed,
+            style="success",
+            **_opinion(),
+        ),
+        "prepare_report": Action(
+            title=_("Consultation failed: prepare the report"),
+            sources=(D.CONSULTING,),
+            to=D.REPORTING,
+            allowed=is_authority,
+            **_opinion(),
+        ),
+        "state_grounds": Action(
+            title=_("State our grounds"),
+            sources=(D.REPORTING,),
+            allowed=is_party,
+            enter=_enter_grounds,
+            **_opinion(),
+        ),
+        "report": Action(
+            title=_("Report with the authority's opinion"),
+            sources=(D.REPORTING,),
+            to=D.REPORTED,
+            allowed=is_authority,
+            check=_both_grounds,
+            enter=_enter_report,
+            **_opinion(),
+        ),
+        "record_decision": Action(
+            title=_("Record the government's decision"),
+            sources=(D.REPORTED,),
+            to=D.DECIDED,
+            allowed=is_authority,
+            enter=_enter_closed,
+            style="success",
+            **_opinion(),
+        ),
+        "add_documents": Action(
+            title=_("Add documents"),
+            sources=OPEN_DISPUTE,
+            allowed=is_party_or_authority,
+            check=_has_documents,
+            style="secondary",
+        ),
+    }
+)
+
+
+# --- the lifecycles ------------------------------------------------------------------------------
+
+
+def _audit(move: Move) -> dict[str, Any]:
+    documents = move.inputs.get("documents", ())
+    return {"detail": {"opinion": move.reason[:500], "documents": [display_name(d.name) for d in documents]}}
+
+
+def _after(move: Move) -> None:
+    """The step's documents hang on its timeline row; then the other side is told."""
+    documents = move.inputs.get("documents", ())
+    if documents:
+        assert isinstance(move.row, Step)  # the row act() has just written
+        documents_save(move.row, documents)
+    _notify(move)
+
+
+def _lifecycle(
+    subject: str,
+    noun: str,
+    model: type[models.Model],
+    actions: dict[str, Action],
+    owner: Callable,
+    related: tuple[str, ...],
+) -> Lifecycle:
+    return Lifecycle(
+        name=f"governance.{subject}",
+        noun=noun,
+        model=model,
+        actions=actions,
+        history=Step,
+        history_link=lambda obj: {"subject": subject, "object_id": obj.pk},
+        owner=owner,
+        related=related,
+        reason_key="opinion",
+        audit=_audit,
+        notify=_after,
+    )
+
+
+PROJECT = _lifecycle("project", "a project", InfoProject, PROJECT_ACTIONS, lambda p: p.unit, ("unit",))
+COPY = _lifecycle(
+    "copy",
+    "a copy request",
+    CopyRequest,
+    COPY_ACTIONS,
+    lambda c: c.producer,
+    ("producer", "resource", "requested_by"),
+)
+AUTHORIZATION = _lifecycle(
+    "authorization",
+    "an authorization",
+    SubjectAuthorization,
+    AUTHORIZATION_ACTIONS,
+    lambda a: a.grantee,
+    ("grantee",),
+)
+COMPLAINT = _lifecycle(
+    "complaint", "a complaint", Complaint, COMPLAINT_ACTIONS, lambda c: c.against, ("against", "requested_by")
+)
+DISPUTE = _lifecycle("dispute", "a dispute", Dispute, DISPUTE_ACTIONS, lambda d: d.raised_by, ("raised_by",))
+
+LIFECYCLES: dict[type, Lifecycle] = {
+    InfoProject: PROJECT,
+    CopyRequest: COPY,
+    SubjectAuthorization: AUTHORIZATION,
+    Complaint: COMPLAINT,
+    Dispute: DISPUTE,
 }
 
-COPY_ACTIONS = {
-    "provide": Action(
-        _("Provide the copy"),
-        (CopyStatus.REQUESTED,),
-        CopyStatus.PROVIDED,
-        is_copy_producer,
-        enter=_enter_provided,
-    ),
-    "refuse": Action(
-        _("Refuse"),
-        (CopyStatus.REQUESTED,),
-        CopyStatus.REFUSED,
-        is_copy_producer,
-        needs_opinion=True,
-        style="danger",
-    ),
+URLS: dict[type, Callable[[Any], str]] = {
+    InfoProject: lambda p: f"/governance/projects/{p.pk}/",
+    CopyRequest: lambda c: "/governance/subject/",
+    SubjectAuthorization: lambda a: "/governance/subject/",
+    Complaint: lambda c: "/governance/complaints/",
+    Dispute: lambda d: f"/governance/disputes/{d.pk}/",
 }
 
-AUTHORIZATION_ACTIONS = {
-    "revoke": Action(
-        _("Revoke"),
-        (AuthorizationStatus.ACTIVE,),
-        AuthorizationStatus.REVOKED,
-        is_subject,
-        enter=_set_time("revoked_at"),
-        style="danger",
-    ),
-}
-
-COMPLAINT_ACTIONS = {
-    "accept": Action(
-        _("Accept for handling"), (ComplaintStatus.SUBMITTED,), ComplaintStatus.HANDLING, is_authority
-    ),
-    "answer": Action(
-        _("Answer"),
-        (ComplaintStatus.SUBMITTED, ComplaintStatus.HANDLING),
-        ComplaintStatus.ANSWERED,
-        is_authority,
-        needs_opinion=True,
-        enter=_set_time("answered_at"),
-        style="success",
-    ),
-}
-
-DISPUTE_ACTIONS = {
-    "settle": Action(
-        _("Settled: record the agreement"),
-        (D.NEGOTIATING,),
-        D.SETTLED,
-        is_party,
-        needs_opinion=True,
-        enter=_enter_closed,
-        style="success",
-    ),
-    "ask_coordination": Action(
-        _("Negotiation failed: ask the authority to coordinate"),
-        (D.NEGOTIATING,),
-        D.COORDINATING,
-        is_party,
-        True,
-    ),
-    "coordinate_settle": Action(
-        _("Settled by coordination"),
-        (D.COORDINATING,),
-        D.SETTLED,
-        is_authority,
-        needs_opinion=True,
-        enter=_enter_closed,
-        style="success",
-    ),
-    "convene_consultation": Action(
-        _("Coordination failed: convene a joint consultation"),
-        (D.COORDINATING,),
-        D.CONSULTING,
-        is_authority,
-        True,
-    ),
-    "consultation_settle": Action(
-        _("Settled by joint consultation"),
-        (D.CONSULTING,),
-        D.SETTLED,
-        is_authority,
-        needs_opinion=True,
-        enter=_enter_closed,
-        style="success",
-    ),
-    "prepare_report": Action(
-        _("Consultation failed: prepare the report"), (D.CONSULTING,), D.REPORTING, is_authority, True
-    ),
-    "state_grounds": Action(
-        _("State our grounds"), (D.REPORTING,), None, is_party, needs_opinion=True, enter=_enter_grounds
-    ),
-    "report": Action(
-        _("Report with the authority's opinion"),
-        (D.REPORTING,),
-        D.REPORTED,
-        is_authority,
-        needs_opinion=True,
-        check=_both_grounds,
-        enter=_enter_report,
-    ),
-    "record_decision": Action(
-        _("Record the government's decision"),
-        (D.REPORTED,),
-        D.DECIDED,
-        is_authority,
-        needs_opinion=True,
-        enter=_enter_closed,
-        style="success",
-    ),
-    "add_documents": Action(
-        _("Add documents"), OPEN_DISPUTE, None, is_party_or_authority, needs_documents=True, style="secondary"
-    ),
-}
+# The first step of every lifecycle here, taken by its creation service (never from a table).
+_CREATED: Action[Any] = Action(title=_("Created"), sources=(), allowed=lambda user, obj: False)
 
 
-@dataclass(frozen=True)
-class Flow:
-    subject: str  # the Step rows' and audit actions' name for this lifecycle
-    actions: dict[str, Action]
-    owner: Callable[[models.Model], Unit | None]  # whose audit chain the events go to
-    url: Callable[[models.Model], str]
-
-
-FLOWS: dict[type, Flow] = {
-    InfoProject: Flow(
-        "project", PROJECT_ACTIONS, lambda p: p.unit, lambda p: f"/governance/projects/{p.pk}/"
-    ),
-    CopyRequest: Flow("copy", COPY_ACTIONS, lambda c: c.producer, lambda c: "/governance/subject/"),
-    SubjectAuthorization: Flow(
-        "authorization", AUTHORIZATION_ACTIONS, lambda a: a.grantee, lambda a: "/governance/subject/"
-    ),
-    Complaint: Flow("complaint", COMPLAINT_ACTIONS, lambda c: c.against, lambda c: "/governance/complaints/"),
-    Dispute: Flow(
-        "dispute", DISPUTE_ACTIONS, lambda d: d.raised_by, lambda d: f"/governance/disputes/{d.pk}/"
-    ),
-}
-
-
-def allowed_actions(user, obj: models.Model) -> list[tuple[str, Action]]:
-    return [
-        (name, action)
-        for name, action in FLOWS[type(obj)].actions.items()
-        if obj.status in action.sources and action.allowed(user, obj)
-    ]
+def allowed_actions(user: Actor, obj: models.Model) -> list[tuple[str, Action]]:
+    return machine.allowed_actions(LIFECYCLES[type(obj)], user, obj)
 
 
 def steps_of(obj: models.Model):
-    steps = Step.objects.filter(subject=FLOWS[type(obj)].subject, object_id=obj.pk)
+    steps = Step.objects.filter(**LIFECYCLES[type(obj)].history_link(obj))
     return steps.select_related("actor_unit").prefetch_related("documents")
 
 
@@ -325,80 +427,52 @@ def act(
     *,
     obj: models.Model,
     action: str,
-    actor,
+    actor: Actor,
     opinion: str = "",
     documents: Iterable[UploadedFile] = (),
     request=None,
 ):
-    """Take one action: lock, check the table and the actor's right, move, record, notify."""
-    flow = FLOWS[type(obj)]
-    step = flow.actions.get(action)
-    if step is None:
-        raise ApplicationError(f"Unknown action {action!r}; one of: {', '.join(flow.actions)}.")
+    """Take one action on the core's workflow machine, with the documents it brings."""
     documents = list(documents)
     documents_check(documents)
-    with transaction.atomic():
-        obj = type(obj).objects.select_for_update(of=("self",)).get(pk=obj.pk)
-        if obj.status not in step.sources:
-            raise ApplicationError(f"Cannot {action} when it is {obj.get_status_display()}.")
-        if not step.allowed(actor, obj):
-            raise ApplicationError(f"You may not {action} this.", extra={"code": "forbidden"})
-        if step.needs_opinion and not opinion.strip():
-            raise ApplicationError("Give the reasons or the content of this step.")
-        if step.needs_documents and not documents:
-            raise ApplicationError("Attach at least one document.")
-        if step.check is not None:
-            step.check(obj)
-        source = obj.status
-        if step.enter is not None:
-            step.enter(obj, actor, opinion.strip())
-        if step.to is not None:
-            obj.status = step.to
-        obj.save()
-        record_step(
-            obj, action, source, actor=actor, opinion=opinion.strip(), documents=documents, request=request
-        )
-        _notify(obj, flow, action)
-    return obj
+    return machine.act(
+        LIFECYCLES[type(obj)],
+        obj=obj,
+        action=action,
+        actor=actor,
+        reason=opinion,
+        request=request,
+        documents=documents,
+    )
 
 
 def record_step(
-    obj, action: str, source: str, *, actor, opinion="", documents=(), request=None, detail=None
+    obj, action: str, source: str, *, actor: Actor, opinion="", documents=(), request=None, detail=None
 ) -> Step:
-    """The timeline row, its documents and the audit event of one step (the creation included)."""
-    flow = FLOWS[type(obj)]
-    user = actor if isinstance(actor, User) else None
-    step = Step.objects.create(
-        subject=flow.subject,
-        object_id=obj.pk,
-        action=action,
-        from_status=source,
-        to_status=obj.status,
-        actor=user,
-        actor_name=str(actor) if actor is not None else "platform",
-        actor_unit=getattr(actor, "unit", None),
-        opinion=opinion,
-    )
-    saved = documents_save(step, documents)
-    audit_record(
-        action=f"governance.{flow.subject}.{action}",
+    """The timeline row, its documents and the audit event of a lifecycle's first step (a creation)."""
+    documents = list(documents)
+    move = Move(
+        obj=obj,
+        name=action,
+        action=_CREATED,
         actor=actor,
+        source=source,
+        target=obj.status,
+        reason=opinion,
         request=request,
-        target=obj,
-        owner_unit=flow.owner(obj),
-        detail={
-            "from": source,
-            "to": obj.status,
-            "opinion": opinion[:500],
-            "documents": [d.original_name for d in saved],
-            **(detail or {}),
-        },
+        inputs={"documents": documents},
+        detail=dict(detail or {}),
+        history=_by(actor),
     )
+    step = record_move(LIFECYCLES[type(obj)], move)
+    assert isinstance(step, Step)  # every lifecycle here keeps its timeline in Step
+    documents_save(step, documents)
     return step
 
 
-def _notify(obj, flow: Flow, action: str) -> None:
+def _notify(move: Move) -> None:
     """Tell the other side that a step was taken (notify writes the rows; e-mails go after commit)."""
+    obj = move.obj
     recipients: list[User] = []
     if isinstance(obj, InfoProject):
         recipients = list(data_admins(obj.unit_id))
@@ -413,5 +487,5 @@ def _notify(obj, flow: Flow, action: str) -> None:
                 role_assignments__role__in=(Role.DATA_ADMIN, Role.REVIEWER),
             ).distinct()
         )
-    title = f"{obj._meta.verbose_name} #{obj.pk}: {obj.get_status_display()} ({action})"
-    notify(recipients=recipients, title=title, url=flow.url(obj))
+    title = f"{obj._meta.verbose_name} #{obj.pk}: {obj.get_status_display()} ({move.name})"
+    notify(recipients=recipients, title=title, url=URLS[type(obj)](obj))

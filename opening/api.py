@@ -2,10 +2,6 @@
 calls it with its API key and an active open grant; records come de-identified, statistics only as
 aggregates over groups of at least the minimum size (F15-F16). Every call is audited."""
 
-from django.conf import settings
-from django.db import transaction
-from django.db.models import Count
-from django.db.models.fields.json import KT
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions
@@ -14,10 +10,12 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from audit.models import Outcome
-from audit.services import audit_record
-from catalog.models import OpenType, Record
-from sharing.data_api import IsApiClient
+from catalog.models import OpenType, Record, Resource
+from dataplatform.core.permissions import IsApiClient
+from dataplatform.core.request_types import ApiRequest
+from sharing.calls import Audited, Granted, Read, Scope, Use, data_call
+from sharing.grant_check import GrantRefused
+from sharing.verification import grouped_counts
 
 from .applications import usable_grant
 from .deidentify import open_view
@@ -31,64 +29,84 @@ class RecordPage(PageNumberPagination):
     max_page_size = 200
 
 
+class OpenDataset(Scope):
+    """A dataset open on application, called on with the organization's open grant (OpenGrant). Open
+    grants carry no rate or quota: the call is audited, not counted."""
+
+    limited = False
+
+    def __init__(self, entry: OpenEntry) -> None:
+        self.entry = entry
+
+    def grant(self, unit_id: int) -> OpenGrant:
+        grant = usable_grant(unit_id=unit_id, entry=self.entry)
+        if grant is None:
+            raise GrantRefused("Your organization has no active open grant for this dataset.", "no_grant")
+        return grant
+
+    def resource(self, grant: OpenGrant | None) -> Resource:
+        return self.entry.resource
+
+    def available(self, resource: Resource) -> bool:
+        return True  # the entry is open: public_entries() found it
+
+    def items(self, grant: OpenGrant, requested) -> list[str]:
+        return []  # the whole de-identified view (the read names its items)
+
+    def target(self, resource: Resource) -> OpenEntry:
+        return self.entry
+
+    def purpose(self, grant: OpenGrant) -> str:
+        return grant.application.purpose[:300]
+
+    def detail(self, grant: OpenGrant | None, request) -> dict:
+        return {"grant": grant.pk if grant else None, "path": request.path}
+
+    def refusal_detail(self, refused: GrantRefused, request) -> dict:
+        return self.detail(None, request)
+
+
 class OpenGrantApi(APIView):
     permission_classes = [IsApiClient]
 
-    def entry_and_grant(self, request: Request, slug: str) -> tuple[OpenEntry, OpenGrant]:
+    def entry(self, slug: str) -> OpenEntry:
         entry = public_entries().filter(slug=slug, open_type=OpenType.ON_APPLICATION).first()
         if entry is None:
             raise exceptions.NotFound("No dataset open on application with this name.")
-        grant = usable_grant(unit_id=request.user.unit.pk, entry=entry)
-        if grant is None:
-            with transaction.atomic():
-                self.audit(request, entry, None, outcome=Outcome.DENIED)
-            raise exceptions.PermissionDenied(
-                detail={
-                    "detail": "Your organization has no active open grant for this dataset.",
-                    "code": "no_grant",
-                }
-            )
-        return entry, grant
+        return entry
 
-    def audit(self, request, entry, grant, *, outcome=Outcome.OK, items=(), count=None, **detail) -> None:
-        audit_record(
-            action="open.api",
-            actor=request.user,
-            request=request,
-            target=entry,
-            outcome=outcome,
-            owner_unit=entry.resource.producer,
-            data_items=items,
-            record_count=count,
-            purpose=grant.application.purpose[:300] if grant else "",
-            detail={"grant": grant.pk if grant else None, "path": request.path, **detail},
-        )
+    def call(self, request: Request, entry: OpenEntry, read) -> Read:
+        use = Use(OpenDataset(entry))
+        return data_call(client=request.user, request=request, action="open.api", uses=[use], read=read)
 
 
 class OpenRecordsApi(OpenGrantApi):
     @extend_schema(
         responses={200: OpenApiTypes.OBJECT}, summary="De-identified records of a dataset open on application"
     )
-    def get(self, request: Request, slug: str) -> Response:
-        entry, grant = self.entry_and_grant(request, slug)
-        view = open_view(entry)
-        records = (
-            Record.objects.filter(resource_id=entry.resource_id)
-            .order_by("key")
-            .values_list("data", flat=True)
-        )
-        paginator = RecordPage()
-        with transaction.atomic():
+    def get(self, request: ApiRequest, slug: str) -> Response:
+        entry = self.entry(slug)
+
+        def read(granted: list[Granted]) -> Read:
+            grant, view = granted[0].grant, open_view(entry)
+            records = (
+                Record.objects.filter(resource_id=entry.resource_id)
+                .order_by("key")
+                .values_list("data", flat=True)
+            )
+            paginator = RecordPage()
             page = paginator.paginate_queryset(records, request, view=self)
-            self.audit(request, entry, grant, items=view.names, count=len(page))
-        response = paginator.get_paginated_response([view.row(data) for data in page])
-        response.data["use"] = {
-            "use_kind": grant.use_kind,
-            "research_and_education_only": grant.research_and_education_only,
-            "commercial_use_allowed": grant.commercial_use_allowed,
-            "until": grant.end_date,
-        }
-        return response
+            assert page is not None  # the page has a size: it always paginates
+            response = paginator.get_paginated_response([view.row(data) for data in page])
+            response.data["use"] = {
+                "use_kind": grant.use_kind,
+                "research_and_education_only": grant.research_and_education_only,
+                "commercial_use_allowed": grant.commercial_use_allowed,
+                "until": grant.end_date,
+            }
+            return Read(response, [Audited(count=len(page), items=view.names)])
+
+        return self.call(request, entry, read).answer
 
 
 def open_statistics(entry: OpenEntry, group_by: str) -> dict:
@@ -98,20 +116,7 @@ def open_statistics(entry: OpenEntry, group_by: str) -> dict:
         raise exceptions.ValidationError(
             {"group_by": f"Group by one of the items shown as they are: {', '.join(view.plain)}."}
         )
-    minimum = settings.DATA_API["MIN_GROUP_SIZE"]
-    groups = list(
-        Record.objects.filter(resource_id=entry.resource_id)
-        .values(value=KT(f"data__{group_by}"))
-        .annotate(count=Count("id"))
-        .order_by("value")
-    )
-    shown = [g for g in groups if g["count"] >= minimum]
-    return {
-        "group_by": group_by,
-        "min_group_size": minimum,
-        "groups": shown,
-        "suppressed_groups": len(groups) - len(shown),
-    }
+    return grouped_counts(entry.resource_id, group_by)
 
 
 class OpenStatisticsApi(OpenGrantApi):
@@ -120,11 +125,12 @@ class OpenStatisticsApi(OpenGrantApi):
         responses={200: OpenApiTypes.OBJECT},
         summary="Aggregate counts over a dataset open on application; small groups are suppressed",
     )
-    def get(self, request: Request, slug: str) -> Response:
-        entry, grant = self.entry_and_grant(request, slug)
-        answer = open_statistics(entry, request.query_params.get("group_by", ""))
-        with transaction.atomic():
-            self.audit(
-                request, entry, grant, items=[answer["group_by"]], count=0, statistics=answer["group_by"]
-            )
-        return Response(answer)
+    def get(self, request: ApiRequest, slug: str) -> Response:
+        entry = self.entry(slug)
+
+        def read(granted: list[Granted]) -> Read:
+            answer = open_statistics(entry, request.query_params.get("group_by", ""))
+            group_by = answer["group_by"]
+            return Read(answer, [Audited(count=0, items=[group_by], detail={"statistics": group_by})])
+
+        return Response(self.call(request, entry, read).answer)

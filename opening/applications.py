@@ -1,10 +1,9 @@
 """On-application opening (依申请开放, Q6.4, Q6.5, F10, G26): a public organization applies, the technical
 service unit evaluates, the authority confirms, the organization accepts the data-use and security
-agreement, and a grant follows. One table of transitions and the one function that makes them."""
+agreement, and a grant follows: the application's lifecycle, a table of actions on the core's workflow
+machine."""
 
 import datetime as dt
-from collections.abc import Callable
-from dataclasses import dataclass
 
 from django.db import transaction
 from django.utils import timezone
@@ -13,11 +12,14 @@ from django.utils.translation import gettext_lazy as _
 from audit.services import audit_record
 from catalog.models import OpenType
 from catalog.workflow import is_reviewer
-from dataplatform.core.errors import ApplicationError
+from dataplatform.core.actors import Actor, acts_for
+from dataplatform.core.errors import ApplicationError, Forbidden
 from dataplatform.core.models import Role, Unit, User
 from dataplatform.core.models.units import UnitKind
 from dataplatform.core.notifications import notify
 from dataplatform.core.people import data_admins, reviewers_of
+from dataplatform.core.workflow import Action, Lifecycle, Move, act
+from dataplatform.core.workflow import allowed_actions as lifecycle_actions
 
 from .models import OpenApplication, OpenApplicationChange, OpenEntry, OpenGrant, UseKind
 from .models import OpenApplicationStatus as S
@@ -27,52 +29,24 @@ from .models import OpenApplicationStatus as S
 AGREEMENT_VERSION = "2026.1"
 RESEARCH_USES = (UseKind.RESEARCH, UseKind.EDUCATION)
 MAX_PERIOD = dt.timedelta(days=3 * 366)
+REASON_MESSAGE = "Give the reason."
 
 
-def is_applicant(user: User, application: OpenApplication) -> bool:
-    return user.unit_id == application.organization_id and user.has_role(Role.DATA_ADMIN)
+def is_applicant(user: Actor, application: OpenApplication) -> bool:
+    return acts_for(user, application.organization_id)
 
 
-def is_evaluator(user: User, application: OpenApplication) -> bool:
-    return user.has_role(Role.EVALUATOR)
+def is_evaluator(user: Actor, application: OpenApplication) -> bool:
+    return isinstance(user, User) and user.has_role(Role.EVALUATOR)
 
 
-def is_confirming_reviewer(user: User, application: OpenApplication) -> bool:
+def is_confirming_reviewer(user: Actor, application: OpenApplication) -> bool:
     return is_reviewer(user, application.entry.resource)
-
-
-@dataclass(frozen=True)
-class Transition:
-    sources: tuple[str, ...]
-    target: str
-    title: str
-    allowed: Callable[[User, OpenApplication], bool]
-    needs_note: bool = False
-
-
-TRANSITIONS: dict[str, Transition] = {
-    "evaluate": Transition((S.SUBMITTED,), S.EVALUATED, _("Evaluated: reasonable"), is_evaluator),
-    "reject_evaluation": Transition((S.SUBMITTED,), S.REJECTED, _("Not reasonable"), is_evaluator, True),
-    "confirm": Transition((S.EVALUATED,), S.CONFIRMED, _("Confirm"), is_confirming_reviewer),
-    "reject": Transition((S.EVALUATED,), S.REJECTED, _("Reject"), is_confirming_reviewer, True),
-    "accept_agreement": Transition((S.CONFIRMED,), S.GRANTED, _("Accept the agreement"), is_applicant),
-}
-
-
-def allowed_actions(user: User, application: OpenApplication) -> list[tuple[str, Transition]]:
-    return [
-        (name, t)
-        for name, t in TRANSITIONS.items()
-        if application.status in t.sources and t.allowed(user, application)
-    ]
 
 
 def _check_organization(unit: Unit | None, use_kind: str, declares_domestic_controlled: bool) -> None:
     if unit is None or not unit.is_public_organization:
-        raise ApplicationError(
-            "Domestic-controlled enterprises, universities and research institutes apply (Q6.4).",
-            extra={"code": "forbidden"},
-        )
+        raise Forbidden("Domestic-controlled enterprises, universities and research institutes apply (Q6.4).")
     if use_kind not in UseKind.values:
         raise ApplicationError(f"Unknown kind of use {use_kind!r}.")
     if unit.kind in (UnitKind.UNIVERSITY, UnitKind.RESEARCH) and use_kind not in RESEARCH_USES:
@@ -99,8 +73,9 @@ def open_application_submit(
 ) -> OpenApplication:
     unit = actor.unit
     _check_organization(unit, use_kind, declares_domestic_controlled)
+    assert unit is not None  # refused above otherwise
     if not actor.has_role(Role.DATA_ADMIN):
-        raise ApplicationError("The organization's data administrator applies.", extra={"code": "forbidden"})
+        raise Forbidden("The organization's data administrator applies.")
     if not (entry.is_public and entry.open_type == OpenType.ON_APPLICATION):
         raise ApplicationError("Only datasets open on application are applied for.")
     if not scenario.strip() or not purpose.strip():
@@ -123,7 +98,11 @@ def open_application_submit(
             declares_domestic_controlled=declares_domestic_controlled,
         )
         OpenApplicationChange.objects.create(
-            application=application, from_status=S.SUBMITTED, to_status=S.SUBMITTED, actor=actor
+            application=application,
+            action="submit",
+            from_status=S.SUBMITTED,
+            to_status=S.SUBMITTED,
+            actor=actor,
         )
         audit_record(
             action="open_application.submit",
@@ -142,70 +121,23 @@ def open_application_submit(
     return application
 
 
-def open_application_transition(
-    *,
-    application: OpenApplication,
-    action: str,
-    actor: User,
-    note: str = "",
-    agreement_version: str = "",
-    request=None,
-) -> OpenApplication:
-    transition = TRANSITIONS.get(action)
-    if transition is None:
-        raise ApplicationError(f"Unknown action {action!r}.")
-    note = note.strip()
-    with transaction.atomic():
-        application = (
-            OpenApplication.objects.select_for_update()
-            .select_related("entry__resource__producer", "organization")
-            .get(pk=application.pk)
-        )
-        if application.status not in transition.sources:
-            raise ApplicationError(
-                f"An application that is {application.get_status_display()} cannot be: {transition.title}."
-            )
-        if not transition.allowed(actor, application):
-            raise ApplicationError("It is not your step.", extra={"code": "forbidden"})
-        if transition.needs_note and not note:
-            raise ApplicationError("Give the reason.")
-        before = application.status
-        application.status = transition.target
-        if action in ("evaluate", "reject_evaluation"):
-            application.evaluation_note = note
-        elif action in ("confirm", "reject"):
-            application.decision_note = note
-        grant = _grant(application, actor, agreement_version) if action == "accept_agreement" else None
-        application.save()
-        OpenApplicationChange.objects.create(
-            application=application, from_status=before, to_status=application.status, actor=actor, note=note
-        )
-        audit_record(
-            action=f"open_application.{action}",
-            actor=actor,
-            request=request,
-            target=application,
-            owner_unit=application.entry.resource.producer,
-            purpose=application.purpose[:300],
-            detail={
-                "from": before,
-                "to": application.status,
-                "note": note,
-                "grant": grant.pk if grant else None,
-            },
-        )
-        _notify(application, action)
-    return application
+def _enter_evaluation(move: Move[OpenApplication]) -> None:
+    move.obj.evaluation_note = move.reason
 
 
-def _grant(application: OpenApplication, actor: User, agreement_version: str) -> OpenGrant:
+def _enter_decision(move: Move[OpenApplication]) -> None:
+    move.obj.decision_note = move.reason
+
+
+def _enter_granted(move: Move[OpenApplication]) -> None:
+    application, agreement_version = move.obj, move.inputs.get("agreement_version", "")
     if agreement_version != AGREEMENT_VERSION:
         raise ApplicationError(f"Accept the current agreement, version {AGREEMENT_VERSION}.")
     org = application.organization
     application.agreement_version = agreement_version
-    application.agreement_accepted_at, application.agreement_accepted_by = timezone.now(), actor
+    application.agreement_accepted_at, application.agreement_accepted_by = timezone.now(), move.person
     research_only = org.kind in (UnitKind.UNIVERSITY, UnitKind.RESEARCH)
-    return OpenGrant.objects.create(
+    grant = OpenGrant.objects.create(
         application=application,
         organization=org,
         entry=application.entry,
@@ -216,12 +148,18 @@ def _grant(application: OpenApplication, actor: User, agreement_version: str) ->
         start_date=max(application.period_start, timezone.localdate()),
         end_date=application.period_end,
     )
+    move.detail["grant"] = grant.pk
 
 
-def _notify(application: OpenApplication, action: str) -> None:
+def _audit(move: Move[OpenApplication]) -> dict:
+    return {"purpose": move.obj.purpose[:300], "detail": {"grant": move.detail.get("grant")}}
+
+
+def _notify(move: Move[OpenApplication]) -> None:
+    application = move.obj
     url = f"/open/applications/{application.pk}/"
     name = application.entry.resource.name
-    if action == "evaluate":
+    if move.name == "evaluate":
         notify(
             recipients=reviewers_of(application.entry.resource.producer.region_id),
             title=f"开放数据申请待确认：{name}",
@@ -233,6 +171,89 @@ def _notify(application: OpenApplication, action: str) -> None:
             title=f"开放数据申请（{application.get_status_display()}）：{name}",
             url=url,
         )
+
+
+# --- the table --------------------------------------------------------------------------------
+
+ACTIONS: dict[str, Action[OpenApplication]] = {
+    "evaluate": Action(
+        title=_("Evaluated: reasonable"),
+        sources=(S.SUBMITTED,),
+        to=S.EVALUATED,
+        allowed=is_evaluator,
+        enter=_enter_evaluation,
+    ),
+    "reject_evaluation": Action(
+        title=_("Not reasonable"),
+        sources=(S.SUBMITTED,),
+        to=S.REJECTED,
+        allowed=is_evaluator,
+        needs_reason=True,
+        reason_message=REASON_MESSAGE,
+        enter=_enter_evaluation,
+    ),
+    "confirm": Action(
+        title=_("Confirm"),
+        sources=(S.EVALUATED,),
+        to=S.CONFIRMED,
+        allowed=is_confirming_reviewer,
+        enter=_enter_decision,
+    ),
+    "reject": Action(
+        title=_("Reject"),
+        sources=(S.EVALUATED,),
+        to=S.REJECTED,
+        allowed=is_confirming_reviewer,
+        needs_reason=True,
+        reason_message=REASON_MESSAGE,
+        enter=_enter_decision,
+    ),
+    "accept_agreement": Action(
+        title=_("Accept the agreement"),
+        sources=(S.CONFIRMED,),
+        to=S.GRANTED,
+        allowed=is_applicant,
+        enter=_enter_granted,
+    ),
+}
+
+LIFECYCLE = Lifecycle(
+    name="open_application",
+    noun="an application",
+    model=OpenApplication,
+    actions=ACTIONS,
+    history=OpenApplicationChange,
+    history_link=lambda application: {"application": application},
+    owner=lambda application: application.entry.resource.producer,
+    related=("entry__resource__producer", "organization"),
+    reason_key="note",
+    audit=_audit,
+    notify=_notify,
+)
+
+
+def allowed_actions(user: Actor, application: OpenApplication) -> list[tuple[str, Action[OpenApplication]]]:
+    return lifecycle_actions(LIFECYCLE, user, application)
+
+
+def open_application_transition(
+    *,
+    application: OpenApplication,
+    action: str,
+    actor: Actor,
+    note: str = "",
+    agreement_version: str = "",
+    request=None,
+) -> OpenApplication:
+    return act(
+        LIFECYCLE,
+        obj=application,
+        action=action,
+        actor=actor,
+        reason=note,
+        request=request,
+        agreement_version=agreement_version,
+    )
 
 
 def usable_grant(*, unit_id: int, entry: OpenEntry) -> OpenGrant | None:

@@ -11,6 +11,7 @@ Datasets are packages, producing units organizations, categories groups, files r
 import json
 import re
 import uuid
+from typing import Any
 
 from django.db import transaction
 from django.db.models import Count, QuerySet
@@ -19,6 +20,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from audit.models import Outcome
 from audit.services import audit_record
+from dataplatform.core.audit_actions import AuditAction
 from dataplatform.core.models import Unit
 
 from .ckan_dicts import group_dict, org_name, organization_dict, package_dict, resource_dicts
@@ -246,7 +248,7 @@ def _params(request: HttpRequest) -> dict:
 @csrf_exempt  # read-only, no session use: CKAN clients POST JSON without a CSRF token
 def ckan_action(request: HttpRequest, action: str) -> JsonResponse:
     base = request.build_absolute_uri("/")
-    envelope = {"help": f"{base}api/3/action/help_show?name={action}"}
+    envelope: dict[str, Any] = {"help": f"{base}api/3/action/help_show?name={action}"}
     status, owner, target = 200, None, None
     try:
         function = ACTIONS.get(action)
@@ -262,7 +264,7 @@ def ckan_action(request: HttpRequest, action: str) -> JsonResponse:
         envelope.update(success=False, error={"__type": error.kind, "message": error.message, **error.fields})
     with transaction.atomic():
         audit_record(
-            action="open.api",
+            action=AuditAction.OPEN_API,
             actor=request.user if request.user.is_authenticated else None,
             request=request,
             target=target,

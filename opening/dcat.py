@@ -15,7 +15,7 @@ from .models import OpenEntry
 EU_FREQUENCY = Namespace("http://publications.europa.eu/resource/authority/frequency/")
 EU_ACCESS = Namespace("http://publications.europa.eu/resource/authority/access-right/")
 EU_FILE_TYPE = Namespace("http://publications.europa.eu/resource/authority/file-type/")
-FREQUENCY = {
+FREQUENCY: dict[str, URIRef] = {
     UpdateFrequency.REALTIME: EU_FREQUENCY.UPDATE_CONT,
     UpdateFrequency.DAILY: EU_FREQUENCY.DAILY,
     UpdateFrequency.WEEKLY: EU_FREQUENCY.WEEKLY,
@@ -72,8 +72,8 @@ def _dataset(graph: Graph, base: str, entry: OpenEntry) -> URIRef:
         (DCTERMS.issued, entry.opened_at),
         (DCTERMS.modified, resource.last_aggregated_at),
     ):
-        if moment:
-            triples.append((node, predicate, _date(moment)))
+        if (date := _date(moment)) is not None:
+            triples.append((node, predicate, date))
     for triple in triples:
         graph.add(triple)
     if entry.open_type == OpenType.UNIVERSAL:

@@ -49,7 +49,9 @@ def generalise_date(value: str) -> str:
 
 def generalise_address(value: str) -> str:
     """泉州市鲤城区刺桐路12号 → 泉州市鲤城区. An address with no county in it is masked whole."""
-    prefix = ADDRESS_PREFIX.match(value.strip()).group(0)
+    match = ADDRESS_PREFIX.match(value.strip())
+    assert match is not None  # every part of the pattern is optional: it always matches
+    prefix = match.group(0)
     return prefix if prefix else MASK * 3
 
 

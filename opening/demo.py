@@ -35,6 +35,9 @@ def seed_opening() -> list[OpenEntry]:
         ):
             continue
         admin = data_admins(resource.producer).first()
+        assert admin is not None, (
+            f"the demo's people come first: no data administrator in {resource.producer}"
+        )
         reviewer = reviewers_of(resource.producer.region_id).first()
         with transaction.atomic():
             entry = open_entry_propose(

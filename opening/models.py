@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from catalog.models import OpenType
+from dataplatform.core.models import HistoryEntry
 
 
 class OpenEntryStatus(models.TextChoices):
@@ -85,16 +86,13 @@ class OpenEntry(models.Model):
         return self.is_public and self.open_type == OpenType.UNIVERSAL
 
 
-class OpenEntryChange(models.Model):
-    """One row per decision on an entry (STYLE rule 2)."""
+class OpenEntryChange(HistoryEntry):
+    """One row per decision on an entry (STYLE rule 2), with the open type it left the entry in."""
 
     entry = models.ForeignKey(OpenEntry, on_delete=models.CASCADE, related_name="changes")
     from_status = models.CharField(max_length=20, choices=OpenEntryStatus.choices, blank=True)
     to_status = models.CharField(max_length=20, choices=OpenEntryStatus.choices)
     open_type = models.CharField(max_length=20, choices=OpenType.choices)
-    actor = models.ForeignKey("core.User", null=True, on_delete=models.PROTECT, related_name="+")
-    reason = models.TextField(blank=True)
-    at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         verbose_name = _("open catalog decision")
@@ -233,13 +231,12 @@ class OpenApplication(models.Model):
         return f"{self.organization} · {self.entry}"
 
 
-class OpenApplicationChange(models.Model):
+class OpenApplicationChange(HistoryEntry):
+    """One row per step of an application (STYLE rule 2)."""
+
     application = models.ForeignKey(OpenApplication, on_delete=models.CASCADE, related_name="changes")
     from_status = models.CharField(max_length=20, choices=OpenApplicationStatus.choices)
     to_status = models.CharField(max_length=20, choices=OpenApplicationStatus.choices)
-    actor = models.ForeignKey("core.User", null=True, on_delete=models.PROTECT, related_name="+")
-    note = models.TextField(blank=True)
-    at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         ordering = ["application", "at", "id"]

@@ -5,6 +5,7 @@ from django.db import transaction
 from django.http import HttpRequest
 
 from audit.services import audit_record
+from dataplatform.core.audit_actions import AuditAction
 
 from .deidentify import OpenView, open_view
 from .downloads import rows
@@ -26,7 +27,7 @@ def dataset_preview(*, entry: OpenEntry, request: HttpRequest) -> tuple[OpenView
     with transaction.atomic():
         open_entry_count(entry=entry, field="view_count")
         audit_record(
-            action="open.preview",
+            action=AuditAction.OPEN_PREVIEW,
             actor=_visitor(request),
             request=request,
             target=entry,
@@ -43,7 +44,7 @@ def dataset_download(*, entry: OpenEntry, fmt: str, request: HttpRequest) -> Ope
     with transaction.atomic():
         open_entry_count(entry=entry, field="download_count")
         audit_record(
-            action="open.download",
+            action=AuditAction.OPEN_DOWNLOAD,
             actor=_visitor(request),
             request=request,
             target=entry,

@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from audit.services import audit_record
+from dataplatform.core.audit_actions import AuditAction
 from dataplatform.core.errors import ApplicationError
 from dataplatform.core.models import Region, Role, Unit, User
 from dataplatform.core.models.units import PUBLIC_ORGANIZATION_KINDS, Level, UnitKind
@@ -13,7 +14,7 @@ from dataplatform.core.people import role_assign, unit_create
 
 # GB 32100: the first character names the registering authority: 9 market regulation (companies),
 # 1 institutional establishment (public institutions), 5 civil affairs (private non-enterprise units).
-CODE_FIRST = {UnitKind.ENTERPRISE: "9", UnitKind.UNIVERSITY: "15", UnitKind.RESEARCH: "15"}
+CODE_FIRST: dict[str, str] = {UnitKind.ENTERPRISE: "9", UnitKind.UNIVERSITY: "15", UnitKind.RESEARCH: "15"}
 
 
 def organization_register(
@@ -45,6 +46,7 @@ def organization_register(
         Region.objects.filter(code=credit_code[2:8]).first()
         or Region.objects.filter(level=Level.CITY).first()
     )
+    assert region is not None  # the platform's city is always there
     with transaction.atomic():
         unit = unit_create(
             actor=None,
@@ -61,7 +63,7 @@ def organization_register(
         user.full_clean(exclude=["password"])
         role_assign(actor=None, user=user, role=Role.DATA_ADMIN)
         audit_record(
-            action="open_organization.register",
+            action=AuditAction.OPEN_ORGANIZATION_REGISTER,
             actor=user,
             request=request,
             target=unit,

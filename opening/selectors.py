@@ -6,7 +6,7 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
-from catalog.search import query_terms, terms_q
+from catalog.search.text import query_terms, terms_q
 
 from .models import OpenEntry, OpenEntryStatus
 

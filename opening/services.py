@@ -7,7 +7,8 @@ from django.utils import timezone
 from audit.services import audit_record
 from catalog.models import OpenType, Resource
 from catalog.workflow import is_producer, is_reviewer
-from dataplatform.core.errors import ApplicationError
+from dataplatform.core.audit_actions import AuditAction
+from dataplatform.core.errors import ApplicationError, Forbidden
 from dataplatform.core.models import Role, User
 from dataplatform.core.notifications import notify
 from dataplatform.core.people import reviewers_of
@@ -53,9 +54,7 @@ def open_entry_propose(
     if not resource.is_available:
         raise ApplicationError("Only a published catalog entry enters the open catalog.")
     if not (is_producer(actor, resource) or is_reviewer(actor, resource)):
-        raise ApplicationError(
-            "The producing unit and its authority compile the open catalog.", extra={"code": "forbidden"}
-        )
+        raise Forbidden("The producing unit and its authority compile the open catalog.")
     if open_type not in OpenType.values:
         raise ApplicationError(f"Unknown open type {open_type!r}.")
     if open_type == OpenType.NOT_OPEN and not not_open_reason.strip():
@@ -78,10 +77,15 @@ def open_entry_propose(
         ItemRule.objects.bulk_create(ItemRule(entry=entry, item_name=n, rule=r) for n, r in rules.items())
         if created:
             OpenEntryChange.objects.create(
-                entry=entry, to_status=entry.status, open_type=open_type, actor=actor, reason=not_open_reason
+                entry=entry,
+                action="propose",
+                to_status=entry.status,
+                open_type=open_type,
+                actor=actor,
+                reason=not_open_reason,
             )
         audit_record(
-            action="open_entry.propose",
+            action=AuditAction.OPEN_ENTRY_PROPOSE,
             actor=actor,
             request=request,
             target=entry,
@@ -115,7 +119,7 @@ def catalog_review_open(*, year: int | None = None) -> CatalogReview:
         new = [CatalogReviewItem(review=review, entry=e) for e in OpenEntry.objects.exclude(pk__in=have)]
         CatalogReviewItem.objects.bulk_create(new)
         if created:
-            audit_record(action="open_review.open", target=review, detail={"entries": len(new)})
+            audit_record(action=AuditAction.OPEN_REVIEW_OPEN, target=review, detail={"entries": len(new)})
             notify(
                 recipients=User.objects.filter(role_assignments__role=Role.REVIEWER).distinct(),
                 title=f"{year} 年度开放目录调整：{len(new)} 个条目待决定",
@@ -131,11 +135,11 @@ def catalog_review_decide(
         raise ApplicationError(f"Decide one of: {', '.join(ReviewDecision.values)}.")
     entry = item.entry
     if not is_reviewer(actor, entry.resource):
-        raise ApplicationError(
-            "The data authority of the producer's region decides.", extra={"code": "forbidden"}
-        )
+        raise Forbidden("The data authority of the producer's region decides.")
     with transaction.atomic():
-        item = CatalogReviewItem.objects.select_for_update().select_related("review").get(pk=item.pk)
+        item = (
+            CatalogReviewItem.objects.select_for_update(of=("self",)).select_related("review").get(pk=item.pk)
+        )
         if item.decision:
             raise ApplicationError("This entry has been decided in this year's review.")
         if decision == ReviewDecision.WITHDRAW:
@@ -144,7 +148,7 @@ def catalog_review_decide(
         item.save()
         OpenEntry.objects.filter(pk=entry.pk).update(last_reviewed_year=item.review.year)
         audit_record(
-            action="open_review.decide",
+            action=AuditAction.OPEN_REVIEW_DECIDE,
             actor=actor,
             request=request,
             target=entry,

@@ -1,4 +1,4 @@
-from django.urls import path, re_path
+from django.urls import URLPattern, path, re_path
 
 from . import api, ckan, views, views_applications, views_manage
 
@@ -28,7 +28,7 @@ urlpatterns = [
 ]
 
 # The CKAN-compatible action API, under /api/3/action/
-ckan_urlpatterns = [path("<str:action>", ckan.ckan_action, name="ckan-action")]
+ckan_urlpatterns: list[URLPattern] = [path("<str:action>", ckan.ckan_action, name="ckan-action")]
 
 # The authorised interface for on-application data, under /api/v1/open/
 api_urlpatterns = [

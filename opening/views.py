@@ -4,12 +4,14 @@ from django import forms
 from django.db import transaction
 from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from audit.services import audit_record
 from catalog.models import Category, OpenType
+from dataplatform.core.audit_actions import AuditAction
 from dataplatform.core.models import Unit
 
 from .dcat import catalog_graph
@@ -97,7 +99,7 @@ def dataset_page(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
-def dataset_file(request: HttpRequest, slug: str, fmt: str) -> HttpResponse:
+def dataset_file(request: HttpRequest, slug: str, fmt: str) -> HttpResponseBase:
     entry = public_entry(slug)
     if fmt not in FORMATS or not entry.is_downloadable:
         raise Http404
@@ -114,7 +116,7 @@ def dcat_catalog(request: HttpRequest, fmt: str) -> HttpResponse:
     graph = catalog_graph(base=request.build_absolute_uri("/"), entries=public_entries())
     with transaction.atomic():
         audit_record(
-            action="open.dcat",
+            action=AuditAction.OPEN_DCAT,
             actor=request.user if request.user.is_authenticated else None,
             request=request,
             detail={"public": True, "format": fmt},

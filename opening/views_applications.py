@@ -1,6 +1,5 @@
 """/open/applications/: on-application opening, from the organization's application to its grant."""
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -11,11 +10,13 @@ from django.views.decorators.http import require_POST
 
 from catalog.models import OpenType
 from dataplatform.core.errors import ApplicationError
+from dataplatform.core.pages import page_action
+from dataplatform.core.request_types import AuthenticatedHttpRequest
 
 from .access import application_for_user, applications_visible_to
 from .applications import (
+    ACTIONS,
     AGREEMENT_VERSION,
-    TRANSITIONS,
     allowed_actions,
     open_application_submit,
     open_application_transition,
@@ -26,32 +27,33 @@ from .selectors import public_entry
 
 
 @login_required
-def application_list(request: HttpRequest) -> HttpResponse:
+def application_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(
         request, "opening/applications.html", {"applications": applications_visible_to(request.user)}
     )
 
 
 @login_required
-def application_new(request: HttpRequest, slug: str) -> HttpResponse:
+def application_new(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     entry = public_entry(slug)
     if not (entry.is_public and entry.open_type == OpenType.ON_APPLICATION):
         raise Http404
     form = ApplicationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
-            application = open_application_submit(
+        application = page_action(
+            request,
+            lambda: open_application_submit(
                 actor=request.user, entry=entry, request=request, **form.cleaned_data
-            )
+            ),
+            form=form,
+        )
+        if application is not None:
             return redirect("open-application", application.pk)
-        except ApplicationError as exc:
-            exc.raise_if_forbidden()
-            form.add_error(None, exc.message)
     return render(request, "opening/application_form.html", {"entry": entry, "form": form})
 
 
 @login_required
-def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def application_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     application = application_for_user(request.user, pk)
     return render(
         request,
@@ -68,25 +70,23 @@ def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def application_action(request: HttpRequest, pk: int) -> HttpResponse:
+def application_action(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     application = application_for_user(request.user, pk)
     action = request.POST.get("action", "")
-    if action not in TRANSITIONS:
+    if action not in ACTIONS:
         raise Http404
-    try:
-        open_application_transition(
+    page_action(
+        request,
+        lambda: open_application_transition(
             application=application,
             action=action,
             actor=request.user,
             note=request.POST.get("note", ""),
             agreement_version=request.POST.get("agreement_version", ""),
             request=request,
-        )
-    except ApplicationError as exc:
-        exc.raise_if_forbidden()
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, _("Done."))
+        ),
+        success=_("Done."),
+    )
     return redirect("open-application", pk)
 
 
@@ -97,12 +97,21 @@ def agreement(request: HttpRequest) -> HttpResponse:
 def organization_register_view(request: HttpRequest) -> HttpResponse:
     form = RegistrationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
-            with transaction.atomic():
-                organization_register(request=request, **form.cleaned_data)
-        except (ApplicationError, ValidationError) as exc:
-            form.add_error(None, getattr(exc, "message", None) or " ".join(exc.messages))
-        else:
-            messages.success(request, _("Registered. Log in to apply for open data."))
+        user = page_action(
+            request,
+            lambda: _register(request, form.cleaned_data),
+            success=_("Registered. Log in to apply for open data."),
+            form=form,
+        )
+        if user is not None:
             return redirect("login")
     return render(request, "opening/register.html", {"form": form})
+
+
+def _register(request: HttpRequest, data: dict):
+    """A refusal of the account's own checks is shown as one message above the form."""
+    try:
+        with transaction.atomic():
+            return organization_register(request=request, **data)
+    except ValidationError as exc:
+        raise ApplicationError(" ".join(exc.messages)) from exc

@@ -1,25 +1,25 @@
 """/open/manage/: producers propose, the authority decides, withdraws and reviews the open catalog yearly."""
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from catalog.models import Resource
 from catalog.workflow import is_producer, is_reviewer
-from dataplatform.core.errors import ApplicationError
+from dataplatform.core.pages import page_action
+from dataplatform.core.request_types import AuthenticatedHttpRequest
 
 from .access import entries_managed_by, entry_for_manager, resources_to_propose
 from .forms import ProposalForm
 from .models import CatalogReview, CatalogReviewItem, OpenEntry, OpenEntryStatus
 from .services import catalog_review_decide, open_entry_propose
-from .workflow import TRANSITIONS, allowed_actions, open_entry_transition
+from .workflow import ACTIONS, allowed_actions, open_entry_transition
 
 
 @login_required
-def manage_home(request: HttpRequest) -> HttpResponse:
+def manage_home(request: AuthenticatedHttpRequest) -> HttpResponse:
     entries = entries_managed_by(request.user)
     return render(
         request,
@@ -33,7 +33,7 @@ def manage_home(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def proposal_edit(request: HttpRequest, resource_pk: int) -> HttpResponse:
+def proposal_edit(request: AuthenticatedHttpRequest, resource_pk: int) -> HttpResponse:
     resource = get_object_or_404(Resource.objects.select_related("producer"), pk=resource_pk)
     if not (is_producer(request.user, resource) or is_reviewer(request.user, resource)):
         raise Http404
@@ -52,8 +52,9 @@ def proposal_edit(request: HttpRequest, resource_pk: int) -> HttpResponse:
     items = list(resource.items.all())
     form = ProposalForm(request.POST or None, items=items, initial=initial)
     if request.method == "POST" and form.is_valid():
-        try:
-            entry = open_entry_propose(
+        entry = page_action(
+            request,
+            lambda: open_entry_propose(
                 actor=request.user,
                 resource=resource,
                 open_type=form.cleaned_data["open_type"],
@@ -62,15 +63,16 @@ def proposal_edit(request: HttpRequest, resource_pk: int) -> HttpResponse:
                 tags=form.tag_list(),
                 terms=form.cleaned_data["terms"],
                 request=request,
-            )
+            ),
+            form=form,
+        )
+        if entry is not None:
             return redirect("open-manage-entry", entry.pk)
-        except ApplicationError as exc:
-            form.add_error(None, exc.message)
     return render(request, "opening/proposal_form.html", {"resource": resource, "form": form, "items": items})
 
 
 @login_required
-def entry_manage(request: HttpRequest, pk: int) -> HttpResponse:
+def entry_manage(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     entry = entry_for_manager(request.user, pk)
     return render(
         request,
@@ -88,47 +90,44 @@ def entry_manage(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def entry_action(request: HttpRequest, pk: int) -> HttpResponse:
+def entry_action(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     entry = entry_for_manager(request.user, pk)
     action = request.POST.get("action", "")
-    if action not in TRANSITIONS:
+    if action not in ACTIONS:
         raise Http404
-    try:
-        open_entry_transition(
+    page_action(
+        request,
+        lambda: open_entry_transition(
             entry=entry,
             action=action,
             actor=request.user,
             reason=request.POST.get("reason", ""),
             open_type=request.POST.get("open_type", ""),
             request=request,
-        )
-    except ApplicationError as exc:
-        exc.raise_if_forbidden()
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, _("Done."))
+        ),
+        success=_("Done."),
+    )
     return redirect("open-manage-entry", pk)
 
 
 @login_required
-def review_page(request: HttpRequest, year: int) -> HttpResponse:
+def review_page(request: AuthenticatedHttpRequest, year: int) -> HttpResponse:
     review = get_object_or_404(CatalogReview, year=year)
     managed = entries_managed_by(request.user).values("pk")
     if request.method == "POST":
         item = get_object_or_404(
             CatalogReviewItem, pk=request.POST.get("item"), review=review, entry__in=managed
         )
-        try:
-            catalog_review_decide(
+        page_action(
+            request,
+            lambda: catalog_review_decide(
                 item=item,
                 actor=request.user,
                 decision=request.POST.get("decision", ""),
                 note=request.POST.get("note", ""),
                 request=request,
-            )
-        except ApplicationError as exc:
-            exc.raise_if_forbidden()
-            messages.error(request, exc.message)
+            ),
+        )
         return redirect("open-manage-review", year)
     items = review.items.filter(entry__in=managed).select_related("entry__resource__producer", "decided_by")
     return render(request, "opening/review.html", {"review": review, "items": items})

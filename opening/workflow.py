@@ -1,4 +1,4 @@
-"""The open catalog entry's lifecycle: one table of transitions and the one function that makes them.
+"""The open catalog entry's lifecycle: its table of actions on the core's workflow machine.
 
 A producer proposes how its published entry opens; the authority decides (open, or not open with the
 reason F11 asks for). An open entry is not withdrawn or re-typed at will (F14): the authority withdraws a
@@ -6,138 +6,163 @@ risky one with a reason (F33), shown on its page, or re-types it with a reason; 
 entry can be proposed again.
 """
 
-from collections.abc import Callable
-from dataclasses import dataclass
-
-from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from audit.services import audit_record
 from catalog.models import OpenType
 from catalog.workflow import is_producer, is_reviewer
+from dataplatform.core.actors import Actor
 from dataplatform.core.errors import ApplicationError
-from dataplatform.core.models import User
 from dataplatform.core.notifications import notify
 from dataplatform.core.people import data_admins, reviewers_of
+from dataplatform.core.workflow import Action, Lifecycle, Move, act
+from dataplatform.core.workflow import allowed_actions as lifecycle_actions
 
 from .deidentify import items_missing_rules
 from .models import OpenEntry, OpenEntryChange
 from .models import OpenEntryStatus as S
 
 OPEN_TYPES = (OpenType.UNIVERSAL, OpenType.ON_APPLICATION)
+REASON_MESSAGE = "Give the reason: it is recorded and shown."
 
 
-def _producer(user: User, entry: OpenEntry) -> bool:
+def _producer(user: Actor, entry: OpenEntry) -> bool:
     return is_producer(user, entry.resource)
 
 
-def _reviewer(user: User, entry: OpenEntry) -> bool:
+def _reviewer(user: Actor, entry: OpenEntry) -> bool:
     return is_reviewer(user, entry.resource)
 
 
-@dataclass(frozen=True)
-class Transition:
-    sources: tuple[str, ...]
-    target: str
-    title: str  # the button
-    allowed: Callable[[User, OpenEntry], bool]
-    needs_reason: bool = False
+def _open_type(move: Move[OpenEntry]) -> str:
+    return move.inputs.get("open_type") or move.obj.open_type
 
 
-TRANSITIONS: dict[str, Transition] = {
-    "propose": Transition((S.NOT_OPEN, S.WITHDRAWN), S.PROPOSED, _("Propose again"), _producer),
-    "open": Transition((S.PROPOSED,), S.OPEN, _("Open"), _reviewer),
-    "refuse": Transition((S.PROPOSED,), S.NOT_OPEN, _("Do not open"), _reviewer, needs_reason=True),
-    "retype": Transition((S.OPEN,), S.OPEN, _("Change the open type"), _reviewer, needs_reason=True),
-    "withdraw": Transition((S.OPEN,), S.WITHDRAWN, _("Withdraw"), _reviewer, needs_reason=True),
-}
-
-
-def allowed_actions(user: User, entry: OpenEntry) -> list[tuple[str, Transition]]:
-    """The actions ``user`` may take on ``entry`` now; the UI shows a button for each."""
-    return [
-        (name, t) for name, t in TRANSITIONS.items() if entry.status in t.sources and t.allowed(user, entry)
-    ]
-
-
-def open_entry_transition(
-    *, entry: OpenEntry, action: str, actor: User, reason: str = "", open_type: str = "", request=None
-) -> OpenEntry:
-    transition = TRANSITIONS.get(action)
-    if transition is None:
-        raise ApplicationError(f"Unknown action {action!r}; one of: {', '.join(TRANSITIONS)}.")
-    reason = reason.strip()
-    with transaction.atomic():
-        entry = OpenEntry.objects.select_for_update().select_related("resource__producer").get(pk=entry.pk)
-        if entry.status not in transition.sources:
-            raise ApplicationError(
-                f"An entry that is {entry.get_status_display()} cannot be: {transition.title}."
-            )
-        if not transition.allowed(actor, entry):
-            raise ApplicationError(
-                "The producing unit proposes; the data authority of its region decides.",
-                extra={"code": "forbidden"},
-            )
-        if transition.needs_reason and not reason:
-            raise ApplicationError("Give the reason: it is recorded and shown.")
-        before = entry.status
-        _apply(entry, action, actor=actor, reason=reason, open_type=open_type or entry.open_type)
-        entry.save()
-        OpenEntryChange.objects.create(
-            entry=entry,
-            from_status=before,
-            to_status=entry.status,
-            open_type=entry.open_type,
-            actor=actor,
-            reason=reason,
+def _check_opening(move: Move[OpenEntry]) -> None:
+    entry, open_type = move.obj, _open_type(move)
+    if open_type not in OPEN_TYPES:
+        raise ApplicationError("An open entry is open universally or on application.")
+    if move.name == "retype" and open_type == entry.open_type:
+        raise ApplicationError("Choose a different open type.")
+    missing = items_missing_rules(entry, dict(entry.rules.values_list("item_name", "rule")))
+    if missing:
+        # Q6.1, G32, F13: personal or sensitive data opens only de-identified.
+        raise ApplicationError(
+            f"Personal or sensitive items need a de-identification rule first: {', '.join(missing)}."
         )
-        audit_record(
-            action=f"open_entry.{action}",
-            actor=actor,
-            request=request,
-            target=entry,
-            owner_unit=entry.resource.producer,
-            detail={"from": before, "to": entry.status, "open_type": entry.open_type, "reason": reason},
-        )
-        _notify(entry, action, reason)
-    return entry
 
 
-def _apply(entry: OpenEntry, action: str, *, actor: User, reason: str, open_type: str) -> None:
-    now = timezone.now()
-    if action in ("open", "retype"):
-        if open_type not in OPEN_TYPES:
-            raise ApplicationError("An open entry is open universally or on application.")
-        if action == "retype" and open_type == entry.open_type:
-            raise ApplicationError("Choose a different open type.")
-        missing = items_missing_rules(entry, dict(entry.rules.values_list("item_name", "rule")))
-        if missing:
-            # Q6.1, G32, F13: personal or sensitive data opens only de-identified.
-            raise ApplicationError(
-                f"Personal or sensitive items need a de-identification rule first: {', '.join(missing)}."
-            )
-        entry.open_type = open_type
+def _enter(move: Move[OpenEntry]) -> None:
+    """Every action's own work; the open type as it then is goes to the history row and the audit."""
+    entry, now = move.obj, timezone.now()
+    if move.name in ("open", "retype"):
+        entry.open_type = _open_type(move)
         entry.opened_at = entry.opened_at or now
         entry.withdrawal_reason, entry.withdrawn_at = "", None
-    if action == "refuse":
-        entry.open_type, entry.not_open_reason = OpenType.NOT_OPEN, reason
-    if action == "withdraw":
-        entry.withdrawal_reason, entry.withdrawn_at = reason, now
-    if action == "propose":
-        entry.proposed_by, entry.proposed_at = actor, now
-    if action != "propose":
-        entry.decided_by, entry.decided_at = actor, now
-    entry.status = TRANSITIONS[action].target
+    if move.name == "refuse":
+        entry.open_type, entry.not_open_reason = OpenType.NOT_OPEN, move.reason
+    if move.name == "withdraw":
+        entry.withdrawal_reason, entry.withdrawn_at = move.reason, now
+    if move.name == "propose":
+        entry.proposed_by, entry.proposed_at = move.person, now
+    else:
+        entry.decided_by, entry.decided_at = move.person, now
+    move.history["open_type"] = entry.open_type
 
 
-def _notify(entry: OpenEntry, action: str, reason: str) -> None:
+def _audit(move: Move[OpenEntry]) -> dict:
+    return {"detail": {"open_type": move.obj.open_type}}
+
+
+def _notify(move: Move[OpenEntry]) -> None:
+    entry = move.obj
     resource = entry.resource
-    if action == "propose":
+    if move.name == "propose":
         recipients, title = reviewers_of(resource.producer.region_id), f"开放目录待决定：{resource.name}"
     else:
         recipients, title = (
             data_admins(resource.producer),
             f"开放目录决定（{entry.get_status_display()}）：{resource.name}",
         )
-    notify(recipients=recipients, title=title, body=reason, url=f"/open/manage/{entry.pk}/")
+    notify(recipients=recipients, title=title, body=move.reason, url=f"/open/manage/{entry.pk}/")
+
+
+# --- the table --------------------------------------------------------------------------------
+
+ACTIONS: dict[str, Action[OpenEntry]] = {
+    "propose": Action(
+        title=_("Propose again"),
+        sources=(S.NOT_OPEN, S.WITHDRAWN),
+        to=S.PROPOSED,
+        allowed=_producer,
+        enter=_enter,
+    ),
+    "open": Action(
+        title=_("Open"),
+        sources=(S.PROPOSED,),
+        to=S.OPEN,
+        allowed=_reviewer,
+        check=_check_opening,
+        enter=_enter,
+    ),
+    "refuse": Action(
+        title=_("Do not open"),
+        sources=(S.PROPOSED,),
+        to=S.NOT_OPEN,
+        allowed=_reviewer,
+        needs_reason=True,
+        reason_message=REASON_MESSAGE,
+        enter=_enter,
+    ),
+    "retype": Action(
+        title=_("Change the open type"),
+        sources=(S.OPEN,),
+        to=S.OPEN,  # the status stays; the open type changes
+        allowed=_reviewer,
+        needs_reason=True,
+        reason_message=REASON_MESSAGE,
+        check=_check_opening,
+        enter=_enter,
+    ),
+    "withdraw": Action(
+        title=_("Withdraw"),
+        sources=(S.OPEN,),
+        to=S.WITHDRAWN,
+        allowed=_reviewer,
+        needs_reason=True,
+        reason_message=REASON_MESSAGE,
+        enter=_enter,
+    ),
+}
+
+LIFECYCLE = Lifecycle(
+    name="open_entry",
+    noun="an entry",
+    model=OpenEntry,
+    actions=ACTIONS,
+    history=OpenEntryChange,
+    history_link=lambda entry: {"entry": entry},
+    owner=lambda entry: entry.resource.producer,
+    related=("resource__producer",),
+    audit=_audit,
+    notify=_notify,
+)
+
+
+def allowed_actions(user: Actor, entry: OpenEntry) -> list[tuple[str, Action[OpenEntry]]]:
+    """The actions ``user`` may take on ``entry`` now; the UI shows a button for each."""
+    return lifecycle_actions(LIFECYCLE, user, entry)
+
+
+def open_entry_transition(
+    *, entry: OpenEntry, action: str, actor: Actor, reason: str = "", open_type: str = "", request=None
+) -> OpenEntry:
+    return act(
+        LIFECYCLE,
+        obj=entry,
+        action=action,
+        actor=actor,
+        reason=reason,
+        request=request,
+        open_type=open_type,
+    )

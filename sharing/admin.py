@@ -12,7 +12,7 @@ class LineInline(admin.TabularInline):
 class StepInline(admin.TabularInline):
     model = ApplicationStep
     extra = 0
-    readonly_fields = ["action", "from_status", "to_status", "actor", "opinion", "at"]
+    readonly_fields = ["action", "from_status", "to_status", "actor", "reason", "at"]
 
 
 @admin.register(Application)
@@ -42,7 +42,7 @@ class ApplicationAdmin(admin.ModelAdmin):
 class GrantEventInline(admin.TabularInline):
     model = GrantEvent
     extra = 0
-    readonly_fields = ["from_status", "to_status", "actor", "reason", "at"]
+    readonly_fields = ["action", "from_status", "to_status", "actor", "reason", "at"]
 
 
 @admin.register(Grant)

@@ -1,50 +1,39 @@
 """The data service interface (数据服务接口, Q-A1.5): an applying unit's information system reads the
 records of a resource with its API key, and gets only the data items its active grant covers.
 
-Every call is checked against the grant, counted against its limits, watched for crawler-like use
-and audited, in that order; the audit event is written in the same transaction as the read, so a
-call whose audit cannot be written returns nothing.
+Every endpoint here is an interface over one data call (sharing.calls.data_call): the grant, the limits,
+the crawler watch and the audit are the same for all of them; refusals map to HTTP in the exception
+handler (dataplatform.core.api_errors).
 """
 
 import json
 import urllib.request
 
-from django.db import transaction
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from rest_framework import exceptions, serializers
 from rest_framework.pagination import PageNumberPagination
-from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from audit.models import Outcome
-from audit.services import audit_record
 from catalog.ingest import CONVERTERS
 from catalog.models import InterfaceStatus, ItemType, Record, Resource, ServiceInterface
 from dataplatform.core.models import Role
+from dataplatform.core.permissions import IsApiClient
+from dataplatform.core.request_types import ApiRequest, PersonApiRequest
 
-from .grant_check import GrantRefused, check_items, grant_for_call
-from .misuse import Throttled, observe, throttle
-from .models import Grant, VerificationRule
+from .calls import Audited, Granted, Read, SharedResource, Use, data_call
+from .models import VerificationRule
 from .verification import statistics, verification_rule_create, verify
 
 RESERVED_PARAMS = {"fields", "page", "page_size"}
 
 
-class IsApiClient(BasePermission):
-    """The data endpoints serve information systems with an API key, not people's sessions."""
-
-    message = "Call the data interface with your unit's API key: Authorization: Api-Key <key>."
-
-    def has_permission(self, request, view) -> bool:
-        return getattr(request.user, "api_key", None) is not None
-
-
 class RecordOut(serializers.Serializer):
     key = serializers.CharField()
-    data = serializers.DictField(
+    # A field named like Serializer.data: the metaclass takes declared fields out of the class.
+    data = serializers.DictField(  # type: ignore[assignment]
         help_text="Only the data items your grant covers (or those named in ?fields=)."
     )
     updated_at = serializers.DateTimeField()
@@ -56,62 +45,16 @@ class RecordPage(PageNumberPagination):
     max_page_size = 200
 
 
-class GrantRefusedError(exceptions.PermissionDenied):
-    def __init__(self, refused: GrantRefused) -> None:
-        super().__init__(detail={"detail": refused.message, "code": refused.code})
-
-
-class ThrottledError(exceptions.Throttled):
-    def __init__(self, throttled: Throttled) -> None:
-        super().__init__(wait=throttled.retry_after, detail=throttled.message)
-
-
 class DataApiView(APIView):
     permission_classes = [IsApiClient]
 
-    def grant_and_items(self, request: Request, resource_id: int) -> tuple[Resource, Grant, list[str]]:
-        """The usable grant, with its resource, in one query on the common path; the resource is read
-        alone only to explain a refusal."""
-        client = request.user
-        try:
-            grant = grant_for_call(unit_id=client.unit.pk, resource_id=resource_id)
-            if not grant.resource.is_available:
-                raise exceptions.NotFound("No published resource with this id.")
-            fields = [f for f in request.query_params.get("fields", "").split(",") if f]
-            items = check_items(grant, fields)
-            check_items(grant, [name for name in request.query_params if name not in RESERVED_PARAMS])
-        except GrantRefused as refused:
-            resource = Resource.objects.select_related("producer").filter(pk=resource_id).first()
-            if resource is None or not resource.is_available:
-                raise exceptions.NotFound("No published resource with this id.") from refused
-            audit_record(
-                action="data.query",
-                actor=client,
-                request=request,
-                target=resource,
-                outcome=Outcome.DENIED,
-                owner_unit=resource.producer,
-                detail={"code": refused.code, "query": dict(request.query_params)},
-            )
-            raise GrantRefusedError(refused) from refused
-        try:
-            grant.calls_today = throttle(grant)
-        except Throttled as throttled:
-            raise ThrottledError(throttled) from throttled
-        return grant.resource, grant, items
 
-    def audit(self, request, resource, grant, items, count, detail) -> None:
-        audit_record(
-            action="data.query",
-            actor=request.user,
-            request=request,
-            target=resource,
-            owner_unit=resource.producer,
-            data_items=items,
-            record_count=count,
-            purpose=grant.scenario[:300],
-            detail={"grant": grant.pk, **detail},
-        )
+def requested_fields(request: Request) -> list[str]:
+    return [f for f in request.query_params.get("fields", "").split(",") if f]
+
+
+def filter_names(request: Request) -> list[str]:
+    return [name for name in request.query_params if name not in RESERVED_PARAMS]
 
 
 def project(record: Record, items: list[str]) -> dict:
@@ -146,15 +89,18 @@ class RecordDetailApi(DataApiView):
             )
         ],
     )
-    def get(self, request: Request, pk: int, key: str) -> Response:
-        resource, grant, items = self.grant_and_items(request, pk)
-        record = Record.objects.filter(resource=resource, key=key).first()
-        # The audit row is written before anything is answered: if it cannot be written, nothing is.
-        self.audit(request, resource, grant, items, 1 if record else 0, {"key": key})
-        observe(grant, client=request.user, calls=grant.calls_today, key=key, found=record is not None)
-        if record is None:
+    def get(self, request: ApiRequest, pk: int, key: str) -> Response:
+        def read(granted: list[Granted]) -> Read:
+            record = Record.objects.filter(resource=granted[0].resource, key=key).first()
+            answer = RecordOut(project(record, granted[0].items)).data if record else None
+            audited = Audited(count=1 if record else 0, detail={"key": key})
+            return Read(answer, [audited], key=key, found=record is not None)
+
+        use = Use(SharedResource(pk), items=requested_fields(request), also=filter_names(request))
+        call = data_call(client=request.user, request=request, action="data.query", uses=[use], read=read)
+        if call.answer is None:
             raise exceptions.NotFound("No record with this key.")
-        return Response(RecordOut(project(record, items)).data)
+        return Response(call.answer)
 
 
 class RecordListApi(DataApiView):
@@ -170,32 +116,35 @@ class RecordListApi(DataApiView):
         responses={200: RecordOut(many=True)},
         summary="Records filtered by granted data items, paginated, with the granted data items only",
     )
-    def get(self, request: Request, pk: int) -> Response:
-        resource, grant, items = self.grant_and_items(request, pk)
-        types = dict(resource.items.values_list("name", "item_type"))
-        records = Record.objects.filter(resource=resource).order_by("key")
-        filters = {}
-        for name, value in request.query_params.items():
-            if name in RESERVED_PARAMS:
-                continue
-            try:
-                filters[f"data__{name}"] = CONVERTERS[types.get(name, ItemType.STRING)](value)
-            except ValueError as exc:
-                raise exceptions.ValidationError({name: str(exc)}) from exc
-        records = records.filter(**filters)
-        paginator = RecordPage()
-        with transaction.atomic():
+    def get(self, request: ApiRequest, pk: int) -> Response:
+        def read(granted: list[Granted]) -> Read:
+            resource, items = granted[0].resource, granted[0].items
+            filters = record_filters(request, dict(resource.items.values_list("name", "item_type")))
+            records = Record.objects.filter(resource=resource, **filters).order_by("key")
+            paginator = RecordPage()
             page = paginator.paginate_queryset(records, request, view=self)
-            self.audit(
-                request,
-                resource,
-                grant,
-                items,
-                len(page),
-                {"filters": {k[6:]: v for k, v in filters.items()}},
-            )
-        observe(grant, client=request.user, calls=grant.calls_today)
-        return paginator.get_paginated_response([RecordOut(project(r, items)).data for r in page])
+            assert page is not None  # the page has a size: it always paginates
+            answer = paginator.get_paginated_response([RecordOut(project(r, items)).data for r in page])
+            audited = Audited(count=len(page), detail={"filters": {k[6:]: v for k, v in filters.items()}})
+            return Read(answer, [audited])
+
+        use = Use(SharedResource(pk), items=requested_fields(request), also=filter_names(request))
+        return data_call(
+            client=request.user, request=request, action="data.query", uses=[use], read=read
+        ).answer
+
+
+def record_filters(request: Request, types: dict[str, str]) -> dict:
+    """The filters of a list call (its granted items equal to values), converted to the items' types."""
+    filters = {}
+    for name, value in request.query_params.items():
+        if name in RESERVED_PARAMS:
+            continue
+        try:
+            filters[f"data__{name}"] = CONVERTERS[types.get(name, ItemType.STRING)](value)
+        except ValueError as exc:
+            raise exceptions.ValidationError({name: str(exc)}) from exc
+    return filters
 
 
 # --- cross-verification and statistics: usable but invisible ------------------------------------
@@ -228,16 +177,9 @@ class StatisticsOut(serializers.Serializer):
     suppressed_groups = serializers.IntegerField(help_text="Groups too small to show, counted, never listed.")
 
 
-def _refused(call):
-    try:
-        return call()
-    except GrantRefused as refused:
-        raise GrantRefusedError(refused) from refused
-
-
 class VerificationRuleListApi(APIView):
     @extend_schema(responses=VerificationRuleSerializer(many=True), summary="Verification rules")
-    def get(self, request: Request) -> Response:
+    def get(self, request: ApiRequest) -> Response:
         rules = VerificationRule.objects.filter(is_active=True)
         return Response(VerificationRuleSerializer(rules, many=True).data)
 
@@ -246,7 +188,7 @@ class VerificationRuleListApi(APIView):
         responses={201: VerificationRuleSerializer},
         summary="Make a verification rule (technical service unit)",
     )
-    def post(self, request: Request) -> Response:
+    def post(self, request: PersonApiRequest) -> Response:
         if not request.user.has_role(Role.EVALUATOR):
             raise exceptions.PermissionDenied("The technical service unit makes verification rules.")
         body = VerificationRuleSerializer(data=request.data)
@@ -272,18 +214,15 @@ class VerifyApi(DataApiView):
             ),
         ],
     )
-    def post(self, request: Request, pk: int) -> Response:
+    def post(self, request: ApiRequest, pk: int) -> Response:
         rule = VerificationRule.objects.filter(pk=pk, is_active=True).first()
         if rule is None:
             raise exceptions.NotFound("No such verification rule.")
         body = VerifyIn(data=request.data)
         body.is_valid(raise_exception=True)
-        answer = _refused(
-            lambda: verify(
-                client=request.user, rule=rule, inputs=body.validated_data["inputs"], request=request
-            )
+        return Response(
+            verify(client=request.user, rule=rule, inputs=body.validated_data["inputs"], request=request)
         )
-        return Response(answer)
 
 
 class StatisticsApi(DataApiView):
@@ -294,7 +233,7 @@ class StatisticsApi(DataApiView):
         responses=StatisticsOut,
         summary="Counts per value of a granted item; groups below the minimum size are suppressed",
     )
-    def get(self, request: Request, pk: int) -> Response:
+    def get(self, request: ApiRequest, pk: int) -> Response:
         resource = Resource.objects.select_related("producer").filter(pk=pk).first()
         if resource is None or not resource.is_available:
             raise exceptions.NotFound("No published resource with this id.")
@@ -302,9 +241,7 @@ class StatisticsApi(DataApiView):
         if not group_by:
             raise exceptions.ValidationError({"group_by": "Name the data item to group by."})
         return Response(
-            _refused(
-                lambda: statistics(client=request.user, resource=resource, group_by=group_by, request=request)
-            )
+            statistics(client=request.user, resource=resource, group_by=group_by, request=request)
         )
 
 
@@ -335,8 +272,8 @@ def call_upstream(url: str, *, query: str, body: bytes | None) -> object:
 
 
 class InterfaceCallApi(DataApiView):
-    """Call a producer's published service interface (Q2.3) with the same grant, limits and audit as
-    the record interface; only the granted items of its answer come back."""
+    """Call a producer's published service interface (Q2.3) as one data call, like the record
+    interface; only the granted items of its answer come back."""
 
     def handle(self, request: Request, pk: int, body: bytes | None) -> Response:
         interface = (
@@ -346,31 +283,37 @@ class InterfaceCallApi(DataApiView):
         )
         if interface is None:
             raise exceptions.NotFound("No published service interface with this id.")
-        resource = interface.resource
-        try:
-            grant = grant_for_call(unit_id=request.user.unit.pk, resource_id=resource.pk)
-        except GrantRefused as refused:
-            raise GrantRefusedError(refused) from refused
-        try:
-            throttle(grant)
-        except Throttled as throttled:
-            raise ThrottledError(throttled) from throttled
-        self.audit(request, resource, grant, grant.items, None, {"interface": interface.pk})
-        try:
-            answer = only_granted(
-                call_upstream(interface.upstream_url, query=request.META.get("QUERY_STRING", ""), body=body),
-                grant.items,
-            )
-        except (OSError, ValueError) as exc:
-            return Response({"detail": f"The producer's interface did not answer usably: {exc}"}, status=502)
-        return Response(answer)
+
+        def read(granted: list[Granted]) -> Read:
+            query = request.META.get("QUERY_STRING", "")
+            try:
+                answer = only_granted(
+                    call_upstream(interface.upstream_url, query=query, body=body), granted[0].items
+                )
+            except (OSError, ValueError) as exc:
+                answer = Response(
+                    {"detail": f"The producer's interface did not answer usably: {exc}"}, status=502
+                )
+            else:
+                answer = Response(answer)
+            return Read(answer, [Audited()])
+
+        use = Use(SharedResource(interface.resource_id, known=interface.resource))
+        return data_call(
+            client=request.user,
+            request=request,
+            action="data.query",
+            uses=[use],
+            read=read,
+            detail={"interface": interface.pk},
+        ).answer
 
     @extend_schema(responses={200: OpenApiTypes.OBJECT}, summary="Call a published service interface (GET)")
-    def get(self, request: Request, pk: int) -> Response:
+    def get(self, request: ApiRequest, pk: int) -> Response:
         return self.handle(request, pk, None)
 
     @extend_schema(
         request=OpenApiTypes.OBJECT, responses={200: OpenApiTypes.OBJECT}, summary="Call it (POST)"
     )
-    def post(self, request: Request, pk: int) -> Response:
+    def post(self, request: ApiRequest, pk: int) -> Response:
         return self.handle(request, pk, json.dumps(request.data).encode())

@@ -205,7 +205,7 @@ def seed_pushes() -> None:
     """A push task of the bulk exchange grant, paused: its target database is the applicant's, which a
     demo machine does not have. Resuming it with a reachable target starts the first, full run."""
     from .exchange.config import push_task_save
-    from .models_exchange import PushTask
+    from .exchange.models import PushTask
 
     grant = Grant.objects.filter(service_method="bulk_exchange", status=GrantStatus.ACTIVE).first()
     if grant is None or PushTask.objects.filter(grant=grant).exists():

@@ -1,6 +1,7 @@
 """Forms of the sharing pages: the application wizard, the data-item picker, usage reports."""
 
 from collections.abc import Iterable
+from typing import cast
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -64,7 +65,9 @@ class ApplicationForm(forms.Form):
     def __init__(self, *args, methods: list[str], has_papers: bool = False, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.has_papers = has_papers
-        self.fields["service_method"].choices = [(m, ServiceMethod(m).label) for m in methods]
+        cast(forms.ChoiceField, self.fields["service_method"]).choices = [
+            (m, ServiceMethod(m).label) for m in methods
+        ]
         if len(methods) == 1:
             self.fields["service_method"].initial = methods[0]
         for name, field in self.fields.items():
@@ -80,7 +83,8 @@ class ApplicationForm(forms.Form):
         return end_date
 
     def clean(self):
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if data.get("service_method") == ServiceMethod.VERIFICATION and not self.has_papers:
             # Q-A2.1: a verification application uploads its requirements and technical plan.
             for name in ("requirements", "technical_plan"):
@@ -104,17 +108,21 @@ class LineForm(forms.Form):
     remove = forms.BooleanField(label=_("Remove this resource from the application"), required=False)
 
     def __init__(self, *args, resource: Resource, removable: bool = False, **kwargs) -> None:
-        super().__init__(*args, prefix=f"line-{resource.pk}", **kwargs)
+        # args holds at most data and files: the prefix is always this form's own.
+        super().__init__(*args, prefix=f"line-{resource.pk}", **kwargs)  # type: ignore[misc]
         self.resource = resource
         self.data_items: list[DataItem] = list(resource.items.all())
-        self.fields["items"].choices = [(item.name, item.label) for item in self.data_items]
+        cast(forms.ChoiceField, self.fields["items"]).choices = [
+            (item.name, item.label) for item in self.data_items
+        ]
         if removable:
             self.fields["remove"].widget.attrs["class"] = "form-check-input"
         else:
             del self.fields["remove"]
 
     def clean(self):
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if not data.get("remove") and not data.get("items"):
             raise ValidationError(_("Tick the data items you need, one by one (minimum necessary)."))
         return data

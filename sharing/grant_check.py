@@ -7,20 +7,20 @@ per-object permission rows: this runs on every API call.
 from django.utils import timezone
 
 from catalog.models import ServiceMethod
+from dataplatform.core.errors import Forbidden
 
 from .models import Grant, GrantStatus
 
 
-class GrantRefused(Exception):
-    """The call is refused; ``message`` says why (403)."""
+class GrantRefused(Forbidden):
+    """The call is refused: 403 with ``message`` saying why and ``code`` naming it (no_grant, …)."""
 
     def __init__(self, message: str, code: str) -> None:
-        super().__init__(message)
-        self.message = message
+        super().__init__(message, extra={"code": code})
         self.code = code
 
 
-WHY = {
+WHY: dict[str, tuple[str, str]] = {
     GrantStatus.SUSPENDED: (
         "Your grant for this resource is suspended by the authority: {reason}",
         "grant_suspended",

@@ -17,19 +17,14 @@ from django.utils import timezone
 
 from audit.models import Outcome
 from audit.services import audit_record
+from dataplatform.core.audit_actions import AuditAction
+from dataplatform.core.errors import Throttled
 from dataplatform.core.notifications import notify
 from dataplatform.core.people import reviewers_of
 
 from .models import Grant
 
 DAY_TTL = 9 * 86400  # daily counters are kept for the week of history the volume check reads
-
-
-class Throttled(Exception):
-    def __init__(self, message: str, retry_after: int) -> None:
-        super().__init__(message)
-        self.message = message
-        self.retry_after = retry_after
 
 
 def _limit(grant: Grant, field: str, setting: str) -> int:
@@ -92,11 +87,12 @@ def throttle(grant: Grant, now: dt.datetime | None = None) -> int:
         [(f"dp:rate:{grant.pk}:{minute}", 1, 120), (f"dp:calls:{grant.pk}:{today}", 1, DAY_TTL)]
     )
     if in_minute > _limit(grant, "rate_per_minute", "RATE_PER_MINUTE"):
-        raise Throttled("Too many calls this minute for this grant.", 60 - now.second)
+        raise Throttled("Too many calls this minute for this grant.", retry_after=60 - now.second)
     if in_day > _limit(grant, "daily_quota", "DAILY_QUOTA"):
         midnight = timezone.make_aware(dt.datetime.combine(today + dt.timedelta(days=1), dt.time()))
         raise Throttled(
-            "The daily quota of this grant is used up.", int((midnight - now).total_seconds()) + 1
+            "The daily quota of this grant is used up.",
+            retry_after=int((midnight - now).total_seconds()) + 1,
         )
     return in_day
 
@@ -166,7 +162,7 @@ def _alert(grant: Grant, client, sign: str, what: str, today: dt.date) -> None:
 
     with transaction.atomic():
         audit_record(
-            action="grant.crawler_alert",
+            action=AuditAction.GRANT_CRAWLER_ALERT,
             actor=client,
             target=grant,
             outcome=Outcome.DENIED,

@@ -3,6 +3,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from catalog.models import ServiceMethod
+from dataplatform.core.models.history import HistoryEntry
+
+from .exchange.models import PushRun as PushRun  # the models of bulk exchange, found by Django here
+from .exchange.models import PushTask as PushTask
 
 
 class ApplicationStatus(models.TextChoices):
@@ -124,16 +128,12 @@ class Attachment(models.Model):
         return self.title
 
 
-class ApplicationStep(models.Model):
+class ApplicationStep(HistoryEntry):
     """The timeline: one row per step taken, with who, when and what opinion (STYLE rule 2)."""
 
     application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="steps")
-    action = models.CharField(_("action"), max_length=30)
     from_status = models.CharField(max_length=20, choices=ApplicationStatus.choices)
     to_status = models.CharField(max_length=20, choices=ApplicationStatus.choices)
-    actor = models.ForeignKey("core.User", null=True, on_delete=models.PROTECT, related_name="+")
-    opinion = models.TextField(_("opinion"), blank=True)
-    at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         verbose_name = _("application step")
@@ -210,13 +210,12 @@ class Grant(models.Model):
         return f"{self.unit} → {self.resource_id} ({self.get_status_display()})"
 
 
-class GrantEvent(models.Model):
+class GrantEvent(HistoryEntry):
+    """The grant's history: one row per change of its status (STYLE rule 2)."""
+
     grant = models.ForeignKey(Grant, on_delete=models.CASCADE, related_name="events")
     from_status = models.CharField(max_length=20, choices=GrantStatus.choices)
     to_status = models.CharField(max_length=20, choices=GrantStatus.choices)
-    actor = models.ForeignKey("core.User", null=True, on_delete=models.PROTECT, related_name="+")
-    reason = models.TextField(blank=True)
-    at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         ordering = ["grant", "at", "id"]
@@ -278,6 +277,3 @@ class VerificationRule(models.Model):
     @property
     def resource_ids(self) -> list[int]:
         return sorted({check["resource"] for check in self.checks})
-
-
-from .models_exchange import PushRun, PushTask  # noqa: E402, F401  (models of bulk exchange)

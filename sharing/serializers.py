@@ -2,6 +2,7 @@ from rest_framework import serializers
 
 from catalog.models import Resource, ServiceMethod
 from catalog.serializers import UnitRef
+from dataplatform.core.models import User
 
 from .models import Application, ApplicationLine, ApplicationStep, Attachment, Grant, GrantEvent, UsageReport
 
@@ -46,7 +47,9 @@ class LineOut(serializers.ModelSerializer):
 
 
 class StepOut(serializers.ModelSerializer):
-    actor = serializers.StringRelatedField()
+    actor: "serializers.StringRelatedField[User]" = serializers.StringRelatedField()
+    # The API's name for the step's reason.
+    opinion = serializers.CharField(source="reason", required=False, allow_blank=True)
 
     class Meta:
         model = ApplicationStep
@@ -61,7 +64,7 @@ class AttachmentOut(serializers.ModelSerializer):
 
 class ApplicationOut(serializers.ModelSerializer):
     applicant_unit = UnitRef()
-    applicant = serializers.StringRelatedField()
+    applicant: "serializers.StringRelatedField[User]" = serializers.StringRelatedField()
     lines = LineOut(many=True)
     steps = StepOut(many=True)
     attachments = AttachmentOut(many=True)
@@ -112,7 +115,7 @@ class AttachmentIn(serializers.Serializer):
 
 
 class GrantEventOut(serializers.ModelSerializer):
-    actor = serializers.StringRelatedField()
+    actor: "serializers.StringRelatedField[User]" = serializers.StringRelatedField()
 
     class Meta:
         model = GrantEvent
@@ -166,7 +169,7 @@ class UsageReportIn(serializers.ModelSerializer):
 
 
 class UsageReportOut(serializers.ModelSerializer):
-    filed_by = serializers.StringRelatedField()
+    filed_by: "serializers.StringRelatedField[User]" = serializers.StringRelatedField()
 
     class Meta:
         model = UsageReport

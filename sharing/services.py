@@ -11,9 +11,10 @@ from django.utils import timezone
 
 from audit.services import audit_record
 from catalog.access import resources_visible_to
+from dataplatform.core.actors import Actor, acts_for
 from dataplatform.core.business_days import add_business_days
 from dataplatform.core.errors import ApplicationError
-from dataplatform.core.models import Role, User
+from dataplatform.core.models import User
 from dataplatform.core.notifications import notify
 from dataplatform.core.people import data_admins, is_government_staff, reviewers_of
 
@@ -25,11 +26,10 @@ from .models import (
     Attachment,
     DeadlineMiss,
     Grant,
-    GrantEvent,
     GrantStatus,
     UsageReport,
 )
-from .workflow import city_region, data_owner, deciding_region, owers
+from .workflow import GRANT_MOVES, city_region, data_owner, grant_act, grant_expire, owers
 
 EDITABLE = (ApplicationStatus.DRAFT, ApplicationStatus.RETURNED)
 APPLICATION_FIELDS = (
@@ -108,81 +108,32 @@ def attachment_add(*, actor: User, application: Application, title: str, file, r
 
 # --- grants ----------------------------------------------------------------------------------------
 
-GRANT_MOVES = {
-    "suspend": ((GrantStatus.ACTIVE,), GrantStatus.SUSPENDED),
-    "resume": ((GrantStatus.SUSPENDED,), GrantStatus.ACTIVE),
-    "end": ((GrantStatus.ACTIVE, GrantStatus.SUSPENDED), GrantStatus.ENDED),
-}
 
-
-def can_govern_grant(user: User, grant: Grant) -> bool:
-    """The authority that decided the application (and the city authority over it) governs the grant."""
-    from .workflow import reviews_region
-
-    region = deciding_region(grant.application)
-    return reviews_region(user, region) or reviews_region(user, city_region(region))
-
-
-def grant_change(*, actor: User | None, grant: Grant, move: str, reason: str, request=None) -> Grant:
-    """Suspend, resume or end a grant on misuse (Q5.10, FB34); a reason is always given."""
+def grant_change(*, actor: Actor, grant: Grant, move: str, reason: str, request=None) -> Grant:
+    """Suspend, resume or end a grant on misuse (Q5.10, FB34); a reason is always given. ``actor`` None
+    is the platform itself (misuse detection)."""
     if move not in GRANT_MOVES:
         raise ApplicationError(f"Unknown change {move!r}.")
-    if not reason.strip():
-        raise ApplicationError("Give the reason.")
-    sources, target = GRANT_MOVES[move]
-    with transaction.atomic():
-        grant = (
-            Grant.objects.select_for_update()
-            .select_related("application__applicant_unit__region")
-            .get(pk=grant.pk)
-        )
-        if actor is not None and not can_govern_grant(actor, grant):
-            raise ApplicationError("Only the authority governs grants.", extra={"code": "forbidden"})
-        if grant.status not in sources:
-            raise ApplicationError(f"A grant that is {grant.get_status_display()} cannot be {move}ed.")
-        _grant_move(grant, target, actor=actor, reason=reason, request=request, action=f"grant.{move}")
-    return grant
-
-
-def _grant_move(grant: Grant, target: str, *, actor, reason: str, request=None, action: str) -> None:
-    source = grant.status
-    grant.status, grant.status_reason = target, reason
-    grant.save(update_fields=["status", "status_reason"])
-    GrantEvent.objects.create(grant=grant, from_status=source, to_status=target, actor=actor, reason=reason)
-    audit_record(
-        action=action,
-        actor=actor,
-        request=request,
-        target=grant,
-        owner_unit=grant.resource.producer,
-        data_items=grant.items,
-        detail={"from": source, "to": target, "reason": reason},
-    )
-    notify(
-        recipients=data_admins(grant.unit_id),
-        title=f"授权{grant.get_status_display()}：{grant.resource.name}",
-        body=reason,
-        url="/sharing/grants/",
-    )
+    return grant_act(grant=grant, action=move, actor=actor, reason=reason, request=request)
 
 
 def grants_expire(today: dt.date | None = None) -> int:
     """Timer: a grant past its end date expires by itself."""
     today = today or timezone.localdate()
     expired = 0
-    for pk in Grant.objects.filter(
+    for grant in Grant.objects.filter(
         status__in=(GrantStatus.ACTIVE, GrantStatus.SUSPENDED), end_date__lt=today
-    ).values_list("pk", flat=True):
-        with transaction.atomic():
-            grant = Grant.objects.select_for_update().select_related("resource").get(pk=pk)
-            if grant.status in (GrantStatus.ACTIVE, GrantStatus.SUSPENDED) and grant.end_date < today:
-                _grant_move(grant, GrantStatus.EXPIRED, actor=None, reason="到期", action="grant.expire")
-                expired += 1
+    ).only("pk"):
+        try:
+            grant_expire(grant, today)
+        except ApplicationError:
+            continue  # changed meanwhile (ended, or given a later end date); the lock made it see so
+        expired += 1
     return expired
 
 
 def usage_report_file(*, actor: User, grant: Grant, request=None, **fields) -> UsageReport:
-    if actor.unit_id != grant.unit_id or not actor.has_role(Role.DATA_ADMIN):
+    if not acts_for(actor, grant.unit_id):
         raise ApplicationError("The grant holder's data administrator files its usage reports.")
     report = UsageReport(grant=grant, filed_by=actor, **fields)
     report.full_clean()

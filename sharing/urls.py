@@ -1,6 +1,8 @@
 from django.urls import path
 
-from . import api, api_exchange, data_api, views, views_exchange, views_verification
+from . import api, data_api, views, views_verification
+from .exchange import api as api_exchange
+from .exchange import views as views_exchange
 
 # Web pages under /sharing/
 urlpatterns: list = [

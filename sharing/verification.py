@@ -13,11 +13,12 @@ from django.utils import timezone
 
 from audit.services import audit_record
 from catalog.models import Record, Resource, ServiceMethod
+from dataplatform.core.audit_actions import AuditAction
 from dataplatform.core.errors import ApplicationError
 from dataplatform.core.models import Role, User
 
-from .grant_check import check_items, grant_for_call
-from .models import Grant, VerificationRule
+from .calls import Audited, Granted, Read, SharedResource, Use, data_call
+from .models import VerificationRule
 
 CONDITIONS = {
     "is_true": lambda value, today: value is True,
@@ -63,82 +64,97 @@ def verification_rule_create(
         rule = VerificationRule.objects.create(
             name=name, description=description, inputs=inputs, checks=checks, created_by=actor
         )
-        audit_record(action="verification_rule.create", actor=actor, target=rule)
+        audit_record(action=AuditAction.VERIFICATION_RULE_CREATE, actor=actor, target=rule)
     return rule
 
 
-def verification_grants(client, rule: VerificationRule) -> list[Grant]:
-    """A client verifies only over resources it holds a verification grant for, with the matched items."""
-    grants = []
-    for check in rule.checks:
-        grant = grant_for_call(
-            unit_id=client.unit.pk, resource_id=check["resource"], methods=(ServiceMethod.VERIFICATION,)
-        )
-        check_items(grant, list(check["match"]) + [c["item"] for c in check.get("conditions", [])])
-        grants.append(grant)
-    return grants
-
-
 def verify(*, client, rule: VerificationRule, inputs: dict, request=None) -> dict:
+    """One data call over the rule's checks: each relies on a verification grant for its resource,
+    covering the items it matches and tests; only true or false per check comes back."""
     missing = [field["name"] for field in rule.inputs if not str(inputs.get(field["name"], "")).strip()]
     if missing:
         raise ApplicationError(f"Give the inputs: {', '.join(missing)}.")
-    grants = verification_grants(client, rule)
-    today = timezone.localdate()
-    results = {}
-    for check in rule.checks:
-        records = Record.objects.filter(
-            resource_id=check["resource"],
-            **{f"data__{item}": inputs[field] for item, field in check["match"].items()},
+    uses = [
+        Use(
+            SharedResource(check["resource"], methods=(ServiceMethod.VERIFICATION,)),
+            items=list(check["match"]),
+            also=[c["item"] for c in check.get("conditions", [])],
+            target=rule,
         )
-        conditions = check.get("conditions", [])
-        results[check["name"]] = any(
-            all(CONDITIONS[c["op"]](data.get(c["item"]), today) for c in conditions)
-            for data in records.values_list("data", flat=True)[:10]
-        )
-    with transaction.atomic():
-        for grant, check in zip(grants, rule.checks, strict=True):
-            audit_record(
-                action="data.verify",
-                actor=client,
-                request=request,
-                target=rule,
-                owner_unit=grant.resource.producer,
-                data_items=list(check["match"]),
-                record_count=0,  # no record leaves the platform
-                purpose=grant.scenario[:300],
-                detail={"grant": grant.pk, "check": check["name"], "result": results[check["name"]]},
+        for check in rule.checks
+    ]
+
+    def read(granted: list[Granted]) -> Read:
+        results = {check["name"]: _check(check, inputs) for check in rule.checks}
+        answer = {"rule": rule.pk, "results": results, "all": all(results.values())}
+        # No record leaves the platform: the count is 0, whatever matched. The event names the rule; it
+        # names the resource checked too, for the audit's search and usage log (audit reads no grant).
+        audited = [
+            Audited(
+                count=0,
+                detail={
+                    "check": check["name"],
+                    "result": results[check["name"]],
+                    "resource": one.resource.pk,
+                    "resource_name": str(one.resource)[:200],
+                },
             )
-    return {"rule": rule.pk, "results": results, "all": all(results.values())}
+            for check, one in zip(rule.checks, granted, strict=True)
+        ]
+        return Read(answer, audited)
+
+    return data_call(
+        client=client, request=request, action=AuditAction.DATA_VERIFY, uses=uses, read=read
+    ).answer
+
+
+def _check(check: dict, inputs: dict) -> bool:
+    today = timezone.localdate()
+    records = Record.objects.filter(
+        resource_id=check["resource"],
+        **{f"data__{item}": inputs[field] for item, field in check["match"].items()},
+    )
+    conditions = check.get("conditions", [])
+    return any(
+        all(CONDITIONS[c["op"]](data.get(c["item"]), today) for c in conditions)
+        for data in records.values_list("data", flat=True)[:10]
+    )
 
 
 def statistics(*, client, resource: Resource, group_by: str, request=None) -> dict:
     """Counts per value of one granted item, for groups of at least the minimum size only."""
-    grant = grant_for_call(
-        unit_id=client.unit.pk,
-        resource_id=resource.pk,
-        methods=(ServiceMethod.VERIFICATION, ServiceMethod.INTERFACE),
+    scope = SharedResource(
+        resource.pk, methods=(ServiceMethod.VERIFICATION, ServiceMethod.INTERFACE), known=resource
     )
-    check_items(grant, [group_by])
+
+    def read(granted: list[Granted]) -> Read:
+        answer = grouped_counts(resource.pk, group_by)
+        detail = {"groups": len(answer["groups"]), "suppressed": answer["suppressed_groups"]}
+        return Read(answer, [Audited(count=0, detail=detail)])
+
+    return data_call(
+        client=client,
+        request=request,
+        action=AuditAction.DATA_STATISTICS,
+        uses=[Use(scope, items=[group_by])],
+        read=read,
+    ).answer
+
+
+def grouped_counts(resource_id: int, group_by: str) -> dict:
+    """Counts per value of ``group_by`` over a resource's records; groups under the minimum size are
+    suppressed (counted, never listed), so that no single record can be recovered."""
     minimum = settings.DATA_API["MIN_GROUP_SIZE"]
     groups = list(
-        Record.objects.filter(resource=resource)
+        Record.objects.filter(resource_id=resource_id)
         .values(value=KT(f"data__{group_by}"))
         .annotate(count=Count("id"))
         .order_by("value")
     )
     shown = [g for g in groups if g["count"] >= minimum]
-    suppressed = sum(1 for g in groups if g["count"] < minimum)
-    with transaction.atomic():
-        audit_record(
-            action="data.statistics",
-            actor=client,
-            request=request,
-            target=resource,
-            owner_unit=resource.producer,
-            data_items=[group_by],
-            record_count=0,
-            purpose=grant.scenario[:300],
-            detail={"grant": grant.pk, "groups": len(shown), "suppressed": suppressed},
-        )
-    return {"group_by": group_by, "min_group_size": minimum, "groups": shown, "suppressed_groups": suppressed}
+    return {
+        "group_by": group_by,
+        "min_group_size": minimum,
+        "groups": shown,
+        "suppressed_groups": len(groups) - len(shown),
+    }

@@ -6,7 +6,7 @@ from pathlib import PurePath
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -18,11 +18,14 @@ from django.views.decorators.http import require_POST
 from audit.services import audit_record
 from catalog.access import resources_visible_to
 from catalog.models import Resource, ResourceStatus
-from catalog.search import CappedPaginator
-from catalog.selectors import resource_search
-from dataplatform.core.errors import ApplicationError
+from catalog.search.selectors import resource_search
+from catalog.search.text import CappedPaginator
+from dataplatform.core.actors import acts_for
+from dataplatform.core.audit_actions import AuditAction
 from dataplatform.core.models import Role
+from dataplatform.core.pages import page_action
 from dataplatform.core.people import is_government_staff
+from dataplatform.core.request_types import AuthenticatedHttpRequest
 
 from .access import application_for_user, applications_visible_to, grant_for_user, grants_visible_to
 from .forms import ApplicationForm, LineForm, ResourceSearchForm, UsageReportForm, offered_methods
@@ -30,15 +33,13 @@ from .models import OPEN_STATUSES, Application, ApplicationStatus, Grant
 from .services import (
     APPLICATION_FIELDS,
     EDITABLE,
-    GRANT_MOVES,
     application_create,
     application_update,
     attachment_add,
-    can_govern_grant,
     grant_change,
     usage_report_file,
 )
-from .workflow import ACTIONS, allowed_actions, application_act, is_applicant
+from .workflow import ACTIONS, allowed_actions, application_act, grant_moves, is_applicant, needs_basis
 
 CHOOSER_PAGE_SIZE = 20
 
@@ -64,7 +65,9 @@ def _picked_resource(request: HttpRequest) -> Resource | None:
     return resource
 
 
-def _chooser(request: HttpRequest, *, pick_url: str, application: Application | None = None) -> HttpResponse:
+def _chooser(
+    request: AuthenticatedHttpRequest, *, pick_url: str, application: Application | None = None
+) -> HttpResponse:
     """Step 1: find a resource by words, or pick one from the list of published entries."""
     form = ResourceSearchForm(request.GET)
     q = form.cleaned_data["q"] if form.is_valid() else ""
@@ -80,7 +83,7 @@ def _chooser(request: HttpRequest, *, pick_url: str, application: Application | 
 
 
 @login_required
-def apply(request: HttpRequest) -> HttpResponse:
+def apply(request: AuthenticatedHttpRequest) -> HttpResponse:
     if not can_apply(request.user):
         raise PermissionDenied
     resource = _picked_resource(request)
@@ -90,7 +93,7 @@ def apply(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def application_add_resource(request: HttpRequest, pk: int) -> HttpResponse:
+def application_add_resource(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     application = _editable(request, pk)
     if isinstance(application, HttpResponse):
         return application
@@ -99,7 +102,7 @@ def application_add_resource(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def application_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def application_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     application = _editable(request, pk)
     if isinstance(application, HttpResponse):
         return application
@@ -112,7 +115,7 @@ def application_edit(request: HttpRequest, pk: int) -> HttpResponse:
     return _application_form(request, application=application, resources=resources, chosen=chosen)
 
 
-def _editable(request: HttpRequest, pk: int) -> Application | HttpResponse:
+def _editable(request: AuthenticatedHttpRequest, pk: int) -> Application | HttpResponse:
     application = application_for_user(request.user, pk)
     if not is_applicant(request.user, application):
         raise PermissionDenied
@@ -123,7 +126,7 @@ def _editable(request: HttpRequest, pk: int) -> Application | HttpResponse:
 
 
 def _application_form(
-    request: HttpRequest,
+    request: AuthenticatedHttpRequest,
     *,
     application: Application | None,
     resources: list[Resource],
@@ -171,14 +174,18 @@ def _application_form(
 
 
 def _save(
-    request: HttpRequest, form: ApplicationForm, lines: list[LineForm], application: Application | None
+    request: AuthenticatedHttpRequest,
+    form: ApplicationForm,
+    lines: list[LineForm],
+    application: Application | None,
 ) -> Application | None:
     kept = [{"resource": line.resource, "items": line.cleaned_data["items"]} for line in lines if line.kept]
     if not kept:
         form.add_error(None, _("Keep at least one resource."))
         return None
     fields = {name: form.cleaned_data[name] for name in APPLICATION_FIELDS}
-    try:
+
+    def save() -> Application:
         # All or nothing: a refused attachment leaves no half-saved draft behind.
         with transaction.atomic():
             if application is None:
@@ -189,17 +196,9 @@ def _save(
                 )
             for title, file in form.papers():
                 attachment_add(actor=request.user, application=saved, title=title, file=file, request=request)
-    except ValidationError as exc:
-        errors = exc.message_dict if hasattr(exc, "error_dict") else {None: exc.messages}
-        for field, messages_ in errors.items():
-            for message in messages_:
-                form.add_error(field if field in form.fields else None, message)
-        return None
-    except ApplicationError as exc:
-        form.add_error(None, exc.message)
-        return None
-    messages.success(request, _("The draft is saved. Check it, then submit it."))
-    return saved
+        return saved
+
+    return page_action(request, save, success=_("The draft is saved. Check it, then submit it."), form=form)
 
 
 # --- lists -------------------------------------------------------------------------------------------
@@ -212,7 +211,7 @@ def _is_late(application: Application, today) -> bool:
 
 
 @login_required
-def application_list(request: HttpRequest) -> HttpResponse:
+def application_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     """My unit's applications, newest first."""
     applications = (
         applications_visible_to(request.user)
@@ -230,7 +229,7 @@ def application_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def queue(request: HttpRequest) -> HttpResponse:
+def queue(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The applications whose step this person owes, whatever their role, earliest due first."""
     candidates = (
         applications_visible_to(request.user)
@@ -254,7 +253,7 @@ def queue(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def application_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     application = application_for_user(request.user, pk)
     lines = list(
         application.lines.select_related("resource__producer", "producer_answered_by").prefetch_related(
@@ -263,11 +262,13 @@ def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
     for line in lines:
         labels = {item.name: item.label for item in line.resource.items.all()}
-        line.item_labels = [(name, labels.get(name, name)) for name in line.items]
+        # an attribute for the template
+        line.item_labels = [(name, labels.get(name, name)) for name in line.items]  # type: ignore[attr-defined]
     steps = [
         (step, ACTIONS[step.action].title if step.action in ACTIONS else step.action)
         for step in application.steps.select_related("actor__unit")
     ]
+    actions = allowed_actions(request.user, application)
     return render(
         request,
         "sharing/application_detail.html",
@@ -277,7 +278,8 @@ def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "steps": steps,
             "attachments": application.attachments.all(),
             "grants": application.grants.select_related("resource"),
-            "actions": allowed_actions(request.user, application),
+            "actions": actions,
+            "basis_actions": {name for name, action in actions if needs_basis(action)},
             "can_edit": application.status in EDITABLE and is_applicant(request.user, application),
             "is_late": _is_late(application, timezone.localdate()),
         },
@@ -286,36 +288,36 @@ def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def application_act_view(request: HttpRequest, pk: int) -> HttpResponse:
+def application_act_view(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     application = application_for_user(request.user, pk)
-    try:
-        application = application_act(
+    acted = page_action(
+        request,
+        lambda: application_act(
             application=application,
             action=request.POST.get("action", ""),
             actor=request.user,
             opinion=request.POST.get("opinion", ""),
             basis=request.POST.get("basis", ""),
             request=request,
-        )
+        ),
+    )
+    if acted is not None:
         messages.success(
             request,
-            _("Done: the application is now %(status)s.") % {"status": application.get_status_display()},
+            _("Done: the application is now %(status)s.") % {"status": acted.get_status_display()},
         )
-    except ApplicationError as exc:
-        exc.raise_if_forbidden()
-        messages.error(request, exc.message)
     return redirect("sharing-application", pk=pk)
 
 
 @login_required
-def attachment_download(request: HttpRequest, pk: int, attachment_pk: int) -> FileResponse:
+def attachment_download(request: AuthenticatedHttpRequest, pk: int, attachment_pk: int) -> FileResponse:
     application = application_for_user(request.user, pk)
     attachment = application.attachments.filter(pk=attachment_pk).first()
     if attachment is None:
         raise Http404
     # Recorded before the file is opened: a download whose audit event cannot be written returns nothing.
     audit_record(
-        action="application.attachment.download",
+        action=AuditAction.APPLICATION_ATTACHMENT_DOWNLOAD,
         actor=request.user,
         request=request,
         target=application,
@@ -330,11 +332,13 @@ def attachment_download(request: HttpRequest, pk: int, attachment_pk: int) -> Fi
 
 
 @login_required
-def grant_list(request: HttpRequest) -> HttpResponse:
+def grant_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     return _grants_page(request)
 
 
-def _grants_page(request: HttpRequest, *, bound: dict[int, UsageReportForm] | None = None) -> HttpResponse:
+def _grants_page(
+    request: AuthenticatedHttpRequest, *, bound: dict[int, UsageReportForm] | None = None
+) -> HttpResponse:
     bound = bound or {}
     user = request.user
     grants = (
@@ -345,9 +349,8 @@ def _grants_page(request: HttpRequest, *, bound: dict[int, UsageReportForm] | No
     is_reviewer = user.has_role(Role.REVIEWER)
     rows = []
     for grant in grants:
-        governs = is_reviewer and can_govern_grant(user, grant)
-        moves = [move for move, (sources, _to) in GRANT_MOVES.items() if governs and grant.status in sources]
-        holds = grant.unit_id == user.unit_id and user.has_role(Role.DATA_ADMIN)
+        moves = grant_moves(user, grant) if is_reviewer else []
+        holds = acts_for(user, grant.unit_id)
         form = bound.get(grant.pk) or (UsageReportForm(prefix=f"report-{grant.pk}") if holds else None)
         labels = {item.name: item.label for item in grant.resource.items.all()}
         rows.append(
@@ -364,40 +367,39 @@ def _grants_page(request: HttpRequest, *, bound: dict[int, UsageReportForm] | No
 
 @login_required
 @require_POST
-def grant_change_view(request: HttpRequest, pk: int) -> HttpResponse:
+def grant_change_view(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     grant = grant_for_user(request.user, pk)
-    try:
-        grant = grant_change(
+    changed = page_action(
+        request,
+        lambda: grant_change(
             actor=request.user,
             grant=grant,
             move=request.POST.get("move", ""),
             reason=request.POST.get("reason", ""),
             request=request,
-        )
+        ),
+    )
+    if changed is not None:
         messages.success(
-            request, _("Done: the grant is now %(status)s.") % {"status": grant.get_status_display()}
+            request, _("Done: the grant is now %(status)s.") % {"status": changed.get_status_display()}
         )
-    except ApplicationError as exc:
-        exc.raise_if_forbidden()
-        messages.error(request, exc.message)
     return redirect(reverse("sharing-grants") + f"#grant-{pk}")
 
 
 @login_required
 @require_POST
-def usage_report_view(request: HttpRequest, pk: int) -> HttpResponse:
+def usage_report_view(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     grant: Grant = grant_for_user(request.user, pk)
-    if grant.unit_id != request.user.unit_id or not request.user.has_role(Role.DATA_ADMIN):
+    if not acts_for(request.user, grant.unit_id):
         raise PermissionDenied
     form = UsageReportForm(request.POST, prefix=f"report-{pk}")
     if form.is_valid():
-        try:
-            usage_report_file(actor=request.user, grant=grant, request=request, **form.cleaned_data)
-            messages.success(request, _("The usage report is filed."))
+        report = page_action(
+            request,
+            lambda: usage_report_file(actor=request.user, grant=grant, request=request, **form.cleaned_data),
+            success=_("The usage report is filed."),
+            form=form,
+        )
+        if report is not None:
             return redirect(reverse("sharing-grants") + f"#grant-{pk}")
-        except ValidationError as exc:
-            for message in exc.messages:
-                form.add_error(None, message)
-        except ApplicationError as exc:
-            form.add_error(None, exc.message)
     return _grants_page(request, bound={pk: form})

@@ -6,12 +6,13 @@ import json
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from dataplatform.core.errors import ApplicationError
 from dataplatform.core.models import Role
+from dataplatform.core.request_types import AuthenticatedHttpRequest
 
 from .models import VerificationRule
 from .verification import verification_rule_create
@@ -23,7 +24,7 @@ EXAMPLE_CHECKS = [
 
 
 @login_required
-def verification_rules(request: HttpRequest) -> HttpResponse:
+def verification_rules(request: AuthenticatedHttpRequest) -> HttpResponse:
     if not request.user.has_role(Role.EVALUATOR):
         raise PermissionDenied
     form = {

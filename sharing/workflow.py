@@ -1,5 +1,5 @@
-"""The sharing application's workflow (Q5.4, Q5.9, Q-A2, G23): one table of actions and the one
-function that takes them. The same table decides which buttons a person sees.
+"""The sharing application's lifecycle (Q5.4, Q5.9, Q-A2, G23) and the grant's (Q5.10), as tables of
+actions on the core's workflow machine. The same tables decide which buttons a person sees.
 
 draft ─submit─┬─ unconditional, interface or verification ──────────────────────────→ granted
               ├─ unconditional, bulk exchange → configuring ─configure──────────────→ granted (filed)
@@ -10,29 +10,31 @@ draft ─submit─┬─ unconditional, interface or verification ────�
                                                                                         └→ reviewing ─approve / refuse / return
 """
 
+import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass
 
-from django.db import transaction
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from audit.services import audit_record
 from catalog.models import ServiceMethod, ShareType
+from dataplatform.core.actors import Actor, acts_for
 from dataplatform.core.business_days import due_after
 from dataplatform.core.errors import ApplicationError
 from dataplatform.core.models import Region, Role, Unit, User
 from dataplatform.core.models.units import Level
 from dataplatform.core.notifications import notify
 from dataplatform.core.people import data_admins, regions_reviewed_by, reviewers_of
+from dataplatform.core.workflow import Action, Lifecycle, Move, act
+from dataplatform.core.workflow import allowed_actions as lifecycle_actions
 
-from .models import Application, ApplicationStatus, ApplicationStep, Grant
+from .models import Application, ApplicationStatus, ApplicationStep, Grant, GrantEvent, GrantStatus
 
 A = ApplicationStatus
 
 # Business days each step may take. Q-A2.3 and G23 give 5 for the authority's and the producer's answer;
 # the regulations give the evaluation and the push configuration no number, so the platform holds them to 5 too.
-STEP_DAYS = {
+STEP_DAYS: dict[str, int] = {
     A.EVALUATING: 5,
     A.CONSULTING: 5,
     A.COUNTY_REVIEW: 5,
@@ -46,7 +48,7 @@ STEP_DAYS = {
 
 
 def city_region(region: Region) -> Region:
-    return region.parent if region.level == Level.COUNTY and region.parent_id else region
+    return region.parent if region.level == Level.COUNTY and region.parent is not None else region
 
 
 def deciding_region(application: Application) -> Region:
@@ -66,34 +68,35 @@ def needs_county_review(application: Application) -> bool:
     )
 
 
-def is_applicant(user: User, application: Application) -> bool:
-    return user.unit_id == application.applicant_unit_id and user.has_role(Role.DATA_ADMIN)
+def is_applicant(user: Actor, application: Application) -> bool:
+    return acts_for(user, application.applicant_unit_id)
 
 
-def is_evaluator(user: User, application: Application) -> bool:
-    return user.has_role(Role.EVALUATOR)
+def is_evaluator(user: Actor, application: Application) -> bool:
+    return isinstance(user, User) and user.has_role(Role.EVALUATOR)
 
 
-def is_producer(user: User, application: Application) -> bool:
-    return user.has_role(Role.DATA_ADMIN) and any(
-        line.resource.producer_id == user.unit_id and line.producer_agrees is None
+def is_producer(user: Actor, application: Application) -> bool:
+    """A producer that still owes its opinion on one of the application's lines."""
+    return any(
+        line.producer_agrees is None and acts_for(user, line.resource.producer_id)
         for line in application.lines.all()
     )
 
 
-def reviews_region(user: User, region: Region) -> bool:
-    return regions_reviewed_by(user).filter(pk=region.pk).exists()
+def reviews_region(user: Actor, region: Region) -> bool:
+    return isinstance(user, User) and regions_reviewed_by(user).filter(pk=region.pk).exists()
 
 
-def is_decider(user: User, application: Application) -> bool:
+def is_decider(user: Actor, application: Application) -> bool:
     return reviews_region(user, deciding_region(application))
 
 
-def is_county_reviewer(user: User, application: Application) -> bool:
+def is_county_reviewer(user: Actor, application: Application) -> bool:
     return reviews_region(user, application.applicant_unit.region)
 
 
-def is_city_reviewer(user: User, application: Application) -> bool:
+def is_city_reviewer(user: Actor, application: Application) -> bool:
     return reviews_region(user, city_region(application.applicant_unit.region))
 
 
@@ -176,130 +179,41 @@ def route_after_consultation(application: Application) -> str:
     return A.COUNTY_REVIEW if needs_county_review(application) else A.REVIEWING
 
 
-# --- the table ------------------------------------------------------------------------------------
+# --- the application's steps ------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Action:
-    title: str
-    sources: tuple[str, ...]
-    allowed: Callable[[User, Application], bool]
-    to: Callable[[Application], str] | str
-    needs_opinion: bool = False
-    needs_basis: bool = False
+def _check_submittable(move: Move[Application]) -> None:
+    check_submittable(move.obj)
 
 
-ACTIONS: dict[str, Action] = {
-    "submit": Action(_("Submit"), (A.DRAFT, A.RETURNED), is_applicant, route_after_submit),
-    "withdraw": Action(_("Withdraw"), (A.DRAFT, A.RETURNED), is_applicant, A.WITHDRAWN),
-    "reasonable": Action(_("Reasonable: consult the producer"), (A.EVALUATING,), is_evaluator, A.CONSULTING),
-    "unreasonable": Action(
-        _("Unreasonable: return"), (A.EVALUATING,), is_evaluator, A.RETURNED, needs_opinion=True
-    ),
-    "agree": Action(_("Producer agrees"), (A.CONSULTING,), is_producer, route_after_consultation),
-    "disagree": Action(
-        _("Producer disagrees"), (A.CONSULTING,), is_producer, route_after_consultation, needs_opinion=True
-    ),
-    "forward": Action(
-        _("Forward to the city authority"), (A.COUNTY_REVIEW,), is_county_reviewer, A.REVIEWING
-    ),
-    "approve": Action(_("Approve"), (A.REVIEWING,), is_decider, A.GRANTED),
-    "return": Action(_("Return for revision"), (A.REVIEWING,), is_decider, A.RETURNED, needs_opinion=True),
-    "refuse": Action(
-        _("Refuse"), (A.REVIEWING,), is_decider, A.REFUSED, needs_opinion=True, needs_basis=True
-    ),
-    "county_refuse": Action(
-        _("Refuse"), (A.COUNTY_REVIEW,), is_county_reviewer, A.REFUSED, needs_opinion=True, needs_basis=True
-    ),
-    "coordinate_approve": Action(_("Approve"), (A.COORDINATING,), is_city_reviewer, A.GRANTED),
-    "coordinate_refuse": Action(
-        _("Refuse"), (A.COORDINATING,), is_city_reviewer, A.REFUSED, needs_opinion=True, needs_basis=True
-    ),
-    "configure": Action(_("Push task configured and filed"), (A.CONFIGURING,), is_evaluator, A.GRANTED),
-}
+def check_basis(move: Move[Application]) -> None:
+    """A refusal states its policy basis."""
+    if not move.inputs.get("basis", "").strip():
+        raise ApplicationError("A refusal states its policy basis (Q-A2.3).")
 
 
-def allowed_actions(user: User, application: Application) -> list[tuple[str, Action]]:
-    return [
-        (name, action)
-        for name, action in ACTIONS.items()
-        if application.status in action.sources and action.allowed(user, application)
-    ]
+def needs_basis(action: Action[Application]) -> bool:
+    """The page asks for the policy basis along with the reasons."""
+    return action.check is check_basis
 
 
-def application_act(
-    *, application: Application, action: str, actor: User, opinion: str = "", basis: str = "", request=None
-) -> Application:
-    """Take one action: lock, check the table and the actor's right, move, record, notify after commit."""
-    with transaction.atomic():
-        application = (
-            Application.objects.select_for_update()
-            .select_related("applicant_unit__region")
-            .get(pk=application.pk)
-        )
-        step = ACTIONS.get(action)
-        if step is None:
-            raise ApplicationError(f"Unknown action {action!r}; one of: {', '.join(ACTIONS)}.")
-        if application.status not in step.sources:
-            raise ApplicationError(
-                f"An application that is {application.get_status_display()} cannot {action}."
-            )
-        if not step.allowed(actor, application):
-            raise ApplicationError(f"You may not {action} this application.", extra={"code": "forbidden"})
-        if step.needs_opinion and not opinion.strip():
-            raise ApplicationError("Give the reasons.")
-        if step.needs_basis and not basis.strip():
-            raise ApplicationError("A refusal states its policy basis (Q-A2.3).")
-        if action == "submit":
-            check_submittable(application)
-        source = application.status
-        if action in ("agree", "disagree"):
-            _record_producer_opinion(application, actor, agrees=action == "agree", opinion=opinion)
-            if application.lines.filter(producer_agrees__isnull=True).exists():
-                target = source  # other producers still owe their opinion
-            else:
-                target = step.to(application)
-        else:
-            target = step.to(application) if callable(step.to) else step.to
-        _enter(application, target, actor=actor, opinion=opinion, basis=basis)
-        ApplicationStep.objects.create(
-            application=application,
-            action=action,
-            from_status=source,
-            to_status=target,
-            actor=actor,
-            opinion=opinion,
-        )
-        audit_record(
-            action=f"application.{action}",
-            owner_unit=data_owner(application),
-            actor=actor,
-            request=request,
-            target=application,
-            data_items=[
-                f"{line.resource.code}:{item}" for line in application.lines.all() for item in line.items
-            ],
-            purpose=application.business_matter,
-            detail={"from": source, "to": target, "opinion": opinion, "basis": basis},
-        )
-        _notify(application, source, target)
-    return application
+def _after_submit(move: Move[Application]) -> str:
+    return route_after_submit(move.obj)
 
 
-def _record_producer_opinion(application: Application, actor: User, *, agrees: bool, opinion: str) -> None:
-    application.lines.filter(resource__producer=actor.unit_id, producer_agrees__isnull=True).update(
-        producer_agrees=agrees,
-        producer_opinion=opinion,
-        producer_answered_by=actor,
-        producer_answered_at=timezone.now(),
-    )
+def _unit_id(move: Move[Application]) -> int | None:
+    return move.person.unit_id if move.person is not None else None
 
 
-def _enter(application: Application, target: str, *, actor: User, opinion: str, basis: str) -> None:
-    now = timezone.now()
-    source = application.status
-    if target != application.status:
-        application.status = target
+def _after_opinion(move: Move[Application]) -> str:
+    """The application moves on once every producer has answered; until then it stays where it is."""
+    others = move.obj.lines.filter(producer_agrees__isnull=True).exclude(resource__producer=_unit_id(move))
+    return move.source if others.exists() else route_after_consultation(move.obj)
+
+
+def _enter(move: Move[Application]) -> None:
+    application, target, now = move.obj, move.target, timezone.now()
+    if target != move.source:
         application.step_started_at = now
         application.reminded_at = None
         application.overdue_since = None
@@ -308,17 +222,27 @@ def _enter(application: Application, target: str, *, actor: User, opinion: str, 
     if application.submitted_at is None and target not in (A.DRAFT, A.WITHDRAWN):
         application.submitted_at = now
     if target == A.REFUSED:
-        application.decision_basis, application.decision_reason = basis, opinion
+        application.decision_basis, application.decision_reason = move.inputs.get("basis", ""), move.reason
     if target == A.RETURNED:
-        application.decision_reason = opinion
+        application.decision_reason = move.reason
         application.decision_basis = ""
     if target == A.GRANTED:
         # Granted at submission (unconditional, Q5.4) means granted by the platform, not by the applicant.
-        _grant(application, None if source in (A.DRAFT, A.RETURNED) else actor)
-    application.save()
+        _grant(application, None if move.source in (A.DRAFT, A.RETURNED) else move.person)
 
 
-def _grant(application: Application, actor: User) -> None:
+def _enter_opinion(move: Move[Application]) -> None:
+    """The producer's answer in the consultation (会商), on each of its lines."""
+    move.obj.lines.filter(resource__producer=_unit_id(move), producer_agrees__isnull=True).update(
+        producer_agrees=move.name == "agree",
+        producer_opinion=move.reason,
+        producer_answered_by=move.person,
+        producer_answered_at=timezone.now(),
+    )
+    _enter(move)
+
+
+def _grant(application: Application, actor: User | None) -> None:
     Grant.objects.bulk_create(
         [
             Grant(
@@ -339,7 +263,8 @@ def _grant(application: Application, actor: User) -> None:
         application.filed_with_city_at = timezone.now()
 
 
-def _notify(application: Application, source: str, target: str) -> None:
+def _notify(move: Move[Application]) -> None:
+    application, source, target = move.obj, move.source, move.target
     url = f"/sharing/applications/{application.pk}/"
     applicants = data_admins(application.applicant_unit_id)
     if target in (A.GRANTED, A.REFUSED, A.RETURNED):
@@ -366,3 +291,241 @@ def _notify(application: Application, source: str, target: str) -> None:
         )
     if target != source and target not in (A.GRANTED, A.REFUSED, A.WITHDRAWN, A.RETURNED):
         notify(recipients=owers(application), title=f"待办共享申请：{application}", url=url)
+
+
+def _audit(move: Move[Application]) -> dict:
+    """The data items and the purpose the application asks for, and the refusal's policy basis."""
+    application = move.obj
+    return {
+        "data_items": [
+            f"{line.resource.code}:{item}" for line in application.lines.all() for item in line.items
+        ],
+        "purpose": application.business_matter,
+        "detail": {"basis": move.inputs.get("basis", "")},
+    }
+
+
+# --- the application's table ---------------------------------------------------------------------
+
+
+def _refuse(sources: tuple[str, ...], allowed: Callable[[Actor, Application], bool]) -> Action[Application]:
+    return Action(
+        title=_("Refuse"),
+        sources=sources,
+        to=A.REFUSED,
+        allowed=allowed,
+        needs_reason=True,
+        check=check_basis,
+        enter=_enter,
+    )
+
+
+ACTIONS: dict[str, Action[Application]] = {
+    "submit": Action(
+        title=_("Submit"),
+        sources=(A.DRAFT, A.RETURNED),
+        to=_after_submit,
+        allowed=is_applicant,
+        check=_check_submittable,
+        enter=_enter,
+    ),
+    "withdraw": Action(
+        title=_("Withdraw"), sources=(A.DRAFT, A.RETURNED), to=A.WITHDRAWN, allowed=is_applicant, enter=_enter
+    ),
+    "reasonable": Action(
+        title=_("Reasonable: consult the producer"),
+        sources=(A.EVALUATING,),
+        to=A.CONSULTING,
+        allowed=is_evaluator,
+        enter=_enter,
+    ),
+    "unreasonable": Action(
+        title=_("Unreasonable: return"),
+        sources=(A.EVALUATING,),
+        to=A.RETURNED,
+        allowed=is_evaluator,
+        needs_reason=True,
+        enter=_enter,
+    ),
+    "agree": Action(
+        title=_("Producer agrees"),
+        sources=(A.CONSULTING,),
+        to=_after_opinion,
+        allowed=is_producer,
+        enter=_enter_opinion,
+    ),
+    "disagree": Action(
+        title=_("Producer disagrees"),
+        sources=(A.CONSULTING,),
+        to=_after_opinion,
+        allowed=is_producer,
+        needs_reason=True,
+        enter=_enter_opinion,
+    ),
+    "forward": Action(
+        title=_("Forward to the city authority"),
+        sources=(A.COUNTY_REVIEW,),
+        to=A.REVIEWING,
+        allowed=is_county_reviewer,
+        enter=_enter,
+    ),
+    "approve": Action(
+        title=_("Approve"), sources=(A.REVIEWING,), to=A.GRANTED, allowed=is_decider, enter=_enter
+    ),
+    "return": Action(
+        title=_("Return for revision"),
+        sources=(A.REVIEWING,),
+        to=A.RETURNED,
+        allowed=is_decider,
+        needs_reason=True,
+        enter=_enter,
+    ),
+    "refuse": _refuse((A.REVIEWING,), is_decider),
+    "county_refuse": _refuse((A.COUNTY_REVIEW,), is_county_reviewer),
+    "coordinate_approve": Action(
+        title=_("Approve"), sources=(A.COORDINATING,), to=A.GRANTED, allowed=is_city_reviewer, enter=_enter
+    ),
+    "coordinate_refuse": _refuse((A.COORDINATING,), is_city_reviewer),
+    "configure": Action(
+        title=_("Push task configured and filed"),
+        sources=(A.CONFIGURING,),
+        to=A.GRANTED,
+        allowed=is_evaluator,
+        enter=_enter,
+    ),
+}
+
+
+LIFECYCLE = Lifecycle(
+    name="application",
+    noun="an application",
+    model=Application,
+    actions=ACTIONS,
+    history=ApplicationStep,
+    history_link=lambda application: {"application": application},
+    owner=data_owner,
+    related=("applicant_unit__region",),
+    reason_key="opinion",
+    audit=_audit,
+    notify=_notify,
+)
+
+
+def allowed_actions(user: Actor, application: Application) -> list[tuple[str, Action[Application]]]:
+    return lifecycle_actions(LIFECYCLE, user, application)
+
+
+def application_act(
+    *, application: Application, action: str, actor: Actor, opinion: str = "", basis: str = "", request=None
+) -> Application:
+    """Take one action on the application (``opinion``: its reasons; ``basis``: a refusal's policy basis)."""
+    return act(
+        LIFECYCLE, obj=application, action=action, actor=actor, reason=opinion, request=request, basis=basis
+    )
+
+
+# --- the grant's lifecycle (Q5.10, FB34) -----------------------------------------------------------
+#
+# active ─suspend─→ suspended ─resume─→ active; either ─end─→ ended, or ─expire (the timer, past its
+# end date)─→ expired. The authority that decided the application governs the grant; the platform
+# suspends it by itself on misuse.
+
+G = GrantStatus
+
+
+def can_govern_grant(user: Actor, grant: Grant) -> bool:
+    """The authority that decided the application (and the city authority over it) governs the grant."""
+    region = deciding_region(grant.application)
+    return reviews_region(user, region) or reviews_region(user, city_region(region))
+
+
+def _authority_or_platform(actor: Actor, grant: Grant) -> bool:
+    return actor is None or can_govern_grant(actor, grant)
+
+
+def _platform(actor: Actor, grant: Grant) -> bool:
+    return actor is None
+
+
+def _check_past_end(move: Move[Grant]) -> None:
+    if not move.obj.end_date < move.inputs["today"]:
+        raise ApplicationError("The grant has not reached its end date.")
+
+
+def _enter_grant(move: Move[Grant]) -> None:
+    move.obj.status_reason = move.reason
+
+
+def _notify_grant(move: Move[Grant]) -> None:
+    grant = move.obj
+    notify(
+        recipients=data_admins(grant.unit_id),
+        title=f"授权{grant.get_status_display()}：{grant.resource.name}",
+        body=move.reason,
+        url="/sharing/grants/",
+    )
+
+
+def _grant_action(
+    title: str | Promise,
+    sources: tuple[str, ...],
+    to: str,
+    *,
+    allowed: Callable[[Actor, Grant], bool] = _authority_or_platform,
+    check: Callable[[Move[Grant]], None] | None = None,
+    style: str = "danger",
+) -> Action[Grant]:
+    """A change of the grant's status: always with its reason, kept on the grant too."""
+    return Action(
+        title=title,
+        sources=sources,
+        to=to,
+        allowed=allowed,
+        needs_reason=True,
+        reason_message="Give the reason.",
+        check=check,
+        enter=_enter_grant,
+        style=style,
+    )
+
+
+GRANT_ACTIONS: dict[str, Action[Grant]] = {
+    "suspend": _grant_action(_("Suspend"), (G.ACTIVE,), G.SUSPENDED),
+    "resume": _grant_action(_("Resume"), (G.SUSPENDED,), G.ACTIVE, style="success"),
+    "end": _grant_action(_("End"), (G.ACTIVE, G.SUSPENDED), G.ENDED),
+    "expire": _grant_action(
+        _("Expire"), (G.ACTIVE, G.SUSPENDED), G.EXPIRED, allowed=_platform, check=_check_past_end
+    ),
+}
+
+# The changes a person asks for; a grant expires by itself.
+GRANT_MOVES = ("suspend", "resume", "end")
+
+
+GRANT_LIFECYCLE = Lifecycle(
+    name="grant",
+    noun="a grant",
+    model=Grant,
+    actions=GRANT_ACTIONS,
+    history=GrantEvent,
+    history_link=lambda grant: {"grant": grant},
+    owner=lambda grant: grant.resource.producer,
+    related=("application__applicant_unit__region", "resource__producer"),
+    audit=lambda move: {"data_items": move.obj.items},
+    notify=_notify_grant,
+)
+
+
+def grant_moves(user: Actor, grant: Grant) -> list[str]:
+    """The changes ``user`` may make to ``grant`` now: the grants page shows a button for each."""
+    return [name for name, _action in lifecycle_actions(GRANT_LIFECYCLE, user, grant) if name in GRANT_MOVES]
+
+
+def grant_act(*, grant: Grant, action: str, actor: Actor, reason: str, request=None, **inputs) -> Grant:
+    return act(
+        GRANT_LIFECYCLE, obj=grant, action=action, actor=actor, reason=reason, request=request, **inputs
+    )
+
+
+def grant_expire(grant: Grant, today: dt.date) -> Grant:
+    return grant_act(grant=grant, action="expire", actor=None, reason="到期", today=today)

@@ -32,6 +32,7 @@ COLUMNS = [
 def figures_workbook(*, rows: list[dict], period: Period) -> bytes:
     book = Workbook()
     sheet = book.active
+    assert sheet is not None  # a new workbook has its one sheet
     sheet.title = _("Figures")
     sheet.append([_("Period"), period.start.isoformat(), period.end.isoformat()])
     sheet.append(spreadsheet_row([_("Unit"), *(str(label) for _key, label in COLUMNS)]))

@@ -6,6 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 from functools import reduce
 from operator import or_
+from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Min, Q, QuerySet
@@ -112,10 +113,13 @@ def pending_work(*, units: QuerySet[Unit], today: dt.date | None = None) -> dict
     return {
         "catalog": [{"stage": ResourceStatus.SUBMITTED.label, **awaiting}],
         "applications": _stage_rows(
-            applications, APPLICATION_OPEN_STATUSES, dict(Application.status.field.choices), today
+            applications,
+            APPLICATION_OPEN_STATUSES,
+            dict(Application._meta.get_field("status").flatchoices),
+            today,
         ),
         "corrections": _stage_rows(
-            tickets, TICKET_OPEN_STATUSES, dict(CorrectionTicket.status.field.choices), today
+            tickets, TICKET_OPEN_STATUSES, dict(CorrectionTicket._meta.get_field("status").flatchoices), today
         ),
     }
 
@@ -294,7 +298,7 @@ def unit_figures(
     for unit in units.order_by("region__code", "name").values("pk", "name"):
         pk = unit["pk"]
         ticket = corrections.get(pk, {})
-        row = {name: 0 for name in FIGURES}
+        row: dict[str, Any] = {name: 0 for name in FIGURES}  # counts, then rates (None: nothing to rate)
         row.update(catalog.get(pk, {}), **applications.get(pk, {}), **grants.get(pk, {}))
         row.update(
             tickets_received=ticket.get("received", 0),

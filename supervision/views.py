@@ -10,6 +10,8 @@ from django.utils import timezone
 
 from audit.services import audit_record
 from dataplatform.core.administrators import units_without_data_admin
+from dataplatform.core.audit_actions import AuditAction
+from dataplatform.core.request_types import AuthenticatedHttpRequest
 
 from .export import COLUMNS, figures_workbook
 from .selectors import Period, overdue_items, pending_work, quarter_of, unit_figures, units_supervised_by
@@ -33,7 +35,7 @@ def _date(value: str | None) -> dt.date | None:
 
 
 @login_required
-def dashboard(request: HttpRequest) -> HttpResponse:
+def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
     units = units_supervised_by(user=request.user)
     period = _period(request)
     rows = unit_figures(units=units, period=period)
@@ -59,12 +61,12 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def export_xlsx(request: HttpRequest) -> HttpResponse:
+def export_xlsx(request: AuthenticatedHttpRequest) -> HttpResponse:
     units = units_supervised_by(user=request.user)
     period = _period(request)
     content = figures_workbook(rows=unit_figures(units=units, period=period), period=period)
     audit_record(
-        action="supervision.export",
+        action=AuditAction.SUPERVISION_EXPORT,
         actor=request.user,
         request=request,
         detail={"from": period.start.isoformat(), "to": period.end.isoformat()},

@@ -1,4 +1,5 @@
-"""Personas for the roles, shared by every test (STYLE rule 8)."""
+"""Personas for the roles, shared by every test (STYLE rule 8), and the fixtures more than one app's
+tests need. Plain factory functions are in ``tests/factories/``."""
 
 import pytest
 from rest_framework.test import APIClient
@@ -6,6 +7,7 @@ from rest_framework.test import APIClient
 from dataplatform.core.models import Role
 from dataplatform.core.models.units import UnitKind
 from tests import factories
+from tests.factories.sharing import publish
 
 
 @pytest.fixture
@@ -76,6 +78,12 @@ def platform_admin(tech_service):
 @pytest.fixture
 def outsider(jinjiang):
     return factories.person(factories.unit("晋江市某局", UnitKind.GOVERNMENT, jinjiang), username="outsider")
+
+
+@pytest.fixture
+def unconditional(producer, reviewer):
+    """A published, unconditionally shared entry (the sharing and hardening tests use it)."""
+    return publish(producer, reviewer, code="U-1")
 
 
 @pytest.fixture

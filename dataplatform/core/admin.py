@@ -5,8 +5,8 @@ from django.contrib.auth.forms import UserChangeForm
 from django.utils.translation import gettext_lazy as _
 from guardian.admin import GuardedModelAdmin
 
-from audit.services import audit_record
-
+from .audit_actions import AuditAction
+from .events import record_event
 from .models import ApiKey, CalendarDay, CalendarYear, Notification, Region, Role, Unit, User
 from .people import role_assign, role_revoke
 
@@ -19,8 +19,8 @@ class AuditedAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
-        action = f"{obj._meta.model_name}.{'update' if change else 'create'}"
-        audit_record(action=action, actor=request.user, request=request, target=obj, detail={"via": "admin"})
+        action = AuditAction(f"{obj._meta.model_name}.{'update' if change else 'create'}")
+        record_event(action=action, actor=request.user, request=request, target=obj, detail={"via": "admin"})
 
 
 @admin.register(Region)
@@ -40,7 +40,7 @@ class UserForm(UserChangeForm):
         label=_("roles"), choices=Role.choices, required=False, widget=forms.CheckboxSelectMultiple
     )
 
-    class Meta(UserChangeForm.Meta):
+    class Meta(UserChangeForm.Meta):  # type: ignore[name-defined]  # django-stubs leaves out UserChangeForm.Meta
         model = User
         fields = ["username", "password", "real_name", "phone", "email", "unit", "is_active"]
 

@@ -12,9 +12,10 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
-from audit.services import audit_record
-
-from .errors import ApplicationError
+from .actors import acts_for
+from .audit_actions import AuditAction
+from .errors import ApplicationError, Forbidden
+from .events import record_event
 from .models import PersonnelChange, PersonnelChangeStatus, Role, RoleAssignment, Unit, User
 from .models.administrators import REGISTERED_ROLES
 from .models.units import UnitKind
@@ -26,7 +27,7 @@ from .people import data_admins, regions_reviewed_by, reviewers_of, reviews_for_
 def can_file_for(user: User, unit: Unit) -> bool:
     """The unit's own data administrators and leader, or the authority reviewing its region (for a
     unit left with nobody to file)."""
-    own = user.unit_id == unit.pk and user.has_role(Role.DATA_ADMIN, Role.LEADER)
+    own = acts_for(user, unit, Role.DATA_ADMIN, Role.LEADER)
     return own or reviews_for_unit(user, unit)
 
 
@@ -46,7 +47,7 @@ def personnel_change_file(
     if role not in REGISTERED_ROLES:
         raise ApplicationError("A unit registers its leader in charge and its data administrators.")
     if not can_file_for(actor, unit):
-        raise ApplicationError("You do not act for this unit.", extra={"code": "forbidden"})
+        raise Forbidden("You do not act for this unit.")
     if incoming is None and outgoing is None:
         raise ApplicationError("Name the person taking the role, the person leaving it, or both.")
     if incoming is not None:
@@ -59,7 +60,7 @@ def personnel_change_file(
         if not real_name or not phone:
             # Q9.2: registered by real name, with contact details.
             raise ApplicationError("Give the incoming person's real name and phone number.")
-    if outgoing is not None and not (outgoing.unit_id == unit.pk and outgoing.has_role(role)):
+    if outgoing is not None and not acts_for(outgoing, unit, role):
         raise ApplicationError(f"{outgoing} does not hold this role at {unit}.")
     change = PersonnelChange(
         unit=unit,
@@ -75,8 +76,8 @@ def personnel_change_file(
     change.full_clean()
     with transaction.atomic():
         change.save()
-        audit_record(
-            action="personnel_change.file",
+        record_event(
+            action=AuditAction.PERSONNEL_CHANGE_FILE,
             actor=actor,
             request=request,
             target=change,
@@ -103,7 +104,7 @@ def personnel_change_decide(
             .get(pk=change.pk)
         )
         if not reviews_for_unit(actor, change.unit):
-            raise ApplicationError("Only the unit's data authority decides.", extra={"code": "forbidden"})
+            raise Forbidden("Only the unit's data authority decides.")
         if change.status != PersonnelChangeStatus.FILED:
             raise ApplicationError(f"This change is {change.get_status_display()} already.")
         if not approve and not note.strip():
@@ -115,8 +116,8 @@ def personnel_change_decide(
         change.decided_at = timezone.now()
         change.decision_note = note
         change.save()
-        audit_record(
-            action=f"personnel_change.{'approve' if approve else 'reject'}",
+        record_event(
+            action=AuditAction.PERSONNEL_CHANGE_APPROVE if approve else AuditAction.PERSONNEL_CHANGE_REJECT,
             actor=actor,
             request=request,
             target=change,

@@ -7,9 +7,12 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from dataplatform.core.request_types import ApiRequest, PersonApiRequest
+
 from . import serializers as s
 from .access import api_key_for_user, api_keys_visible_to, can_manage_api_keys
 from .apikeys import api_key_issue, api_key_revoke
+from .authentication import ApiClient
 from .business_days import add_business_days
 from .models import CalendarDay, CalendarYear, Notification
 from .notifications import notification_mark_read, unread_count
@@ -24,7 +27,7 @@ class AddBusinessDaysApi(APIView):
         responses=s.AddBusinessDaysResult,
         summary="Add business days to a date (the start day is not counted)",
     )
-    def get(self, request: Request) -> Response:
+    def get(self, request: ApiRequest) -> Response:
         query = s.AddBusinessDaysQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
         start, days = query.validated_data["start"], query.validated_data["days"]
@@ -37,7 +40,7 @@ class CalendarYearApi(APIView):
     authentication_classes = []
 
     @extend_schema(responses=s.CalendarYearOut, summary="A year's days off and adjusted working days")
-    def get(self, request: Request, year: int) -> Response:
+    def get(self, request: ApiRequest, year: int) -> Response:
         if not 1900 <= year <= 9999:  # year 0 or 10000 would fail in the date lookups below
             raise NotFound("No calendar for this year.")
         known = CalendarYear.objects.filter(year=year).first()
@@ -57,14 +60,14 @@ class CalendarYearApi(APIView):
 
 class MeApi(APIView):
     @extend_schema(responses=s.MeOut, summary="Who is calling: the person, or the unit of the API key")
-    def get(self, request: Request) -> Response:
+    def get(self, request: ApiRequest) -> Response:
         user = request.user
-        api_key = getattr(user, "api_key", None)
+        api_key = user.api_key if isinstance(user, ApiClient) else None
         return Response(
             s.MeOut(
                 {
-                    "username": None if api_key else user.username,
-                    "real_name": None if api_key else user.real_name,
+                    "username": None if isinstance(user, ApiClient) else user.username,
+                    "real_name": None if isinstance(user, ApiClient) else user.real_name,
                     "unit": user.unit,
                     "roles": sorted(user.roles),
                     "api_key": api_key.prefix if api_key else None,
@@ -89,7 +92,7 @@ class NotificationMarkReadApi(APIView):
     @extend_schema(
         request=s.MarkReadIn, responses={200: {"type": "object"}}, summary="Mark notifications read"
     )
-    def post(self, request: Request) -> Response:
+    def post(self, request: ApiRequest) -> Response:
         body = s.MarkReadIn(data=request.data)
         body.is_valid(raise_exception=True)
         if request.user.pk is None:
@@ -105,8 +108,8 @@ class ApiKeyListApi(generics.ListAPIView):
         return api_keys_visible_to(self.request.user)
 
     @extend_schema(request=s.ApiKeyIn, responses={201: s.ApiKeyIssuedOut}, summary="Issue an API key")
-    def post(self, request: Request) -> Response:
-        if not can_manage_api_keys(request.user):
+    def post(self, request: PersonApiRequest) -> Response:
+        if request.user.unit is None or not can_manage_api_keys(request.user):
             raise PermissionDenied
         body = s.ApiKeyIn(data=request.data)
         body.is_valid(raise_exception=True)
@@ -122,6 +125,6 @@ class ApiKeyRevokeApi(APIView):
         summary="Revoke an API key",
         parameters=[OpenApiParameter("id", int, OpenApiParameter.PATH)],
     )
-    def post(self, request: Request, pk: int) -> Response:
+    def post(self, request: PersonApiRequest, pk: int) -> Response:
         api_key = api_key_for_user(request.user, pk, write=True)
         return Response(s.ApiKeyOut(api_key_revoke(actor=request.user, api_key=api_key)).data)

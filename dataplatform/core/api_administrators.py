@@ -3,9 +3,10 @@
 from django.http import Http404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, serializers, status
-from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
+
+from dataplatform.core.request_types import PersonApiRequest
 
 from .administrators import (
     personnel_change_decide,
@@ -52,11 +53,11 @@ class PersonnelChangeIn(serializers.Serializer):
 
 
 class PersonnelChangeOut(serializers.ModelSerializer):
-    unit = serializers.StringRelatedField()
+    unit: "serializers.StringRelatedField[Unit]" = serializers.StringRelatedField()
     incoming = RegisteredPersonOut(allow_null=True)
     outgoing = RegisteredPersonOut(allow_null=True)
-    filed_by = serializers.StringRelatedField()
-    decided_by = serializers.StringRelatedField(allow_null=True)
+    filed_by: "serializers.StringRelatedField[User]" = serializers.StringRelatedField()
+    decided_by: "serializers.StringRelatedField[User]" = serializers.StringRelatedField(allow_null=True)
 
     class Meta:
         model = PersonnelChange
@@ -89,7 +90,7 @@ class UnitAdministratorsApi(APIView):
         responses=UnitRegisterOut,
         summary="A unit's leader in charge and data administrators, by real name with contacts (Q9.2)",
     )
-    def get(self, request: Request, pk: int) -> Response:
+    def get(self, request: PersonApiRequest, pk: int) -> Response:
         unit = units_visible_for_registration(request.user).filter(pk=pk).first()
         if unit is None:
             raise Http404
@@ -110,6 +111,7 @@ class PersonnelChangeListApi(generics.ListAPIView):
     """Changes of person the caller may see; ``?status=filed`` for those awaiting the authority."""
 
     serializer_class = PersonnelChangeOut
+    request: PersonApiRequest
 
     @extend_schema(
         parameters=[OpenApiParameter("status", str, enum=PersonnelChangeStatus.values, required=False)],
@@ -129,7 +131,7 @@ class PersonnelChangeListApi(generics.ListAPIView):
         responses={201: PersonnelChangeOut},
         summary="File a change of leader in charge or data administrator with the authority",
     )
-    def post(self, request: Request) -> Response:
+    def post(self, request: PersonApiRequest) -> Response:
         body = PersonnelChangeIn(data=request.data)
         body.is_valid(raise_exception=True)
         change = personnel_change_file(actor=request.user, request=request, **body.validated_data)
@@ -142,7 +144,7 @@ class PersonnelChangeDecisionApi(APIView):
         responses=PersonnelChangeOut,
         summary="The authority approves (the roles move) or rejects a change of person",
     )
-    def post(self, request: Request, pk: int) -> Response:
+    def post(self, request: PersonApiRequest, pk: int) -> Response:
         change = personnel_changes_visible_to(request.user).filter(pk=pk).first()
         if change is None:
             raise Http404

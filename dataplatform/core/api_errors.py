@@ -7,7 +7,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 from rest_framework.views import set_rollback
 
-from .errors import ApplicationError
+from .errors import ApplicationError, Throttled
 
 logger = logging.getLogger(__name__)
 
@@ -25,9 +25,12 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
     if isinstance(exc, DjangoValidationError):
         detail = exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages}
         exc = exceptions.ValidationError(detail)
+    elif isinstance(exc, Throttled):
+        # Over a limit: 429 with Retry-After, worded as DRF words its own throttling.
+        exc = exceptions.Throttled(wait=exc.retry_after, detail=exc.message)
     elif isinstance(exc, ApplicationError):
-        # A rule that says "not you" (extra code "forbidden") is a 403; any other rule is a 400.
-        status = 403 if exc.forbids else 400
+        # A rule that says "not you" (Forbidden, whatever its code) is a 403; any other rule is a 400.
+        status = 403 if exc.forbids else exc.status
         return Response({"detail": exc.message, **exc.extra}, status=status)
     elif is_unavailable(exc):
         # The read or its audit event could not be written: nothing is answered (audit fails closed).

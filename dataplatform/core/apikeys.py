@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.utils import timezone
 
-from audit.services import audit_record
-
+from .audit_actions import AuditAction
 from .errors import ApplicationError
+from .events import record_event
 from .models import ApiKey, Unit, User
 
 LAST_USED_RESOLUTION = dt.timedelta(minutes=1)  # do not write on every call
@@ -39,7 +39,7 @@ def api_key_issue(*, actor: User, unit: Unit, name: str, expires_at: dt.datetime
             created_by=actor,
             expires_at=expires_at,
         )
-        audit_record(action="api_key.issue", actor=actor, target=api_key)
+        record_event(action=AuditAction.API_KEY_ISSUE, actor=actor, target=api_key)
     return IssuedKey(api_key=api_key, key=key)
 
 
@@ -47,7 +47,7 @@ def api_key_revoke(*, actor: User, api_key: ApiKey) -> ApiKey:
     with transaction.atomic():
         updated = ApiKey.objects.filter(pk=api_key.pk, revoked_at=None).update(revoked_at=timezone.now())
         if updated:
-            audit_record(action="api_key.revoke", actor=actor, target=api_key)
+            record_event(action=AuditAction.API_KEY_REVOKE, actor=actor, target=api_key)
     api_key.refresh_from_db()
     return api_key
 

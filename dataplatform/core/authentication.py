@@ -1,4 +1,5 @@
 from dataclasses import dataclass
+from typing import ClassVar
 
 from django.conf import settings
 from django.core.cache import cache
@@ -20,7 +21,7 @@ class ApiClient:
     is_anonymous = False
     is_staff = False
     is_superuser = False
-    roles = frozenset()
+    roles: ClassVar[frozenset[str]] = frozenset()
 
     @property
     def unit(self) -> Unit:

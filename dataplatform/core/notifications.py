@@ -1,5 +1,7 @@
 import datetime as dt
 from collections.abc import Iterable
+from functools import partial
+from typing import cast
 
 from django.conf import settings
 from django.core.mail import send_mail
@@ -13,7 +15,7 @@ from .models import Notification, User
 EMAIL_CLAIM_TIMEOUT = dt.timedelta(minutes=10)
 
 
-TITLE_MAX = Notification._meta.get_field("title").max_length
+TITLE_MAX = cast(int, Notification._meta.get_field("title").max_length)  # a CharField: always set
 
 
 def notify(*, recipients: Iterable[User], title: str, body: str = "", url: str = "") -> list[Notification]:
@@ -28,7 +30,7 @@ def notify(*, recipients: Iterable[User], title: str, body: str = "", url: str =
     from .tasks import send_notification_email
 
     for notification in notifications:
-        transaction.on_commit(lambda pk=notification.pk: send_notification_email.delay(pk))
+        transaction.on_commit(partial(send_notification_email.delay, notification.pk))
     return notifications
 
 

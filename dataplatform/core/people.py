@@ -1,14 +1,19 @@
 """Units, people and roles: the writes, and the few reads that decide who acts for whom."""
 
+from typing import TYPE_CHECKING
+
 from django.db import transaction
 from django.db.models import QuerySet
 from guardian.shortcuts import assign_perm, get_objects_for_user, remove_perm
 
-from audit.services import audit_record
-
+from .audit_actions import AuditAction
 from .errors import ApplicationError
+from .events import record_event
 from .models import Region, Role, RoleAssignment, Unit, User
 from .models.units import UnitKind
+
+if TYPE_CHECKING:
+    from .authentication import ApiClient
 
 REVIEW_REGION = "core.review_region"
 
@@ -27,7 +32,7 @@ def unit_create(*, actor: User | None, **fields) -> Unit:
     unit.full_clean()
     with transaction.atomic():
         unit.save()
-        audit_record(action="unit.create", actor=actor, target=unit)
+        record_event(action=AuditAction.UNIT_CREATE, actor=actor, target=unit)
     return unit
 
 
@@ -46,7 +51,7 @@ def role_assign(*, actor: User | None, user: User, role: str) -> RoleAssignment:
         if role == Role.PLATFORM_ADMIN:
             User.objects.filter(pk=user.pk).update(is_staff=True, is_superuser=True)
         if created:
-            audit_record(action="role.assign", actor=actor, target=user, detail={"role": role})
+            record_event(action=AuditAction.ROLE_ASSIGN, actor=actor, target=user, detail={"role": role})
     user.__dict__.pop("roles", None)
     return assignment
 
@@ -59,7 +64,7 @@ def role_revoke(*, actor: User | None, user: User, role: str) -> None:
         if role == Role.PLATFORM_ADMIN:
             User.objects.filter(pk=user.pk).update(is_staff=False, is_superuser=False)
         if deleted:
-            audit_record(action="role.revoke", actor=actor, target=user, detail={"role": role})
+            record_event(action=AuditAction.ROLE_REVOKE, actor=actor, target=user, detail={"role": role})
     user.__dict__.pop("roles", None)
 
 
@@ -84,8 +89,8 @@ def reviewers_of(*regions: Region | int | None) -> QuerySet[User]:
     ).distinct()
 
 
-def regions_reviewed_by(user: User) -> QuerySet[Region]:
-    if not user.has_role(Role.REVIEWER):
+def regions_reviewed_by(user: "User | ApiClient") -> QuerySet[Region]:
+    if not isinstance(user, User) or not user.has_role(Role.REVIEWER):  # an API client reviews nothing
         return Region.objects.none()
     return get_objects_for_user(user, REVIEW_REGION, klass=Region, with_superuser=False)
 

@@ -4,21 +4,22 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from audit.models import Outcome
-from audit.services import audit_record
+from dataplatform.core.request_types import AuthenticatedHttpRequest
 
 from .access import api_key_for_user, api_keys_visible_to, can_manage_api_keys
-from .apikeys import api_key_issue, api_key_revoke
-from .errors import ApplicationError
+from .apikeys import IssuedKey, api_key_issue, api_key_revoke
+from .audit_actions import AuditAction
+from .events import Outcome, record_event
 from .forms import ApiKeyForm
 from .models import Notification
 from .notifications import notification_mark_read
+from .pages import page_action
 
 
 class LoginView(auth_views.LoginView):
@@ -28,12 +29,12 @@ class LoginView(auth_views.LoginView):
 
     def form_valid(self, form):
         response = super().form_valid(form)
-        audit_record(action="login", actor=form.get_user(), request=self.request)
+        record_event(action=AuditAction.LOGIN, actor=form.get_user(), request=self.request)
         return response
 
     def form_invalid(self, form):
-        audit_record(
-            action="login",
+        record_event(
+            action=AuditAction.LOGIN,
             outcome=Outcome.DENIED,
             request=self.request,
             detail={"username": self.request.POST.get("username", "")[:150]},
@@ -50,12 +51,12 @@ def pending_work_for(user) -> list:
 
 
 @login_required
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(request, "core/home.html", {"pending": pending_work_for(request.user)})
 
 
 @login_required
-def notification_list(request: HttpRequest) -> HttpResponse:
+def notification_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     if request.method == "POST":
         notification_mark_read(user=request.user)
         return redirect("notifications")
@@ -64,19 +65,22 @@ def notification_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def api_key_list(request: HttpRequest) -> HttpResponse:
+def api_key_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     issued = None
     form = ApiKeyForm(request.POST or None)
     if request.method == "POST":
-        if not can_manage_api_keys(request.user):
+        unit = request.user.unit
+        if unit is None or not can_manage_api_keys(request.user):
             raise PermissionDenied
         if form.is_valid():
-            try:
-                with transaction.atomic():
-                    issued = api_key_issue(actor=request.user, unit=request.user.unit, **form.cleaned_data)
+
+            @transaction.atomic
+            def issue() -> IssuedKey:
+                return api_key_issue(actor=request.user, unit=unit, **form.cleaned_data)
+
+            issued = page_action(request, issue, form=form)
+            if issued is not None:
                 form = ApiKeyForm()
-            except ApplicationError as exc:
-                form.add_error(None, exc.message)
     return render(
         request,
         "core/api_keys.html",
@@ -91,7 +95,7 @@ def api_key_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def api_key_revoke_view(request: HttpRequest, pk: int) -> HttpResponse:
+def api_key_revoke_view(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     api_key = api_key_for_user(request.user, pk, write=True)
     api_key_revoke(actor=request.user, api_key=api_key)
     messages.success(request, _("The key %(prefix)s… is revoked.") % {"prefix": api_key.prefix})

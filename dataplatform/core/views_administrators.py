@@ -1,13 +1,16 @@
 """/units/administrators/: a unit's real-name register of its leader and data administrators (Q9.2),
 the changes of person it files, and the authority's queue of them."""
 
-from django.contrib import messages
+from typing import Any
+
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
+
+from dataplatform.core.request_types import AuthenticatedHttpRequest
 
 from .administrators import (
     can_file_for,
@@ -17,23 +20,23 @@ from .administrators import (
     unit_registered_people,
     units_visible_for_registration,
 )
-from .errors import ApplicationError
 from .models import PersonnelChangeStatus, Role, Unit, User
 from .models.administrators import REGISTERED_ROLES
 from .models.units import UnitKind
+from .pages import page_action
 
 
 @login_required
-def administrators(request: HttpRequest) -> HttpResponse:
+def administrators(request: AuthenticatedHttpRequest) -> HttpResponse:
     user = request.user
     if user.has_role(Role.REVIEWER, Role.PLATFORM_ADMIN):
         # The authority sees the register of every government unit it supervises.
         units = units_visible_for_registration(user).filter(kind=UnitKind.GOVERNMENT, is_active=True)
     elif user.unit is not None:
-        units = Unit.objects.filter(pk=user.unit_id)
+        units = Unit.objects.filter(pk=user.unit.pk)
     else:
         raise PermissionDenied
-    registers = [
+    registers: list[dict[str, Any]] = [
         {
             "unit": unit,
             "people": unit_registered_people(unit),
@@ -64,13 +67,15 @@ def _person_of(unit_id: int, pk: str | None) -> User | None:
 
 @login_required
 @require_POST
-def personnel_change_file_view(request: HttpRequest) -> HttpResponse:
+def personnel_change_file_view(request: AuthenticatedHttpRequest) -> HttpResponse:
     post = request.POST
     unit = units_visible_for_registration(request.user).filter(pk=post.get("unit") or 0).first()
     if unit is None:
         raise Http404
-    try:
-        personnel_change_file(
+    # The model's own checks (a malformed phone number, say) are shown like the rules' refusals.
+    page_action(
+        request,
+        lambda: personnel_change_file(
             actor=request.user,
             unit=unit,
             role=post.get("role", ""),
@@ -81,31 +86,27 @@ def personnel_change_file_view(request: HttpRequest) -> HttpResponse:
             email=post.get("email", ""),
             reason=post.get("reason", ""),
             request=request,
-        )
-        messages.success(request, _("Filed with the data authority."))
-    except ApplicationError as exc:
-        messages.error(request, exc.message)
-    except ValidationError as exc:  # the model's own checks: a malformed phone number, say
-        for error in exc.messages:
-            messages.error(request, error)
+        ),
+        success=_("Filed with the data authority."),
+    )
     return redirect("administrators")
 
 
 @login_required
 @require_POST
-def personnel_change_decide_view(request: HttpRequest, pk: int) -> HttpResponse:
+def personnel_change_decide_view(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     change = personnel_changes_visible_to(request.user).filter(pk=pk).first()
     if change is None:
         raise Http404
-    try:
-        personnel_change_decide(
+    page_action(
+        request,
+        lambda: personnel_change_decide(
             actor=request.user,
             change=change,
             approve=request.POST.get("approve") == "1",
             note=request.POST.get("note", ""),
             request=request,
-        )
-        messages.success(request, _("Decided."))
-    except ApplicationError as exc:
-        messages.error(request, exc.message)
+        ),
+        success=_("Decided."),
+    )
     return redirect("administrators")

@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "correction",
     "supervision",
     "governance",
+    "operations",  # the demo and the timer loop, over every app
 ]
 
 MIDDLEWARE = [
@@ -217,7 +218,7 @@ CELERY_BEAT_SCHEDULE = {
     # Due pushes, retries after back-off, and runs whose worker died: all found in the database.
     "start-due-pushes": {"task": "sharing.tasks.start_due_pushes", "schedule": timedelta(minutes=1)},
     # Correction deadlines (Q7.2): the same idempotent scans. A ticket is resolved when its records are
-    # re-aggregated (queued by the aggregation itself); the scan is the backup for a lost message.
+    # re-aggregated: the catalog's aggregation does not call correction, so this scan notices it.
     "remind-correction-tickets": {"task": "correction.tasks.remind_tickets", "schedule": timedelta(hours=1)},
     "mark-overdue-correction-tickets": {
         "task": "correction.tasks.mark_overdue_tickets",
@@ -229,7 +230,7 @@ CELERY_BEAT_SCHEDULE = {
     },
     "scan-corrected-tickets": {
         "task": "correction.tasks.scan_corrected_tickets",
-        "schedule": timedelta(minutes=30),
+        "schedule": timedelta(minutes=1),
     },
     # Audit tamper evidence (Q8.4): events are chained behind the insert, and the chain heads copied
     # outside the database. Both are idempotent.
@@ -295,9 +296,9 @@ SPECTACULAR_SETTINGS = {
         "ComplaintStatusEnum": "governance.models.ComplaintStatus",
         "DisputeStatusEnum": "governance.models.DisputeStatus",
         "SubjectKindEnum": "governance.models.SubjectKind",
-        "PushRunStatusEnum": "sharing.models_exchange.RunStatus",
-        "PushRunTriggerEnum": "sharing.models_exchange.RunTrigger",
-        "TargetEngineEnum": "sharing.models_exchange.TargetEngine",
+        "PushRunStatusEnum": "sharing.exchange.models.RunStatus",
+        "PushRunTriggerEnum": "sharing.exchange.models.RunTrigger",
+        "TargetEngineEnum": "sharing.exchange.models.TargetEngine",
         "SourceCheckStatusEnum": "catalog.models.SourceCheckStatus",
         "PersonnelChangeStatusEnum": "dataplatform.core.models.PersonnelChangeStatus",
         "DisposalEnum": "catalog.models.Disposal",
@@ -363,7 +364,7 @@ API_KEY_LOCKOUT_SECONDS = env.int("API_KEY_LOCKOUT_SECONDS", default=15 * 60)
 
 # Uploads. A request body other than files (JSON records, form fields) over DATA_UPLOAD_MAX_MEMORY_SIZE is
 # refused with 400 before it is read whole. Files are spooled to disk above FILE_UPLOAD_MAX_MEMORY_SIZE and
-# each upload checks its own size with a clear error: data files (catalog.aggregation.MAX_UPLOAD_BYTES),
+# each upload checks its own size with a clear error: data files (catalog.aggregation.services.MAX_UPLOAD_BYTES),
 # correction evidence (correction.services), application papers (ATTACHMENT_MAX_BYTES, sharing.services).
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=20 * 1024 * 1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
@@ -408,11 +409,36 @@ PLATFORM_NAME = _("Government Data Sharing Platform")
 # Functions that list a person's pending work on the home page; each later app adds its own.
 PENDING_WORK_PROVIDERS: list[str] = [
     "catalog.pending.catalog_pending_work",
-    "catalog.pending_collection.collection_pending_work",
+    "catalog.collection.pending.collection_pending_work",
     "dataplatform.core.administrators.personnel_pending_work",
     "sharing.pending.sharing_pending_work",
     "correction.pending.correction_pending_work",
     "opening.pending.opening_pending_work",
+]
+# Functions that list the navigation bar's links a signed-in person may follow, in the bar's order
+# (dataplatform/core/navigation.py); the public ones for visitors who are not signed in.
+NAVIGATION_PROVIDERS: list[str] = [
+    "dataplatform.core.navigation.home_links",
+    "catalog.navigation.catalog_links",
+    "sharing.navigation.sharing_links",
+    "correction.navigation.correction_links",
+    "opening.navigation.opening_links",
+    "governance.navigation.governance_links",
+    "dataplatform.core.navigation.people_links",
+    "audit.navigation.audit_links",
+    "supervision.navigation.supervision_links",
+    "dataplatform.core.navigation.platform_links",
+]
+PUBLIC_NAVIGATION_PROVIDERS: list[str] = ["opening.navigation.public_links"]
+# Links whose address starts with one of these share a menu, so the bar fits a laptop's width.
+NAVIGATION_MENUS = [
+    ("/catalog/", _("Catalog")),
+    ("/sharing/", _("Sharing")),
+    ("/api", _("API")),
+    ("/audit/", _("Supervision")),
+    ("/supervision/", _("Supervision")),
+    ("/open/", _("Open data")),
+    ("/units/", _("Supervision")),
 ]
 
 LOGGING = {

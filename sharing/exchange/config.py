@@ -7,13 +7,15 @@ from django.utils import timezone
 
 from audit.services import audit_record
 from catalog.models import ServiceMethod
-from dataplatform.core.errors import ApplicationError
-from dataplatform.core.models import Role, User
+from dataplatform.core.actors import acts_for
+from dataplatform.core.audit_actions import AuditAction
+from dataplatform.core.errors import ApplicationError, Forbidden
+from dataplatform.core.models import User
 
 from ..access import grants_visible_to
 from ..models import Grant, GrantStatus
-from ..models_exchange import ACTIVE_RUN, PushRun, PushTask, RunTrigger
 from .crypto import secret_encrypt
+from .models import ACTIVE_RUN, PushRun, PushTask, RunTrigger
 from .runs import _columns, push_start
 from .targets import TargetError, target_for
 
@@ -22,12 +24,7 @@ EDITABLE = ["name", "engine", "host", "port", "database", "username", "table", "
 
 def can_manage_pushes(user, grant: Grant) -> bool:
     """The grant holder's data administrators set up where its data goes."""
-    return (
-        isinstance(user, User)
-        and user.unit_id == grant.unit_id
-        and user.has_role(Role.DATA_ADMIN)
-        and grant.service_method == ServiceMethod.BULK_EXCHANGE
-    )
+    return acts_for(user, grant.unit_id) and grant.service_method == ServiceMethod.BULK_EXCHANGE
 
 
 def push_tasks_visible_to(user):
@@ -46,9 +43,8 @@ def push_task_for_user(user, pk: int) -> PushTask:
 
 def _check_manager(actor, grant: Grant) -> None:
     if not can_manage_pushes(actor, grant):
-        raise ApplicationError(
-            "Only the data administrators of the unit holding a bulk exchange grant set up its pushes.",
-            extra={"code": "forbidden"},
+        raise Forbidden(
+            "Only the data administrators of the unit holding a bulk exchange grant set up its pushes."
         )
 
 
@@ -74,13 +70,17 @@ def push_task_save(
     with transaction.atomic():
         task.save()
         audit_record(
-            action="push.task_create" if creating else "push.task_change",
+            action=AuditAction.PUSH_TASK_CREATE if creating else AuditAction.PUSH_TASK_CHANGE,
             actor=actor,
             request=request,
             target=task,
             owner_unit=grant.resource.producer,
             data_items=grant.items,
-            detail={"grant": grant.pk, **{name: getattr(task, name) for name in EDITABLE}},
+            detail={
+                "grant": grant.pk,
+                "resource": grant.resource_id,  # the audit search finds it by resource (audit/search.py)
+                **{name: getattr(task, name) for name in EDITABLE},
+            },
         )
     return task
 
@@ -114,7 +114,7 @@ def push_pause(*, actor: User, task: PushTask, request=None) -> PushTask:
         PushTask.objects.filter(pk=task.pk).update(paused=True)
         task.paused = True
         audit_record(
-            action="push.pause",
+            action=AuditAction.PUSH_PAUSE,
             actor=actor,
             request=request,
             target=task,
@@ -132,7 +132,7 @@ def push_resume(*, actor: User, task: PushTask, request=None) -> PushRun | None:
         PushTask.objects.filter(pk=task.pk).update(paused=False)
         task.paused = False
         audit_record(
-            action="push.resume",
+            action=AuditAction.PUSH_RESUME,
             actor=actor,
             request=request,
             target=task,

@@ -21,10 +21,11 @@ from django.utils import timezone
 from audit.models import Outcome
 from audit.services import audit_record
 from catalog.models import ServiceMethod
+from dataplatform.core.audit_actions import AuditAction
 
 from ..grant_check import WHY
 from ..models import GrantStatus
-from ..models_exchange import ACTIVE_RUN, PushRun, PushTask, RunStatus, RunTrigger
+from .models import ACTIVE_RUN, PushRun, PushTask, RunStatus, RunTrigger
 from .source import deletions_batch, horizon_now, records_batch, records_stream_pg, rows_to_push
 from .targets import Column, State, StateMoved, TargetError, target_for
 
@@ -141,6 +142,7 @@ def _begin(target, run: PushRun, claim: int, state: State) -> State:
 def _work(target, run: PushRun, claim: int, state: State, items: list[str]) -> PushRun:
     resource_id = run.task.grant.resource_id
     deadline = time.monotonic() + settings.EXCHANGE["SLICE_SECONDS"]
+    assert state.horizon is not None  # set by _begin
     horizon = dt.datetime.fromisoformat(state.horizon)
     since = dt.datetime.fromisoformat(state.watermark) if state.watermark else None
     while True:
@@ -159,6 +161,7 @@ def _work(target, run: PushRun, claim: int, state: State, items: list[str]) -> P
                 transaction.on_commit(lambda: push_run.delay(run.pk), robust=True)
             return run
         if state.phase == "delete":
+            assert since is not None  # only an increment (from a watermark) has a delete phase
             keys, last = deletions_batch(
                 resource_id=resource_id, after=state.cursor, since=since, upto=horizon
             )
@@ -199,6 +202,7 @@ def _finish(target, run: PushRun, claim: int, state: State) -> PushRun:
     done = State(watermark=state.horizon)
     target.begin(state, done)
     now = timezone.now()
+    assert state.horizon is not None  # set by _begin
     watermark = dt.datetime.fromisoformat(state.horizon)
     with transaction.atomic():
         _update(
@@ -235,7 +239,7 @@ def _fail(run: PushRun, claim: int, message: str, *, retry: bool = True) -> Push
 def _audit(run: PushRun, *, outcome: str, record_count: int, error: str = "") -> None:
     task, grant = run.task, run.task.grant
     audit_record(
-        action="push.run",
+        action=AuditAction.PUSH_RUN,
         actor=run.created_by,
         target=task,
         outcome=outcome,

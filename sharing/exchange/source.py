@@ -1,7 +1,7 @@
 """What a push reads from the platform: a grant's items of the entry's records, a batch at a time.
 
 **The horizon.** Records carry ``updated_at`` stamped by the aggregation that changed them, which holds
-the entry's row lock and takes the time under it (``catalog/aggregation.py``, ``catalog/deletion.py``).
+the entry's row lock and takes the time under it (``catalog/aggregation/services.py``, ``catalog/aggregation/deletion.py``).
 A run takes the same lock for a moment and reads the time: every change stamped before it has
 committed, every change after it is stamped later. The run pushes changes up to that horizon (less a
 margin for hosts' clocks) and the next run starts from it, so a change that commits late is never
@@ -41,7 +41,7 @@ def records_batch(
     records = Record.objects.filter(resource_id=resource_id, key__gt=after, updated_at__lte=upto)
     if since is not None:
         records = records.filter(updated_at__gt=since)
-    rows = [
+    rows: list[tuple] = [
         (key, *(_text(data.get(item)) for item in items))
         for key, data in records.order_by("key").values_list("key", "data")[:limit]
     ]

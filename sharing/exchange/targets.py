@@ -9,13 +9,14 @@ the same task finds its update refused instead of writing twice.
 """
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from typing import Any
 
 from catalog.models import ItemType
 
-from ..models_exchange import PushTask, TargetEngine
 from .crypto import secret_decrypt
+from .models import PushTask, TargetEngine
 
 KEY_COLUMN = "record_key"
 STATE_TABLE = "dp_push_state"
@@ -48,7 +49,8 @@ class State:
         return replace(self, **changes)
 
 
-PG_TYPES = {
+# Keyed by ItemType (a str enum): looked up with the item type a column stores.
+PG_TYPES: dict[str, str] = {
     ItemType.STRING: "text",
     ItemType.INTEGER: "bigint",
     ItemType.DECIMAL: "numeric",
@@ -56,7 +58,7 @@ PG_TYPES = {
     ItemType.DATETIME: "timestamptz",
     ItemType.BOOLEAN: "boolean",
 }
-MYSQL_TYPES = {
+MYSQL_TYPES: dict[str, str] = {
     ItemType.STRING: "TEXT",
     ItemType.INTEGER: "BIGINT",
     ItemType.DECIMAL: "DECIMAL(38,10)",
@@ -74,11 +76,20 @@ def target_for(task: PushTask, columns: Sequence[Column]) -> "Target":
 class Target:
     """One connection to a task's target; use as a context manager."""
 
+    # What each engine's subclass gives.
+    null_safe_equal: str
+    streams: bool
+    quote: Callable[[str], str]
+    _connect: Callable[[str], Any]
+    _prepare: Callable[[], None]
+    _copy: Callable[..., None]
+    _upsert: Callable[..., None]
+
     def __init__(self, task: PushTask, columns: Sequence[Column]) -> None:
         self.task = task
         self.columns = list(columns)
         self.names = [KEY_COLUMN, *(column.name for column in self.columns)]
-        self.conn = None
+        self.conn: Any = None  # the driver's DB-API connection
 
     def __enter__(self) -> "Target":
         try:
@@ -274,6 +285,7 @@ class PostgresTarget(Target):
                 for chunk in chunks:
                     copy.write(chunk)
             else:
+                assert rows is not None  # rows or chunks
                 for row in rows:
                     copy.write_row(row)
 
@@ -373,7 +385,7 @@ def _mysql_datetime(value: str) -> str:
     return moment.isoformat(sep=" ")
 
 
-MYSQL_VALUE = {
+MYSQL_VALUE: dict[str, Callable[[str], str | int]] = {
     ItemType.BOOLEAN: lambda value: 1 if str(value).lower() in ("true", "1") else 0,
     ItemType.DATETIME: _mysql_datetime,
 }

@@ -6,14 +6,14 @@ import pytest
 from django.db import connection
 from django.db.models import Count, Min
 
-from audit.demo import seed_audit
 from audit.models import AuditEvent, Outcome
 from audit.partitions import partition_name, partitions_list
 from audit.selectors import audit_verify
 from audit.usage import CST
 from catalog.demo import seed_catalog
 from dataplatform.core.demo.core import seed_core
-from dataplatform.core.management.commands.seed_demo import load_records
+from operations.demo.audit import seed_audit
+from operations.management.commands.seed_demo import load_records
 from sharing.demo import seed_sharing
 
 pytestmark = pytest.mark.django_db

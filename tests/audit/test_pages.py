@@ -3,7 +3,7 @@
 import pytest
 
 from audit.services import audit_seal
-from tests.audit.conftest import behind_the_applications_back
+from tests.factories.audit import behind_the_applications_back
 
 pytestmark = pytest.mark.django_db
 

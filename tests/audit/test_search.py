@@ -12,7 +12,7 @@ from audit.usage import CST
 from dataplatform.core.apikeys import api_key_issue
 from sharing.models import Grant
 from sharing.workflow import application_act
-from tests.sharing.conftest import apply, publish
+from tests.factories.sharing import apply, publish
 
 pytestmark = pytest.mark.django_db
 
@@ -101,8 +101,11 @@ def test_the_resource_filter_finds_the_resource_and_the_calls_under_its_grants(
     resource = publish(producer, reviewer, code="U-1")
     application = application_act(application=apply(applicant, resource), action="submit", actor=applicant)
     grant = Grant.objects.get(application=application)
-    verified = audit_record(
-        action="data.verify", actor=applicant, owner_unit=producer.unit, detail={"grant": grant.pk}
+    verified = audit_record(  # as sharing.verification writes it: the rule's event names the resource
+        action="data.verify",
+        actor=applicant,
+        owner_unit=producer.unit,
+        detail={"grant": grant.pk, "resource": resource.pk},
     )
     response = api_as(platform_admin).get(URL, {"resource": resource.pk, "page_size": 500})
     rows = response.json()["results"]

@@ -15,12 +15,12 @@ from django.utils import timezone
 from audit.models import PushStatus, UsagePush, UsageWebhook
 from audit.tasks import push_usage_logs
 from audit.usage import CST, MAX_ATTEMPTS, SIGNATURE_HEADER, usage_push_daily
-from catalog.aggregation import records_upsert
+from catalog.aggregation.services import records_upsert
 from dataplatform.core.apikeys import api_key_issue
 from dataplatform.core.models import Notification
 from sharing.models import Grant
 from sharing.workflow import application_act
-from tests.sharing.conftest import apply, publish
+from tests.factories.sharing import apply, publish
 
 pytestmark = pytest.mark.django_db
 

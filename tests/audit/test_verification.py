@@ -8,7 +8,7 @@ from django.core.management import CommandError, call_command
 from audit.models import AuditChain, AuditEvent
 from audit.selectors import audit_verify
 from audit.services import audit_checkpoint, audit_seal, event_hash
-from tests.audit.conftest import behind_the_applications_back
+from tests.factories.audit import behind_the_applications_back
 
 pytestmark = pytest.mark.django_db
 

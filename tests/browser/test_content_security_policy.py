@@ -6,7 +6,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from catalog.demo import seed_catalog
-from dataplatform.core.management.commands.seed_demo import load_records
+from operations.management.commands.seed_demo import load_records
 from sharing.demo import seed_sharing
 
 WATCH = """

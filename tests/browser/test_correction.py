@@ -5,15 +5,16 @@ ticket resolves by itself; the applicant confirms."""
 import pytest
 from playwright.sync_api import expect
 
-from catalog.aggregation import records_upsert
+from catalog.aggregation.services import records_upsert
 from catalog.services import resource_create
 from catalog.workflow import resource_transition
 from correction.models import CorrectionTicket
+from correction.tasks import scan_corrected_tickets
 from dataplatform.core.models import User
 from sharing.services import application_create
 from sharing.workflow import application_act
-from tests.catalog.conftest import entry_fields
-from tests.sharing.conftest import END
+from tests.factories.catalog import entry_fields
+from tests.factories.sharing import END
 
 KEY = "91350500MA0000001X"
 CORRECTED_CSV = f"credit_code,company_name,registered_on,capital\n{KEY},泉州测试商贸有限公司,2020-05-01,100\n"
@@ -106,6 +107,7 @@ def test_a_wrong_value_is_reported_dispatched_corrected_at_the_source_and_the_ti
     page.set_input_files("input[type=file]", str(csv_file))
     page.get_by_role("button", name="上传并汇聚").click()
     expect(page.get_by_test_id("batch-status")).to_have_text("已汇聚", timeout=20_000)
+    scan_corrected_tickets()  # the timer, every minute
 
     page.goto(f"{live_server.url}/correction/{ticket.pk}/")
     status(page, "resolved")  # nobody clicked "done": the platform saw the corrected record

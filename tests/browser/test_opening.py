@@ -9,7 +9,7 @@ from catalog.models import OpenType
 from dataplatform.core.models import User
 from opening.services import open_entry_propose
 from opening.workflow import open_entry_transition
-from tests.opening.conftest import RULES, make_resource, raw_values
+from tests.factories.opening import RULES, make_resource, raw_values
 
 
 def test_a_visitor_searches_previews_and_downloads_masked_data(page, live_server, demo):

@@ -5,7 +5,7 @@ import pytest
 from playwright.sync_api import expect
 
 from catalog.demo import seed_catalog
-from dataplatform.core.management.commands.seed_demo import load_records
+from operations.management.commands.seed_demo import load_records
 from sharing.models import Application
 
 

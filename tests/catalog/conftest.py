@@ -1,38 +1,8 @@
 import pytest
 
-from catalog.models import Category, DataFormat, GradingLevel, OpenType, ShareType, UpdateFrequency
 from catalog.services import resource_create
 from catalog.workflow import resource_transition
-
-ITEMS = [
-    {
-        "name": "credit_code",
-        "label": "统一社会信用代码",
-        "item_type": "string",
-        "is_key": True,
-        "required": True,
-    },
-    {"name": "company_name", "label": "企业名称", "item_type": "string", "required": True},
-    {"name": "registered_on", "label": "成立日期", "item_type": "date"},
-    {"name": "capital", "label": "注册资本", "item_type": "decimal"},
-]
-
-
-def entry_fields(**overrides) -> dict:
-    fields = {
-        "code": "QZ-SJ-0001",
-        "name": "企业登记信息",
-        "description": "全市企业的登记注册信息",
-        "category": Category.LEGAL_PERSON,
-        "data_format": DataFormat.TABLE,
-        "update_frequency": UpdateFrequency.DAILY,
-        "share_type": ShareType.UNCONDITIONAL,
-        "open_type": OpenType.UNIVERSAL,
-        "grading_level": GradingLevel.LEVEL_1,
-        "service_methods": ["interface", "bulk_exchange"],
-        "items": ITEMS,
-    }
-    return {**fields, **overrides}
+from tests.factories.catalog import entry_fields
 
 
 @pytest.fixture

@@ -11,17 +11,18 @@ from django.utils import timezone
 from openpyxl import Workbook
 
 from audit.models import AuditEvent, Outcome
-from catalog import aggregation, ingest
-from catalog.aggregation import batch_ids_waiting, batch_process, batch_upload, records_upsert
+from catalog.aggregation import services as aggregation
+from catalog.aggregation.services import batch_ids_waiting, batch_process, batch_upload, records_upsert
+from catalog.aggregation.tasks import aggregate_batch
+from catalog.ingest import readers as ingest
 from catalog.models import AggregationBatch, BatchStatus, Record, Resource
 from catalog.services import resource_create, resource_update
-from catalog.tasks import aggregate_batch
 from catalog.workflow import resource_transition
 from dataplatform import celery_app
 from dataplatform.core.apikeys import api_key_issue
 from dataplatform.core.errors import ApplicationError
 from tests import factories
-from tests.catalog.conftest import entry_fields
+from tests.factories.catalog import entry_fields
 
 pytestmark = pytest.mark.django_db
 

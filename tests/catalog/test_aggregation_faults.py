@@ -10,7 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 
 from audit.models import AuditEvent, Outcome
-from catalog.aggregation import batch_process, batch_upload
+from catalog.aggregation.services import batch_process, batch_upload
 from catalog.models import AggregationBatch, BatchStatus, Record
 from tests.catalog.test_aggregation import HEADER, entry, new_entry  # noqa: F401  (fixture)
 
@@ -52,7 +52,9 @@ def drop_connection_when_started(batch_id: int, backend_pid: int) -> threading.T
 def test_a_dropped_database_connection_stores_nothing_and_says_so(client, producer, entry, monkeypatch):  # noqa: F811
     if connection.vendor != "postgresql":
         pytest.skip("drops a PostgreSQL session")
-    monkeypatch.setattr("catalog.tasks.aggregate_batch.delay", lambda batch_id: None)  # run it by hand below
+    monkeypatch.setattr(
+        "catalog.aggregation.tasks.aggregate_batch.delay", lambda batch_id: None
+    )  # run it by hand below
     batch = batch_upload(actor=producer, resource=entry, file=SimpleUploadedFile("people.csv", big_csv()))
     connection.ensure_connection()
     dropper = drop_connection_when_started(batch.pk, connection.connection.info.backend_pid)

@@ -1,7 +1,7 @@
 import pytest
 
 from catalog.models import Resource
-from tests.catalog.conftest import entry_fields
+from tests.factories.catalog import entry_fields
 
 pytestmark = pytest.mark.django_db
 

@@ -4,14 +4,14 @@ the authority, and the legal source shown where applicants search (Q3.3)."""
 import pytest
 
 from audit.models import AuditEvent
-from catalog.collection import collection_item_create, source_conflict_decide
+from catalog.collection.services import collection_item_create, source_conflict_decide
 from catalog.models import CollectionItem, ResourceStatus, SourceCheckStatus, SourceConflict
 from catalog.services import resource_create, resource_update
 from catalog.workflow import resource_transition
 from dataplatform.core.errors import ApplicationError
 from dataplatform.core.models import Notification, Role
 from tests import factories
-from tests.catalog.conftest import ITEMS, entry_fields
+from tests.factories.catalog import ITEMS, entry_fields
 
 pytestmark = pytest.mark.django_db
 

@@ -7,9 +7,9 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from audit.models import AuditEvent
-from catalog.aggregation import records_upsert
-from catalog.emergency import emergency_declare, emergency_end, temporary_collection_dispose
-from catalog.emergency import temporary_collection_record as record
+from catalog.aggregation.services import records_upsert
+from catalog.collection.emergency import emergency_declare, emergency_end, temporary_collection_dispose
+from catalog.collection.emergency import temporary_collection_record as record
 from catalog.models import Record, RecordDeletion, ResourceStatus, TemporaryCollection
 from dataplatform.core.errors import ApplicationError
 from dataplatform.core.models import Notification

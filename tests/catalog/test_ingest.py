@@ -9,7 +9,6 @@ from zoneinfo import ZoneInfo
 import pytest
 from openpyxl import Workbook
 
-from catalog import ingest
 from catalog.ingest import (
     MAX_LISTED_ERRORS,
     IngestError,
@@ -25,6 +24,7 @@ from catalog.ingest import (
     to_integer,
     to_string,
 )
+from catalog.ingest import readers as ingest
 
 SCHEMA = Schema(
     [

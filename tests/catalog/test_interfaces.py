@@ -3,7 +3,7 @@ import datetime as dt
 import pytest
 import time_machine
 
-from catalog.interfaces import (
+from catalog.interfaces.services import (
     interface_register,
     interface_request_ask_extension,
     interface_request_create,

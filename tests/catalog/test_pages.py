@@ -2,7 +2,7 @@ import pytest
 
 from catalog.models import Resource
 from catalog.workflow import resource_transition
-from tests.catalog.conftest import ITEMS
+from tests.factories.catalog import ITEMS
 
 pytestmark = pytest.mark.django_db
 

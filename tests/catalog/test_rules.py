@@ -4,7 +4,7 @@ from django.core.exceptions import ValidationError
 from catalog.models import Category, ShareType
 from catalog.services import resource_create
 from catalog.workflow import resource_transition
-from tests.catalog.conftest import ITEMS, entry_fields
+from tests.factories.catalog import ITEMS, entry_fields
 
 pytestmark = pytest.mark.django_db
 

@@ -17,7 +17,7 @@ from catalog.models import (
     ShareType,
     UpdateFrequency,
 )
-from catalog.search import CappedPaginator, query_terms, resource_index
+from catalog.search.text import CappedPaginator, query_terms, resource_index
 from catalog.services import resource_create
 from catalog.workflow import resource_transition
 from dataplatform.core.apikeys import api_key_issue
@@ -285,7 +285,7 @@ def test_the_search_costs_a_fixed_number_of_queries(api_as, applicant, producer,
 def test_past_the_cap_the_entries_named_by_the_query_are_still_shown_first(
     api_as, applicant, producer, monkeypatch
 ):
-    monkeypatch.setattr("catalog.selectors.RESULT_CAP", 3)
+    monkeypatch.setattr("catalog.search.selectors.RESULT_CAP", 3)
     monkeypatch.setattr(CappedPaginator, "COUNT_CAP", 3)
     for n in range(4):
         entry(producer, None, f"社会保险参保信息{n}", description="按人口统计")

@@ -9,7 +9,7 @@ from catalog.services import resource_mark_basis_changed, resource_update, versi
 from catalog.workflow import allowed_transitions, resource_transition
 from dataplatform.core.errors import ApplicationError
 from dataplatform.core.models import Notification
-from tests.catalog.conftest import ITEMS
+from tests.factories.catalog import ITEMS
 
 pytestmark = pytest.mark.django_db
 
@@ -30,7 +30,7 @@ def test_the_county_authority_reviews_a_county_units_entry_and_the_city_does_not
     from catalog.services import resource_create
     from dataplatform.core.models import Role
     from tests import factories
-    from tests.catalog.conftest import entry_fields
+    from tests.factories.catalog import entry_fields
 
     county_producer = factories.person(
         factories.unit("晋江市市场监督管理局", region_=jinjiang), Role.DATA_ADMIN

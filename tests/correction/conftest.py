@@ -1,39 +1,15 @@
 """Correction fixtures: a published entry with records, an applying unit holding a grant on it, and
 tickets walked to each step through the services and the workflow, as people walk them."""
 
-import datetime as dt
-
 import pytest
 
-from catalog.aggregation import records_upsert
-from correction.services import ticket_report
-from correction.workflow import ticket_act
+from catalog.aggregation.services import records_upsert
 from dataplatform.core.models import Role
 from dataplatform.core.models.units import UnitKind
 from sharing.workflow import application_act
 from tests import factories
-from tests.sharing.conftest import apply, publish
-
-WRONG = "91350500MA0000001X"  # the record reported wrong
-OTHER = "91350500MA0000002X"
-RECORDS = [
-    {
-        "credit_code": WRONG,
-        "company_name": "泉州测试贸易有限公司",
-        "registered_on": "2020-05-01",
-        "capital": "100",
-    },
-    {
-        "credit_code": OTHER,
-        "company_name": "泉州测试鞋业有限公司",
-        "registered_on": "2018-11-20",
-        "capital": "500",
-    },
-]
-
-
-def beijing(day: dt.date, hour: int = 10) -> dt.datetime:
-    return dt.datetime(day.year, day.month, day.day, hour - 8, tzinfo=dt.UTC)
+from tests.factories.correction import RECORDS, act, report
+from tests.factories.sharing import apply, publish
 
 
 @pytest.fixture(autouse=True)
@@ -76,20 +52,6 @@ def producer_leader(producer_unit):
     return factories.person(producer_unit, Role.LEADER, username="producer_leader")
 
 
-def report(actor, resource, **overrides):
-    fields = {
-        "keys": [WRONG],
-        "items": ["company_name"],
-        "description": "企业名称与营业执照不一致",
-        "proposed_value": "泉州测试商贸有限公司",
-    }
-    return ticket_report(actor=actor, resource=resource, **{**fields, **overrides})
-
-
-def act(ticket, action, actor, opinion=""):
-    return ticket_act(ticket=ticket, action=action, actor=actor, opinion=opinion)
-
-
 @pytest.fixture
 def reported(applicant, companies, granted):
     return report(applicant, companies)
@@ -103,7 +65,3 @@ def dispatched(reported, evaluator):
 @pytest.fixture
 def correcting(dispatched, producer):
     return act(dispatched, "correct", producer, "核实属实，从源头更正")
-
-
-def corrected_rows(name: str = "泉州测试商贸有限公司") -> list[dict]:
-    return [{**RECORDS[0], "company_name": name}]

@@ -5,9 +5,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from catalog.aggregation import records_upsert
+from catalog.aggregation.services import records_upsert
+from correction.tasks import scan_corrected_tickets
 from dataplatform.core.apikeys import api_key_issue
-from tests.correction.conftest import WRONG, act, corrected_rows, report
+from tests.factories.correction import WRONG, act, corrected_rows, report
 
 pytestmark = pytest.mark.django_db
 
@@ -25,9 +26,7 @@ def body(resource, **overrides) -> dict:
     }
 
 
-def test_the_whole_route_over_the_api(
-    api_as, applicant, companies, granted, evaluator, producer, django_capture_on_commit_callbacks
-):
+def test_the_whole_route_over_the_api(api_as, applicant, companies, granted, evaluator, producer):
     created = api_as(applicant).post(TICKETS, body(companies), format="json")
     assert created.status_code == 201, created.json()
     ticket = created.json()
@@ -40,11 +39,11 @@ def test_the_whole_route_over_the_api(
     assert dispatched["status"] == "dispatched" and dispatched["decision_due"]
     decided = api_as(producer).post(url + "act/", {"action": "correct"}).json()
     assert decided["status"] == "correcting" and decided["correction_due"]
-    with django_capture_on_commit_callbacks(execute=True):
-        response = api_as(producer).post(
-            f"/api/v1/catalog/resources/{companies.pk}/records/", {"records": corrected_rows()}, format="json"
-        )
+    response = api_as(producer).post(
+        f"/api/v1/catalog/resources/{companies.pk}/records/", {"records": corrected_rows()}, format="json"
+    )
     assert response.status_code in (200, 201), response.json()
+    scan_corrected_tickets()  # the timer, every minute
     seen = api_as(applicant).get(url).json()
     assert (seen["status"], seen["allowed_actions"]) == ("resolved", ["confirm", "reopen"])
     confirmed = api_as(applicant).post(url + "act/", {"action": "confirm"}).json()

@@ -8,7 +8,7 @@ import pytest
 import time_machine
 from django.core.management import call_command
 
-from catalog.aggregation import records_upsert
+from catalog.aggregation.services import records_upsert
 from correction.models import CorrectionTicket, TicketStep
 from correction.services import (
     tickets_mark_overdue,
@@ -17,8 +17,8 @@ from correction.services import (
     tickets_resolve_corrected,
 )
 from dataplatform.core.models import Notification
-from tests.correction.conftest import RECORDS, act, beijing, corrected_rows, report
-from tests.sharing.conftest import publish
+from tests.factories.correction import RECORDS, act, beijing, corrected_rows, report
+from tests.factories.sharing import publish
 
 pytestmark = pytest.mark.django_db
 
@@ -131,7 +131,7 @@ def test_a_county_producers_overdue_ticket_goes_to_the_county_and_the_city_autho
     from dataplatform.core.models.units import UnitKind
     from sharing.workflow import application_act
     from tests import factories
-    from tests.sharing.conftest import apply
+    from tests.factories.sharing import apply
 
     county_producer = factories.person(
         factories.unit("晋江某局", UnitKind.GOVERNMENT, jinjiang), Role.DATA_ADMIN

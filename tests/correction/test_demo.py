@@ -6,8 +6,8 @@ from catalog.demo import seed_catalog
 from correction.demo import seed_correction
 from correction.models import CorrectionTicket, TicketStatus
 from dataplatform.core.demo.core import seed_core
-from dataplatform.core.management.commands.seed_demo import load_records
 from dataplatform.core.models import Notification
+from operations.management.commands.seed_demo import load_records
 
 pytestmark = pytest.mark.django_db
 

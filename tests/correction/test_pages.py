@@ -4,7 +4,7 @@ import pytest
 
 from audit.models import AuditEvent
 from correction.models import CorrectionTicket
-from tests.correction.conftest import WRONG, act
+from tests.factories.correction import WRONG, act
 
 pytestmark = pytest.mark.django_db
 

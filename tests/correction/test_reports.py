@@ -7,7 +7,7 @@ from django.http import Http404
 from correction.access import reportable_resources, ticket_for_user, tickets_visible_to
 from dataplatform.core.errors import ApplicationError
 from sharing.services import grant_change
-from tests.correction.conftest import OTHER, WRONG, act, report
+from tests.factories.correction import OTHER, WRONG, act, report
 
 pytestmark = pytest.mark.django_db
 
@@ -64,7 +64,7 @@ def test_a_public_organization_objects_as_an_open_data_user(enterprise_person, c
 
 def test_nobody_reports_on_an_entry_that_is_not_published(citizen, producer):
     from catalog.services import resource_create
-    from tests.catalog.conftest import entry_fields
+    from tests.factories.catalog import entry_fields
 
     draft = resource_create(actor=producer, producer=producer.unit, **entry_fields(code="D-1"))
     with pytest.raises(ApplicationError):

@@ -4,13 +4,14 @@ and resolution, which only the platform makes, on seeing the corrected records r
 import pytest
 
 from audit.models import AuditEvent
-from catalog.aggregation import records_upsert
+from catalog.aggregation.services import records_upsert
 from correction.models import CorrectionTicket, TicketStep
 from correction.services import tickets_resolve_corrected
+from correction.tasks import scan_corrected_tickets
 from correction.workflow import allowed_actions
 from dataplatform.core.errors import ApplicationError
 from dataplatform.core.models import Notification
-from tests.correction.conftest import OTHER, RECORDS, WRONG, act, corrected_rows, report
+from tests.factories.correction import OTHER, RECORDS, WRONG, act, corrected_rows, report
 
 pytestmark = pytest.mark.django_db
 
@@ -106,11 +107,11 @@ def test_the_platform_cannot_resolve_before_the_records_are_re_aggregated(correc
         act(correcting, "resolve", None)
 
 
-def test_re_aggregating_the_corrected_record_resolves_the_ticket_through_the_aggregation_hook(
-    correcting, producer, applicant, django_capture_on_commit_callbacks
+def test_re_aggregating_the_corrected_record_resolves_the_ticket_at_the_next_scan(
+    correcting, producer, applicant
 ):
-    with django_capture_on_commit_callbacks(execute=True):
-        records_upsert(actor=producer, resource=correcting.resource, records=corrected_rows())
+    records_upsert(actor=producer, resource=correcting.resource, records=corrected_rows())
+    scan_corrected_tickets()  # the timer, every minute
     ticket = CorrectionTicket.objects.get(pk=correcting.pk)
     assert ticket.status == "resolved" and ticket.corrected_at > ticket.decided_at
     assert ticket.correction_business_days == 0
@@ -120,22 +121,18 @@ def test_re_aggregating_the_corrected_record_resolves_the_ticket_through_the_agg
     assert AuditEvent.objects.filter(action="correction.resolve", object_id=str(ticket.pk)).exists()
 
 
-def test_re_aggregating_other_records_of_the_resource_does_not_resolve_it(
-    correcting, producer, django_capture_on_commit_callbacks
-):
-    with django_capture_on_commit_callbacks(execute=True):
-        records_upsert(
-            actor=producer, resource=correcting.resource, records=[{**RECORDS[1], "company_name": "改名"}]
-        )
+def test_re_aggregating_other_records_of_the_resource_does_not_resolve_it(correcting, producer):
+    records_upsert(
+        actor=producer, resource=correcting.resource, records=[{**RECORDS[1], "company_name": "改名"}]
+    )
+    scan_corrected_tickets()
     assert CorrectionTicket.objects.get(pk=correcting.pk).status == "correcting"
     assert tickets_resolve_corrected() == 0
 
 
-def test_re_aggregating_the_same_data_again_does_not_resolve_it(
-    correcting, producer, django_capture_on_commit_callbacks
-):
-    with django_capture_on_commit_callbacks(execute=True):
-        batch = records_upsert(actor=producer, resource=correcting.resource, records=[dict(RECORDS[0])])
+def test_re_aggregating_the_same_data_again_does_not_resolve_it(correcting, producer):
+    batch = records_upsert(actor=producer, resource=correcting.resource, records=[dict(RECORDS[0])])
+    scan_corrected_tickets()
     assert batch.unchanged == 1
     assert CorrectionTicket.objects.get(pk=correcting.pk).status == "correcting"
 
@@ -150,8 +147,8 @@ def test_every_reported_record_must_be_corrected(applicant, companies, granted, 
     assert CorrectionTicket.objects.get(pk=ticket.pk).status == "resolved"
 
 
-def test_the_backup_scan_resolves_a_ticket_whose_queued_check_was_lost_and_only_once(correcting, producer):
-    records_upsert(actor=producer, resource=correcting.resource, records=corrected_rows())  # no commit hook
+def test_the_scan_resolves_a_ticket_after_its_records_are_re_aggregated_and_only_once(correcting, producer):
+    records_upsert(actor=producer, resource=correcting.resource, records=corrected_rows())  # no scan yet
     assert CorrectionTicket.objects.get(pk=correcting.pk).status == "correcting"
     assert tickets_resolve_corrected() == 1
     assert tickets_resolve_corrected() == 0

@@ -3,41 +3,20 @@ the company's data administrator, and an approving department for projects."""
 
 import pytest
 
-from catalog.aggregation import records_upsert
+from catalog.aggregation.services import records_upsert
 from dataplatform.core.apikeys import api_key_issue
-from dataplatform.core.demo.core import credit_code
 from dataplatform.core.models import Role
 from dataplatform.core.models.units import UnitKind
-from governance.subjects import id_number_valid, subject_identity_verify
+from governance.subjects import subject_identity_verify
 from tests import factories
-from tests.sharing.conftest import publish
-
-
-def with_check(body: str) -> str:
-    return next(body + c for c in "0123456789X" if id_number_valid(body + c))
-
-
-CITIZEN_ID = with_check("35050219800101123")
-OTHER_ID = with_check("35050219900202456")
-COMPANY_CODE = credit_code("91", "350500", "MA0000Q11")
-
-PEOPLE_ITEMS = [
-    {
-        "name": "id_number",
-        "label": "公民身份号码",
-        "is_key": True,
-        "required": True,
-        "is_personal": True,
-        "is_sensitive": True,
-    },
-    {"name": "full_name", "label": "姓名", "is_personal": True},
-    {"name": "household_address", "label": "户籍地址", "is_personal": True},
-]
-INSURANCE_ITEMS = [
-    {"name": "record_id", "label": "缴费记录编号", "is_key": True, "required": True},
-    {"name": "id_number", "label": "公民身份号码", "is_personal": True, "is_sensitive": True},
-    {"name": "insurance_type", "label": "险种"},
-]
+from tests.factories.governance import (
+    CITIZEN_ID,
+    COMPANY_CODE,
+    INSURANCE_ITEMS,
+    OTHER_ID,
+    PEOPLE_ITEMS,
+)
+from tests.factories.sharing import publish
 
 
 @pytest.fixture

@@ -4,12 +4,12 @@ import pytest
 
 from catalog.demo import seed_catalog
 from dataplatform.core.demo.core import seed_core
-from dataplatform.core.management.commands.seed_demo import load_records
 from dataplatform.core.models import User
 from governance.demo import seed_governance
 from governance.holdings import subject_holdings, subject_of
 from governance.models import Complaint, CopyRequest, Dispute, InfoProject, SubjectAuthorization
 from governance.readiness import project_readiness
+from operations.management.commands.seed_demo import load_records
 
 pytestmark = pytest.mark.django_db
 

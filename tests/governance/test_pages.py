@@ -4,8 +4,7 @@ import pytest
 
 from governance.models import SubjectIdentity
 from governance.subjects import complaint_submit, copy_request_create
-
-from .conftest import OTHER_ID
+from tests.factories.governance import OTHER_ID
 
 pytestmark = pytest.mark.django_db
 

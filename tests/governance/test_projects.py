@@ -3,7 +3,7 @@
 import pytest
 
 from audit.models import AuditEvent
-from catalog.aggregation import records_upsert
+from catalog.aggregation.services import records_upsert
 from catalog.services import resource_create
 from catalog.workflow import resource_transition
 from dataplatform.core.errors import ApplicationError
@@ -11,7 +11,7 @@ from governance.models import InfoProject, ProjectStage
 from governance.projects import project_asset_add, project_asset_link, project_register
 from governance.readiness import NOT_AGGREGATED, NOT_PUBLISHED, NOT_REGISTERED, project_readiness
 from governance.workflow import act
-from tests.catalog.conftest import entry_fields
+from tests.factories.catalog import entry_fields
 
 pytestmark = pytest.mark.django_db
 
@@ -69,7 +69,7 @@ def test_each_asset_shows_what_is_missing_until_registered_published_and_aggrega
 
 
 def test_an_asset_is_registered_in_the_project_units_own_catalog(project, applicant, reviewer, producer):
-    from tests.sharing.conftest import publish
+    from tests.factories.sharing import publish
 
     foreign = publish(applicant, reviewer, code="OTHER-1")
     with pytest.raises(ApplicationError):
@@ -84,7 +84,7 @@ def test_assets_are_listed_only_at_feasibility_stage(project, producer, approver
 
 
 def _make_ready(project, producer, reviewer):
-    from tests.sharing.conftest import publish
+    from tests.factories.sharing import publish
 
     for n, asset in enumerate(project.assets.all()):
         resource = publish(producer, reviewer, code=f"XM-R-{n}")

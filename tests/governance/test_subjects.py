@@ -19,8 +19,7 @@ from governance.subjects import (
 )
 from governance.workflow import act
 from tests import factories
-
-from .conftest import CITIZEN_ID, COMPANY_CODE, OTHER_ID
+from tests.factories.governance import CITIZEN_ID, COMPANY_CODE, OTHER_ID
 
 pytestmark = pytest.mark.django_db
 

@@ -10,13 +10,13 @@ from django.db import OperationalError
 from django.urls import reverse
 
 from audit.models import AuditEvent
-from catalog.aggregation import records_upsert
+from catalog.aggregation.services import records_upsert
 from correction.services import ticket_report
 from dataplatform.core.apikeys import api_key_issue
 from sharing.models import Grant
 from sharing.services import attachment_add
 from sharing.workflow import application_act
-from tests.sharing.conftest import apply, publish
+from tests.factories.sharing import apply, publish
 from tests.sharing.test_verification import ITEMS, PEOPLE
 
 pytestmark = pytest.mark.django_db

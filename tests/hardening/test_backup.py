@@ -17,7 +17,7 @@ from django.core.management import call_command
 from audit.models import AuditEvent
 from audit.services import audit_checkpoint, audit_seal
 from sharing.services import attachment_add
-from tests.sharing.conftest import apply
+from tests.factories.sharing import apply
 
 REPO = Path(__file__).resolve().parent.parent.parent
 

@@ -17,10 +17,10 @@ from hypothesis import HealthCheck, Phase, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import content_type_conformance, response_schema_conformance
 
-from catalog.aggregation import records_upsert
+from catalog.aggregation.services import records_upsert
 from dataplatform.core.apikeys import api_key_issue
 from sharing.workflow import application_act
-from tests.sharing.conftest import apply
+from tests.factories.sharing import apply
 
 pytestmark = [pytest.mark.django_db, pytest.mark.filterwarnings("ignore")]
 

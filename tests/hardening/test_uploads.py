@@ -7,11 +7,11 @@ from pathlib import Path, PurePosixPath
 import pytest
 from django.urls import reverse
 
-from catalog import aggregation
+from catalog.aggregation import services as aggregation
 from catalog.models import AggregationBatch
 from correction.models import CorrectionTicket
 from sharing.models import Attachment
-from tests.sharing.conftest import apply
+from tests.factories.sharing import apply
 
 pytestmark = pytest.mark.django_db
 
@@ -106,7 +106,7 @@ def test_a_data_file_over_the_limit_is_refused_clearly_and_no_batch_is_stored(
 @pytest.fixture
 def reportable(applicant, unconditional, producer):
     """Records the applicant holds a grant on, so that it may report them wrong."""
-    from catalog.aggregation import records_upsert
+    from catalog.aggregation.services import records_upsert
     from sharing.workflow import application_act
 
     records_upsert(

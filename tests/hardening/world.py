@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from catalog.aggregation import batch_upload, records_upsert
+from catalog.aggregation.services import batch_upload, records_upsert
 from catalog.services import resource_create
 from correction.services import ticket_report
 from dataplatform.core.apikeys import api_key_issue
@@ -16,8 +16,8 @@ from sharing.models import Grant
 from sharing.services import attachment_add
 from sharing.workflow import application_act
 from tests import factories
-from tests.catalog.conftest import entry_fields
-from tests.sharing.conftest import apply, publish
+from tests.factories.catalog import entry_fields
+from tests.factories.sharing import apply, publish
 
 PERSONAS = [
     "anonymous",

@@ -9,8 +9,7 @@ from dataplatform.core.apikeys import api_key_issue
 from dataplatform.core.errors import ApplicationError
 from opening.applications import AGREEMENT_VERSION, open_application_submit, open_application_transition
 from opening.models import OpenApplicationStatus, OpenGrant
-
-from .conftest import application_fields
+from tests.factories.opening import application_fields
 
 pytestmark = pytest.mark.django_db
 

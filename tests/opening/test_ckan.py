@@ -48,8 +48,7 @@ def test_package_list_has_open_datasets_only(open_entry, on_application_entry, p
 @pytest.fixture
 def proposed_other(producer, reviewer):
     from opening.services import open_entry_propose
-
-    from .conftest import make_resource
+    from tests.factories.opening import make_resource
 
     resource = make_resource(producer, reviewer, code="QZ-KF-0009", name="待定数据")
     return open_entry_propose(actor=producer, resource=resource, open_type="universal", rules={})

@@ -16,8 +16,7 @@ from opening.deidentify import (
     open_view,
 )
 from opening.models import ItemRule
-
-from .conftest import raw_values
+from tests.factories.opening import raw_values
 
 pytestmark = pytest.mark.django_db
 

@@ -4,9 +4,9 @@ import pytest
 
 from catalog.demo import seed_catalog
 from dataplatform.core.demo.core import seed_core
-from dataplatform.core.management.commands.seed_demo import load_records
 from opening.demo import seed_opening
 from opening.models import CatalogReview, OpenApplication, OpenEntry, OpenGrant
+from operations.management.commands.seed_demo import load_records
 
 pytestmark = pytest.mark.django_db
 

@@ -9,8 +9,7 @@ from opening.models import CatalogReviewItem, OpenEntryChange, OpenEntryStatus
 from opening.services import catalog_review_decide, catalog_review_open, open_entry_propose
 from opening.tasks import open_yearly_review
 from opening.workflow import allowed_actions, open_entry_transition
-
-from .conftest import RULES, make_resource
+from tests.factories.opening import RULES, make_resource
 
 pytestmark = pytest.mark.django_db
 

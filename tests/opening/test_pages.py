@@ -5,8 +5,7 @@ import pytest
 from opening.applications import AGREEMENT_VERSION, open_application_submit
 from opening.models import OpenApplication, OpenEntry, OpenEntryStatus
 from opening.services import catalog_review_open
-
-from .conftest import RULES, application_fields
+from tests.factories.opening import RULES, application_fields
 
 pytestmark = pytest.mark.django_db
 

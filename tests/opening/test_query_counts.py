@@ -2,7 +2,7 @@
 
 import pytest
 
-from .conftest import make_resource
+from tests.factories.opening import make_resource
 
 pytestmark = pytest.mark.django_db
 
@@ -17,9 +17,8 @@ def test_a_download_costs_the_same_queries_however_many_rows(
     open_entry, client, django_assert_max_num_queries, extra, producer, reviewer
 ):
     if extra:
-        from catalog.aggregation import records_upsert
-
-        from .conftest import rows
+        from catalog.aggregation.services import records_upsert
+        from tests.factories.opening import rows
 
         records_upsert(actor=producer, resource=open_entry.resource, records=rows(extra))
     with django_assert_max_num_queries(12):
@@ -31,8 +30,7 @@ def test_package_search_costs_the_same_queries_for_more_datasets(
 ):
     from opening.services import open_entry_propose
     from opening.workflow import open_entry_transition
-
-    from .conftest import RULES
+    from tests.factories.opening import RULES
 
     for n in range(3):
         resource = make_resource(producer, reviewer, code=f"QZ-KF-01{n}", name=f"证照信息{n}")

@@ -1,7 +1,7 @@
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from tests.sharing.conftest import END
+from tests.factories.sharing import END
 
 pytestmark = pytest.mark.django_db
 

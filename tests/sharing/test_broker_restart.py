@@ -22,10 +22,10 @@ from django.utils import timezone
 
 from dataplatform.core.models import Notification
 from sharing.exchange.config import push_task_save
+from sharing.exchange.models import RunStatus
 from sharing.models import Application, PushRun
-from sharing.models_exchange import RunStatus
 from sharing.workflow import application_act
-from tests.sharing.conftest import GRANTED, apply, company
+from tests.factories.sharing import GRANTED, apply, company
 from tests.sharing.exchange_targets import PG, pg_rows, table_name
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -115,7 +115,7 @@ def tick(url: str, queue: str) -> None:
 def test_after_a_broker_restart_reminders_go_once_and_the_push_runs_once(
     broker, tmp_path, applicant, evaluator, unconditional, conditional, producer, pg_target_db
 ):
-    from catalog.aggregation import records_upsert
+    from catalog.aggregation.services import records_upsert
 
     # Due work, in the database: an evaluation due today, and a bulk exchange push task due now.
     application = application_act(application=apply(applicant, conditional), action="submit", actor=applicant)

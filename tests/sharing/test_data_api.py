@@ -5,13 +5,13 @@ import datetime as dt
 import pytest
 
 from audit.models import AuditEvent
-from catalog.aggregation import records_upsert
+from catalog.aggregation.services import records_upsert
 from dataplatform.core.apikeys import api_key_issue
 from dataplatform.core.models import Notification
 from sharing.models import Grant
 from sharing.services import grant_change
 from sharing.workflow import application_act
-from tests.sharing.conftest import apply
+from tests.factories.sharing import apply
 
 pytestmark = pytest.mark.django_db
 

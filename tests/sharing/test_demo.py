@@ -4,7 +4,7 @@ import pytest
 
 from catalog.demo import seed_catalog
 from dataplatform.core.demo.core import seed_core
-from dataplatform.core.management.commands.seed_demo import load_records
+from operations.management.commands.seed_demo import load_records
 from sharing.demo import seed_sharing
 from sharing.models import Application, ApplicationStep, Attachment, Grant, GrantEvent
 

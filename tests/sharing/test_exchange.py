@@ -7,18 +7,18 @@ import pytest
 from django.utils import timezone
 
 from audit.models import AuditEvent, Outcome
-from catalog.aggregation import records_upsert
-from catalog.deletion import records_delete
+from catalog.aggregation.deletion import records_delete
+from catalog.aggregation.services import records_upsert
 from catalog.models import Record
 from dataplatform.core.errors import ApplicationError
 from sharing.exchange import runs as runs_module
 from sharing.exchange.config import push_now, push_pause, push_resume, push_task_check, push_task_save
 from sharing.exchange.crypto import secret_decrypt
+from sharing.exchange.models import RunStatus
 from sharing.exchange.runs import push_run_execute, pushes_start_due
 from sharing.models import PushRun, PushTask
-from sharing.models_exchange import RunStatus
 from sharing.services import grant_change
-from tests.sharing.conftest import GRANTED, company
+from tests.factories.sharing import GRANTED, company
 from tests.sharing.exchange_targets import (
     MYSQL,
     PG,

@@ -2,9 +2,9 @@
 
 import pytest
 
+from sharing.exchange.models import RunStatus
 from sharing.exchange.runs import push_run_execute
 from sharing.models import PushRun, PushTask
-from sharing.models_exchange import RunStatus
 from tests.sharing.exchange_targets import PG, pg_rows, table_name
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("exchange_settings")]

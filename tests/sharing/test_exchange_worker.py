@@ -20,11 +20,11 @@ from django.utils import timezone
 
 from catalog.models import Record
 from sharing.exchange.config import push_now, push_task_save
+from sharing.exchange.models import RunStatus
 from sharing.exchange.runs import pushes_start_due
 from sharing.models import Grant, PushRun
-from sharing.models_exchange import RunStatus
 from sharing.workflow import application_act
-from tests.sharing.conftest import apply
+from tests.factories.sharing import apply
 from tests.sharing.exchange_targets import PG, pg_rows, table_name
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -9,7 +9,7 @@ from dataplatform.core.models import Notification
 from sharing.models import Grant, GrantEvent
 from sharing.services import grant_change, grants_expire, usage_report_file, usage_reports_remind
 from sharing.workflow import application_act
-from tests.sharing.conftest import apply
+from tests.factories.sharing import apply
 
 pytestmark = pytest.mark.django_db
 

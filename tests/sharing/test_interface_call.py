@@ -7,12 +7,12 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 import pytest
 
 from audit.models import AuditEvent
-from catalog.interfaces import interface_register, interface_review
+from catalog.interfaces.services import interface_register, interface_review
 from dataplatform.core.apikeys import api_key_issue
 from sharing.models import Grant
 from sharing.services import grant_change
 from sharing.workflow import application_act
-from tests.sharing.conftest import apply
+from tests.factories.sharing import apply
 
 pytestmark = pytest.mark.django_db
 
@@ -114,3 +114,32 @@ def test_an_upstream_that_does_not_answer_is_a_502(api, key, interface, applican
     application_act(application=apply(applicant, unconditional), action="submit", actor=applicant)
     type(interface).objects.filter(pk=interface.pk).update(upstream_url="http://127.0.0.1:9/closed")
     assert call(api, key, interface).status_code == 502
+
+
+# --- one data call: interface calls get every check the record interface gets --------------------
+
+
+def test_a_refused_interface_call_is_audited(api, key, interface, unconditional):
+    assert call(api, key, interface).status_code == 403
+    event = AuditEvent.objects.get(action="data.query")
+    assert event.outcome == "denied" and event.detail["code"] == "no_grant"
+    assert event.detail["interface"] == interface.pk and event.owner_unit == unconditional.producer
+
+
+def test_an_interface_call_on_an_unavailable_resource_is_refused(
+    api, key, interface, applicant, unconditional
+):
+    application_act(application=apply(applicant, unconditional), action="submit", actor=applicant)
+    type(unconditional).objects.filter(pk=unconditional.pk).update(status="retired")
+    assert call(api, key, interface).status_code == 404
+    assert Upstream.calls == []
+
+
+def test_interface_calls_are_watched_for_crawlers(api, key, interface, applicant, unconditional, monkeypatch):
+    watched = []
+    monkeypatch.setattr("sharing.calls.observe", lambda grant, **seen: watched.append((grant.pk, seen)))
+    application_act(application=apply(applicant, unconditional), action="submit", actor=applicant)
+    for _ in range(2):
+        assert call(api, key, interface, credit_code="91350500MA0000001X").status_code == 200
+    grant = Grant.objects.get()
+    assert [(pk, seen["calls"]) for pk, seen in watched] == [(grant.pk, 1), (grant.pk, 2)]

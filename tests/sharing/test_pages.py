@@ -11,7 +11,7 @@ from dataplatform.core.models.units import UnitKind
 from sharing.models import Application, Grant, UsageReport
 from sharing.workflow import application_act
 from tests import factories
-from tests.sharing.conftest import apply
+from tests.factories.sharing import apply
 
 pytestmark = pytest.mark.django_db
 
@@ -363,7 +363,7 @@ def test_the_holder_sees_how_to_call_the_data_interface_for_an_interface_grant(
     client, applicant, unconditional
 ):
     from sharing.workflow import application_act
-    from tests.sharing.conftest import apply
+    from tests.factories.sharing import apply
 
     application_act(application=apply(applicant, unconditional), action="submit", actor=applicant)
     client.force_login(applicant)

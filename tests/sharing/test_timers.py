@@ -10,7 +10,7 @@ from dataplatform.core.models import Notification
 from sharing.models import Application, DeadlineMiss
 from sharing.services import applications_mark_overdue, applications_remind
 from sharing.workflow import application_act
-from tests.sharing.conftest import apply
+from tests.factories.sharing import apply
 
 pytestmark = pytest.mark.django_db
 

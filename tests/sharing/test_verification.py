@@ -3,12 +3,12 @@
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from catalog.aggregation import records_upsert
+from catalog.aggregation.services import records_upsert
 from dataplatform.core.apikeys import api_key_issue
 from sharing.models import Grant
 from sharing.services import attachment_add
 from sharing.workflow import application_act
-from tests.sharing.conftest import apply, publish
+from tests.factories.sharing import apply, publish
 
 pytestmark = pytest.mark.django_db
 

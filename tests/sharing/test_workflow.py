@@ -12,7 +12,7 @@ from dataplatform.core.models import Notification
 from sharing.models import ApplicationStep, Grant
 from sharing.services import attachment_add
 from sharing.workflow import allowed_actions, application_act
-from tests.sharing.conftest import apply
+from tests.factories.sharing import apply
 
 pytestmark = pytest.mark.django_db
 
@@ -144,7 +144,7 @@ def test_county_data_for_a_county_applicant_is_decided_in_the_county_and_filed_w
 ):
     from dataplatform.core.models import Role
     from tests import factories
-    from tests.sharing.conftest import publish
+    from tests.factories.sharing import publish
 
     county_producer = factories.person(factories.unit("晋江市市场监管局", region_=jinjiang), Role.DATA_ADMIN)
     resource = publish(
@@ -232,7 +232,7 @@ def test_two_producers_must_both_answer_before_the_decision(
     from dataplatform.core.models import Role
     from sharing.services import application_create
     from tests import factories
-    from tests.sharing.conftest import END, publish
+    from tests.factories.sharing import END, publish
 
     other = factories.person(factories.unit("泉州市自然资源局", region_=city), Role.DATA_ADMIN)
     second = publish(

@@ -6,7 +6,7 @@ import datetime as dt
 import pytest
 import time_machine
 
-from catalog.aggregation import records_upsert
+from catalog.aggregation.services import records_upsert
 from catalog.models import Resource
 from catalog.services import resource_create
 from catalog.workflow import resource_transition
@@ -15,9 +15,9 @@ from dataplatform.core.models.units import UnitKind
 from sharing.services import applications_mark_overdue, grant_change, usage_report_file
 from sharing.workflow import application_act
 from tests import factories
-from tests.catalog.conftest import entry_fields
-from tests.correction.conftest import RECORDS, act, beijing, report
-from tests.sharing.conftest import apply, publish
+from tests.factories.catalog import entry_fields
+from tests.factories.correction import RECORDS, act, beijing, report
+from tests.factories.sharing import apply, publish
 
 TODAY = dt.date(2026, 11, 16)
 

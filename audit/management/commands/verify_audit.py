@@ -17,6 +17,7 @@ class Command(BaseCommand):
                 self.stdout.write(f"OK     {line}")
             else:
                 broken = chain.broken
+                assert broken is not None  # not ok: broken
                 self.stdout.write(
                     f"BROKEN {line}; {broken.kind} at event {broken.event_id} position {broken.seq}: {broken.message}"
                 )

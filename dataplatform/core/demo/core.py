@@ -86,7 +86,7 @@ def seed_core() -> list[DemoPerson]:
         code="350582", defaults={"name": "晋江市", "level": Level.COUNTY, "parent": city}
     )
     regions = {region.code: region for region in Region.objects.all()}
-    units: dict[str, Unit] = {}
+    units: dict[str | None, Unit] = {}
     for name, kind, region_code, prefix, org in UNITS:
         unit = Unit.objects.filter(name=name).first() or unit_create(
             actor=None,

@@ -3,8 +3,9 @@ from pathlib import Path
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from audit.services import audit_record
+from dataplatform.core.audit_actions import AuditAction
 from dataplatform.core.calendar_import import calendar_seed_from_package, import_calendar_file
+from dataplatform.core.events import record_event
 
 
 class Command(BaseCommand):
@@ -33,7 +34,7 @@ class Command(BaseCommand):
         except (ValidationError, UnicodeDecodeError, ValueError) as exc:
             messages = exc.messages if isinstance(exc, ValidationError) else [str(exc)]
             raise CommandError("; ".join(messages)) from exc
-        audit_record(action="calendar.import", detail={"year": year.year, "file": path.name})
+        record_event(action=AuditAction.CALENDAR_IMPORT, detail={"year": year.year, "file": path.name})
         days = year.year
         self.stdout.write(
             self.style.SUCCESS(f"Imported the {days} arrangement ({year.notice or 'no notice given'}).")

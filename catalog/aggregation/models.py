@@ -1,0 +1,61 @@
+"""Aggregation batches: one upload or API call that writes records."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from catalog.models.resources import Resource
+
+
+class BatchSource(models.TextChoices):
+    API = "api", _("API")
+    FILE = "file", _("File upload")
+    DELETION = "deletion", _("Deletion")
+
+
+class BatchStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting")
+    PROCESSING = "processing", _("Processing")
+    DONE = "done", _("Aggregated")
+    FAILED = "failed", _("Refused")
+
+
+class AggregationBatch(models.Model):
+    """One aggregation (汇聚): a batch of records applied whole or not at all."""
+
+    resource = models.ForeignKey(Resource, on_delete=models.PROTECT, related_name="batches")
+    source = models.CharField(_("source"), max_length=10, choices=BatchSource.choices)
+    file = models.FileField(_("file"), upload_to="uploads/%Y/%m/", blank=True)
+    file_name = models.CharField(_("file name"), max_length=200, blank=True)
+    status = models.CharField(
+        _("status"), max_length=20, choices=BatchStatus.choices, default=BatchStatus.PENDING
+    )
+    total_rows = models.PositiveIntegerField(_("rows"), default=0)
+    processed_rows = models.PositiveIntegerField(_("rows processed"), default=0)
+    inserted = models.PositiveIntegerField(_("inserted"), default=0)
+    updated = models.PositiveIntegerField(_("updated"), default=0)
+    unchanged = models.PositiveIntegerField(_("unchanged"), default=0)
+    deleted = models.PositiveIntegerField(_("deleted"), default=0)
+    errors = models.JSONField(_("errors"), default=list, blank=True)
+    message = models.TextField(_("message"), blank=True)
+    created_by = models.ForeignKey("core.User", null=True, on_delete=models.PROTECT, related_name="+")
+    api_key = models.ForeignKey(
+        "core.ApiKey", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("aggregation batch")
+        verbose_name_plural = _("aggregation batches")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.resource_id} #{self.pk} {self.status}"
+
+    @property
+    def progress(self) -> int:
+        """Percent done, for the upload page's progress bar."""
+        if self.status in (BatchStatus.DONE, BatchStatus.FAILED):
+            return 100
+        return int(100 * self.processed_rows / self.total_rows) if self.total_rows else 0

@@ -1,0 +1,238 @@
+"""Checking rows against a resource's data items: required values, types, keys."""
+
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..models import ItemType
+from .readers import RowChunk
+from .schema import Item, Schema
+from .values import CONVERTERS, FAST_TEXT_CONVERTERS, _show
+
+MAX_LISTED_ERRORS = 1000  # a file of bad rows lists this many; the count says how many more there were
+KEY_MAX_LENGTH = 200  # Record.key
+
+_BAD_CELL = (ValueError, TypeError, ArithmeticError)
+
+
+@dataclass
+class Chunk:
+    """Checked rows: their keys, and one list of canonical values per data item, in the schema's order."""
+
+    keys: list[str]
+    columns: list[list]
+
+    def rows(self) -> Iterator[tuple]:
+        return zip(self.keys, *self.columns, strict=True)
+
+
+@dataclass
+class RowChecker:
+    """Checks the rows of one file or API batch against a schema and collects every error.
+
+    The checks yield a ``Chunk`` of canonical values per CHUNK_ROWS rows, or None once any error has
+    been found: a batch is applied only when ``error_count`` is still 0 at the end.
+    """
+
+    schema: Schema
+    errors: list[dict] = field(default_factory=list)
+    error_count: int = 0
+    bad_rows: int = 0
+    processed: int = 0
+    _seen: dict[str, int] = field(default_factory=dict)
+
+    def error(self, row: int, column: str, message: str) -> None:
+        self.error_count += 1
+        if len(self.errors) < MAX_LISTED_ERRORS:
+            self.errors.append({"row": row, "column": column, "message": message})
+
+    def summary(self) -> str:
+        listed = f"; the first {len(self.errors)} are listed" if self.error_count > len(self.errors) else ""
+        return (
+            f"Nothing was stored: {self.error_count} error(s) in {max(self.bad_rows, 1)} row(s){listed}. "
+            "Correct the data and send it again."
+        )
+
+    # Tables: CSV and XLSX
+
+    def check_table(
+        self, header: Sequence[Any], chunks: Iterable[RowChunk], *, text: bool
+    ) -> Iterator[Chunk | None]:
+        """Rows of a sheet, positional under ``header`` (row 1). ``text``: every cell is a str (CSV)."""
+        plan, blank = self._plan(header)
+        if plan is None:
+            return
+        width, filler = len(header), "" if text else None
+        for numbers, cells in chunks:
+            if cells:  # not a run of blank lines only
+                self.processed += len(cells)
+                yield _ChunkCheck(self, numbers).table(cells, plan, blank, width, filler, text)
+
+    def _plan(self, header: Sequence[Any]) -> tuple[list | None, list[int]]:
+        """Which file column feeds which data item (None: no column); header errors are on row 1."""
+        plan: list[list] = [[None, item.name] for item in self.schema.items]
+        blank = []
+        for pos, cell in enumerate(header):
+            column = "" if cell is None else str(cell).strip().lstrip("\ufeff")
+            if not column:
+                blank.append(pos)
+                continue
+            index = self.schema.index_of(column)
+            if index is None:
+                expected = self.schema.expected_columns()
+                self.error(1, column, f"Unknown column: not a data item of this entry ({expected}).")
+            elif plan[index][0] is not None:
+                self.error(1, column, f"Data item {self.schema.names[index]} has two columns.")
+            else:
+                plan[index] = [pos, column]
+        for (pos, _column), item in zip(plan, self.schema.items, strict=True):
+            if pos is None and item.required:
+                what = "key" if item.is_key else "required"
+                self.error(1, item.name, f"The {what} column {item.name} ({item.label}) is missing.")
+        if self.error_count:
+            self.bad_rows = 1
+        if plan[self.schema.key_index][0] is None:
+            return None, blank  # without its key no row can be stored: say so once, not on every row
+        return [tuple(entry) for entry in plan], blank
+
+    # Records: JSON files and API batches
+
+    def check_mappings(self, chunks: Iterable[RowChunk]) -> Iterator[Chunk | None]:
+        """Objects, one per record, whose keys are data item names or labels."""
+        lookup: dict[str, int | None] = {}
+        reported: set[str] = set()
+        for numbers, records in chunks:
+            self.processed += len(records)
+            check = _ChunkCheck(self, numbers)
+            cells = [check.record_cells(i, record, lookup, reported) for i, record in enumerate(records)]
+            yield check.columns(
+                [(index, item.name) for index, item in enumerate(self.schema.items)], cells, False
+            )
+
+
+class _ChunkCheck:
+    """One chunk's checks; errors are collected by row, then handed to the checker in row order."""
+
+    def __init__(self, checker: RowChecker, numbers: Sequence[int]) -> None:
+        self.checker, self.schema, self.numbers = checker, checker.schema, numbers
+        self.bad: set[int] = set()  # positions in the chunk of rows with an error
+        self.found: list[tuple[int, int, str, str]] = []
+
+    def fail(self, i: int, column: str, message: str) -> None:
+        self.bad.add(i)
+        self.found.append((i, len(self.found), column, message))
+
+    def table(
+        self, cells: list, plan: list, blank: list[int], width: int, filler, text: bool
+    ) -> Chunk | None:
+        if set(map(len, cells)) != {width}:
+            cells = [self.fit(i, row, width, filler) for i, row in enumerate(cells)]
+        by_position = list(zip(*cells, strict=True))
+        for pos in blank:
+            for i in [i for i, value in enumerate(by_position[pos]) if value not in (None, "")]:
+                self.fail(i, f"#{pos + 1}", "A value in a column without a header.")
+        columns = [by_position[pos] if pos is not None else None for pos, _ in plan]
+        return self.columns(
+            [(i, column) for i, (_, column) in enumerate(plan)], columns, text, by_column=True
+        )
+
+    def fit(self, i: int, row: Sequence, width: int, filler) -> Sequence:
+        if len(row) < width:  # spreadsheets drop trailing empty cells
+            return [*row, *[filler] * (width - len(row))]
+        if any(value not in (None, "") for value in row[width:]):
+            self.fail(i, "", f"This row has more values than the header's {width} columns.")
+        return row[:width]
+
+    def record_cells(self, i: int, record: Any, lookup: dict, reported: set) -> list:
+        items, cells = self.schema.items, [None] * len(self.schema.items)
+        if not isinstance(record, dict):
+            self.fail(i, "", "A record must be a JSON object of data item values.")
+            return cells
+        given = set()
+        for column, raw in record.items():
+            if column not in lookup:
+                lookup[column] = self.schema.index_of(str(column))
+            index = lookup[column]
+            if index is None:
+                self.bad.add(i)
+                if column not in reported:  # once per file, not once per record
+                    reported.add(column)
+                    self.fail(i, str(column), "Unknown data item: not a data item of this entry.")
+            elif index in given:
+                self.fail(i, str(column), f"Data item {items[index].name} is given twice.")
+            else:
+                given.add(index)
+                cells[index] = raw
+        return cells
+
+    def columns(self, sources: list, cells: list, text: bool, *, by_column: bool = False) -> Chunk | None:
+        """Convert each item's column, then check required values and keys."""
+        size = len(self.numbers)
+        by_item = cells if by_column else (list(zip(*cells, strict=True)) if cells else [()] * len(sources))
+        values: list[list] = []
+        for (index, column), raw in zip(sources, by_item, strict=True):
+            item = self.schema.items[index]
+            values.append([None] * size if raw is None else self.convert(item, column, raw, text))
+        converted_bad = set(self.bad)
+        for (index, column), column_values in zip(sources, values, strict=True):
+            if self.schema.items[index].required and by_item[index] is not None and None in column_values:
+                for i, value in enumerate(column_values):
+                    if value is None and i not in converted_bad:
+                        self.fail(i, column, "A value is required.")
+        keys = self.keys(values[self.schema.key_index], sources[self.schema.key_index][1])
+        self.report()
+        return Chunk(keys=keys, columns=values) if not self.checker.error_count else None
+
+    def convert(self, item: Item, column: str, raw: Sequence, text: bool) -> list:
+        fast = FAST_TEXT_CONVERTERS.get(item.item_type) if text else None
+        convert = CONVERTERS[item.item_type]
+        try:
+            return fast(raw) if fast is not None else list(map(convert, raw))
+        except _BAD_CELL:
+            pass
+        values = []
+        for i, value in enumerate(raw):
+            try:
+                values.append(convert(value))
+            except ValueError as exc:
+                values.append(None)
+                self.fail(i, column, str(exc))
+        return values
+
+    def keys(self, values: list, column: str) -> list[str]:
+        keys = (
+            values
+            if self.schema.key_item.item_type == ItemType.STRING
+            else [None if value is None else str(value) for value in values]
+        )
+        seen, numbers = self.checker._seen, self.numbers
+        joined = "".join(keys) if None not in keys else ""
+        if (
+            not self.bad
+            and None not in keys
+            and max(map(len, keys), default=0) <= KEY_MAX_LENGTH
+            and not any(character in joined for character in "\t\n\r")
+            and len(set(keys)) == len(keys)
+            and seen.keys().isdisjoint(keys)
+        ):
+            seen.update(zip(keys, numbers, strict=True))
+            return keys
+        for i, key in enumerate(keys):
+            if key is None:  # a row wrong in other columns still claims its key: duplicates show at once
+                continue
+            if len(key) > KEY_MAX_LENGTH:
+                self.fail(i, column, f"The key is longer than {KEY_MAX_LENGTH} characters.")
+            elif any(character in key for character in "\t\n\r"):
+                self.fail(i, column, "The key must not contain tabs or line breaks.")
+            elif (first := seen.setdefault(key, numbers[i])) != numbers[i]:
+                self.fail(i, column, f"The key {_show(key)} appears in row {first} too.")
+        return keys
+
+    def report(self) -> None:
+        checker = self.checker
+        checker.bad_rows += len(self.bad)
+        for i, _order, column, message in sorted(self.found):
+            checker.error(self.numbers[i], column, message)
+
+
+# --- Reading files ---------------------------------------------------------------------------------

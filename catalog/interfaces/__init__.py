@@ -1,0 +1,1 @@
+"""Service interfaces of resources and the interface requests that ask for them."""

@@ -1,0 +1,1 @@
+"""Search: full-text search of published catalog entries."""

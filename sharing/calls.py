@@ -1,0 +1,203 @@
+"""One data call (数据调用): every data endpoint — records by key, filtered lists, statistics,
+cross-verification, producers' service interfaces, the open-data interface — is served by ``data_call``,
+so that none escapes the grant, the limits, the crawler watch or the audit (Q5.3: no crawlers, no
+automatic query tools).
+
+In order: the grant for the caller's unit is found, the resource must be available and the items
+granted (a refusal is audited, then raised); the call is counted against the grant's limits (rate and
+daily quota); the read runs and its audit event is written before anything is answered, so a call
+whose audit cannot be written answers nothing; then the answered call is watched for the signs of a crawler
+(after the read: a key lookup that found nothing is one of them).
+
+Refusals are ``GrantRefused`` (403 with its code), ``Throttled`` (429 with Retry-After) or ``Http404``,
+mapped to HTTP once, in dataplatform.core.api_errors.
+"""
+
+from collections.abc import Callable, Sequence
+from contextlib import nullcontext
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import models, transaction
+from django.http import Http404
+
+from audit.models import Outcome
+from audit.services import audit_record
+from catalog.models import Resource, ServiceMethod
+
+from .grant_check import GrantRefused, check_items, grant_for_call
+from .misuse import observe, throttle
+
+NO_RESOURCE = "No published resource with this id."
+
+
+class Scope:
+    """Where a call's grant is found, and what its audit events say. ``SharedResource`` is the sharing
+    grant of a resource; opening.api.OpenDataset the open grant of a dataset open on application."""
+
+    limited = True  # the grant carries the rate and the daily quota, and is watched for crawlers
+
+    def grant(self, unit_id: int) -> Any:
+        """The unit's usable grant, or GrantRefused."""
+        raise NotImplementedError
+
+    def resource(self, grant: Any | None) -> Resource | None:
+        """The resource called on (``grant`` is None when the grant was refused); None if there is none."""
+        raise NotImplementedError
+
+    def available(self, resource: Resource) -> bool:
+        return resource.is_available
+
+    def items(self, grant: Any, requested: Sequence[str]) -> list[str]:
+        """The granted items among ``requested`` (all granted items when none is named), or GrantRefused."""
+        return check_items(grant, list(requested))
+
+    def target(self, resource: Resource) -> models.Model:
+        return resource
+
+    def purpose(self, grant: Any) -> str:
+        return grant.scenario[:300]
+
+    def detail(self, grant: Any, request) -> dict:
+        return {"grant": grant.pk}
+
+    def refusal_detail(self, refused: GrantRefused, request) -> dict:
+        return {"code": refused.code, "query": dict(getattr(request, "query_params", {}))}
+
+
+@dataclass
+class SharedResource(Scope):
+    """A resource shared by a sharing grant (Grant) for one of ``methods``."""
+
+    resource_id: int
+    methods: tuple[str, ...] = (ServiceMethod.INTERFACE,)
+    known: Resource | None = None  # the resource, when the endpoint has read it already
+
+    def grant(self, unit_id: int) -> Any:
+        return grant_for_call(unit_id=unit_id, resource_id=self.resource_id, methods=self.methods)
+
+    def resource(self, grant: Any | None) -> Resource | None:
+        # The grant is read with its resource (one query on the common path); the resource is read
+        # alone only to explain a refusal.
+        if grant is not None:
+            return grant.resource
+        if self.known is not None:
+            return self.known
+        return Resource.objects.select_related("producer").filter(pk=self.resource_id).first()
+
+
+@dataclass
+class Use:
+    """One grant a call relies on: where it is found, the items the call returns (all granted ones when
+    none is named) and the items it names otherwise (filters, conditions), checked and not returned."""
+
+    scope: Scope
+    items: Sequence[str] = ()
+    also: Sequence[str] = ()
+    target: models.Model | None = None  # what the audit event names, when not the scope's own target
+
+
+@dataclass
+class Granted:
+    """A use that passed its checks: its grant, the resource, the items it may return."""
+
+    use: Use
+    grant: Any
+    resource: Resource
+    items: list[str]
+    calls: int = 0  # the grant's calls today, this one included (from the limits)
+
+
+@dataclass
+class Audited:
+    """What the audit event of one use says of the read: the records it returned, the items (the
+    granted items called for unless named), more detail."""
+
+    count: int | None = None
+    items: Sequence[str] | None = None
+    detail: dict = field(default_factory=dict)
+
+
+@dataclass
+class Read:
+    """The answer of a read, one ``Audited`` per use, and the key looked up (for the crawler watch)."""
+
+    answer: Any
+    audited: list[Audited]
+    key: str | None = None
+    found: bool = True
+
+
+def data_call(
+    *,
+    client,
+    request,
+    action: str,
+    uses: Sequence[Use],
+    read: Callable[[list[Granted]], Read],
+    detail: dict | None = None,
+) -> Read:
+    """Serve one data call of ``client`` (an API client) relying on ``uses``: every check, then ``read``."""
+    detail = detail or {}
+    granted = [_admit(client, request, action, use, detail) for use in uses]
+    limited = _distinct([g for g in granted if g.use.scope.limited])
+    for one in limited:
+        one.calls = throttle(one.grant)
+    result = read(granted)
+    # The audit events are written before anything is answered: if they cannot be, nothing is. Several
+    # (a rule's checks) are written together; one needs no transaction of its own (the hot path).
+    with transaction.atomic(savepoint=False) if len(granted) > 1 else nullcontext():
+        for one, audited in zip(granted, result.audited, strict=True):
+            _audit(client, request, action, one, audited, detail)
+    for one in limited:
+        observe(one.grant, client=client, calls=one.calls, key=result.key, found=result.found)
+    return result
+
+
+def _admit(client, request, action: str, use: Use, detail: dict) -> Granted:
+    scope = use.scope
+    try:
+        grant = scope.grant(client.unit.pk)
+        resource = scope.resource(grant)
+        if resource is None or not scope.available(resource):  # (a grant has its resource)
+            raise Http404(NO_RESOURCE)
+        items = scope.items(grant, use.items)
+        scope.items(grant, use.also)
+    except GrantRefused as refused:
+        resource = scope.resource(None)
+        if resource is None or not scope.available(resource):
+            raise Http404(NO_RESOURCE) from refused
+        audit_record(
+            action=action,
+            actor=client,
+            request=request,
+            target=scope.target(resource),
+            outcome=Outcome.DENIED,
+            owner_unit=resource.producer,
+            detail={**scope.refusal_detail(refused, request), **detail},
+        )
+        raise
+    return Granted(use=use, grant=grant, resource=resource, items=items)
+
+
+def _audit(client, request, action: str, one: Granted, audited: Audited, detail: dict) -> None:
+    scope = one.use.scope
+    audit_record(
+        action=action,
+        actor=client,
+        request=request,
+        target=one.use.target or scope.target(one.resource),
+        owner_unit=one.resource.producer,
+        data_items=one.items if audited.items is None else audited.items,
+        record_count=audited.count,
+        purpose=scope.purpose(one.grant),
+        detail={**scope.detail(one.grant, request), **detail, **audited.detail},
+    )
+
+
+def _distinct(granted: list[Granted]) -> list[Granted]:
+    """One per grant: a call relying twice on one grant (two checks of a rule) counts once."""
+    seen: dict[tuple, Granted] = {}
+    for one in granted:
+        seen.setdefault((type(one.grant), one.grant.pk), one)
+    return list(seen.values())
