@@ -10,6 +10,7 @@ from dataplatform.core.audit_actions import AuditAction
 from dataplatform.core.models import Role
 from dataplatform.core.people import regions_reviewed_by
 
+from .grants import grants_of
 from .models import AuditEvent
 from .usage import day_bounds
 
@@ -65,14 +66,21 @@ def audit_event_search(*, user, filters: AuditFilters) -> QuerySet[AuditEvent]:
     return events.select_related("actor_unit", "owner_unit", "api_key").order_by("-occurred_at", "-id")
 
 
-def actions_chosen(choice: str) -> list[AuditAction] | list[str]:
-    """The search's action filter: one action, or a group written with its dot ("data.": every
-    "data.*" action of ``AuditAction``)."""
-    return AuditAction.group(choice) if choice.endswith(".") else [AuditAction(choice)]
+def actions_chosen(choice: str) -> list[AuditAction]:
+    """The search's action filter: one action, or a group of actions with or without its dot ("data." or
+    "data": every "data.*" action of ``AuditAction``)."""
+    if choice.endswith("."):
+        return AuditAction.group(choice)
+    return [m for m in AuditAction if m.value == choice or m.value.startswith(choice + ".")]
 
 
 def _about_resource(resource_id: int) -> Q:
     """The resource itself, or an event about something else that names the resource in
     ``detail.resource``: a call under one of its grants (a verification names the rule as its object), a
-    push task or run of one of its grants."""
-    return Q(object_type=RESOURCE_TYPE, object_id=str(resource_id)) | Q(detail__resource=resource_id)
+    push task or run of one of its grants; events written before ``detail.resource`` name only the grant."""
+    about = Q(object_type=RESOURCE_TYPE, object_id=str(resource_id)) | Q(detail__resource=resource_id)
+    grants = grants_of(resource_id)
+    if grants:
+        # Open-data grants are numbered apart from sharing grants: their events never match these ids.
+        about |= Q(detail__grant__in=grants) & ~Q(action__in=AuditAction.group("open."))
+    return about

@@ -28,6 +28,7 @@ from dataplatform.core.models import Role, Unit, User
 from dataplatform.core.notifications import notify
 from dataplatform.core.spreadsheets import spreadsheet_safe
 
+from .grants import resource_names
 from .models import AuditEvent, PushStatus, UsagePush, UsageWebhook
 
 CST = ZoneInfo("Asia/Shanghai")  # the log's days are China Standard Time days, whatever the server's zone
@@ -81,6 +82,9 @@ def usage_events(*, unit: Unit | int, day: dt.date) -> QuerySet[AuditEvent]:
 def event_rows(events: Iterable[AuditEvent]) -> list[dict]:
     """The events as plain values: who (unit, person or API key), which resource and items, how many
     records, under which grant, when, and the outcome."""
+    events = list(events)
+    # Events older than ``detail.resource_name`` name only their grant: ask the grant's resource.
+    names = resource_names({_detail(e).get("grant") for e in events if not _detail(e).get("resource_name")})
     return [
         {
             "id": event.pk,
@@ -93,7 +97,7 @@ def event_rows(events: Iterable[AuditEvent]) -> list[dict]:
             "api_key": event.api_key.prefix if event.api_key else "",
             "object_type": event.object_type,
             "object_id": event.object_id,
-            "resource": _resource_name(event),
+            "resource": _resource_name(event, names),
             "data_items": list(event.data_items or []),
             "record_count": event.record_count,
             "grant": event.detail.get("grant") if isinstance(event.detail, dict) else None,
@@ -103,13 +107,18 @@ def event_rows(events: Iterable[AuditEvent]) -> list[dict]:
     ]
 
 
-def _resource_name(event: AuditEvent) -> str:
+def _detail(event: AuditEvent) -> dict:
+    return event.detail if isinstance(event.detail, dict) else {}
+
+
+def _resource_name(event: AuditEvent, grant_resources: dict[int, str]) -> str:
     """The resource called on: the event's object, or for a call whose object is something else (a
-    verification names its rule) the resource the writer named in ``detail.resource_name``."""
+    verification names its rule) the resource the writer named in ``detail.resource_name``, or else its
+    grant's resource."""
     if event.object_type == "catalog.resource":
         return event.object_repr
-    name = event.detail.get("resource_name") if isinstance(event.detail, dict) else None
-    return name or event.object_repr
+    detail = _detail(event)
+    return detail.get("resource_name") or grant_resources.get(detail.get("grant"), event.object_repr)
 
 
 def _csv_safe(value) -> str:

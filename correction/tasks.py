@@ -18,6 +18,13 @@ def scan_corrected_tickets() -> int:
     return tickets_resolve_corrected()
 
 
+@shared_task(name="correction.tasks.resolve_corrected_tickets")
+def resolve_corrected_tickets_queued_before() -> int:
+    """The task the aggregation used to queue after each batch: messages still in the broker from before
+    the scan took its place run the scan, rather than failing as unregistered."""
+    return tickets_resolve_corrected()
+
+
 @shared_task
 def remind_tickets() -> int:
     return tickets_remind()

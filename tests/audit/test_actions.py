@@ -65,4 +65,5 @@ def test_the_search_filters_by_one_action_or_a_group_exactly(api_as, platform_ad
 
     assert found(action="data.query") == {query.pk}
     assert found(action="data.") == {query.pk, verify.pk}
-    assert api_as(platform_admin).get("/api/v1/audit/events/", {"action": "data"}).status_code == 400
+    assert found(action="data") == {query.pk, verify.pk}  # a group without its dot, as the API took before
+    assert api_as(platform_admin).get("/api/v1/audit/events/", {"action": "dat"}).status_code == 400

@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 
 from audit.services import audit_record
-from audit.usage import CST
+from audit.usage import CST, event_rows
 from dataplatform.core.apikeys import api_key_issue
 from sharing.models import Grant
 from sharing.workflow import application_act
@@ -115,6 +115,20 @@ def test_the_resource_filter_finds_the_resource_and_the_calls_under_its_grants(
     ]
     assert about_resource  # its own creation and publication
     assert all(r in about_resource or r["grant"] == grant.pk for r in rows)
+
+
+def test_an_event_written_before_events_named_their_resource_is_found_by_its_grant(
+    api_as, platform_admin, producer, reviewer, applicant, events
+):
+    resource = publish(producer, reviewer, code="U-2")
+    application = application_act(application=apply(applicant, resource), action="submit", actor=applicant)
+    grant = Grant.objects.get(application=application)
+    older = audit_record(  # as sharing.verification wrote it before: the grant, not the resource
+        action="data.verify", actor=applicant, owner_unit=producer.unit, detail={"grant": grant.pk}
+    )
+    rows = api_as(platform_admin).get(URL, {"resource": resource.pk, "page_size": 500}).json()["results"]
+    assert older.pk in {row["id"] for row in rows}
+    assert event_rows([older])[0]["resource"] == resource.name
 
 
 def test_the_list_is_paginated_in_few_queries(api_as, platform_admin, events, django_assert_max_num_queries):
