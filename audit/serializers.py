@@ -5,6 +5,16 @@ from dataplatform.core.audit_actions import AuditAction
 from .search import AuditFilters
 
 
+class ActionFilterField(serializers.ChoiceField):
+    """One action, or a group of actions written with its dot; a group without its dot ("data"), as the
+    search took before the vocabulary, means the same group."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, str) and data and data not in self.choices and f"{data}." in self.choices:
+            data = f"{data}."
+        return super().to_internal_value(data)
+
+
 class AuditFilterParams(serializers.Serializer):
     """The search's filters, for the page and the API alike. Dates are China Standard Time days."""
 
@@ -12,7 +22,7 @@ class AuditFilterParams(serializers.Serializer):
         required=False, min_value=1, help_text="A unit id: acting unit or data owner."
     )
     person = serializers.IntegerField(required=False, min_value=1, help_text="A person's id.")
-    action = serializers.ChoiceField(
+    action = ActionFilterField(
         AuditAction.filter_choices(),
         required=False,
         allow_blank=True,

@@ -206,9 +206,7 @@ class AuditAction(models.TextChoices):
     def filter_choices(cls) -> list[tuple[str, str]]:
         """The audit search's choice of action: a group (everything of applications: "application.") or
         one action."""
-        groups = cls.groups()
-        undotted = [group.rstrip(".") for group in groups if group.rstrip(".") not in _VALUES]
-        return [(g, g) for g in groups + undotted] + [(member.value, member.value) for member in cls]
+        return [(group, group) for group in cls.groups()] + [(member.value, member.value) for member in cls]
 
 
 for _member in AuditAction:  # the log, its pages and the admin show the action's code itself
