@@ -24,6 +24,8 @@ def grants_of(resource_id: int) -> list[int]:
     return _grants_of(resource_id)
 
 
-def resource_names(grant_ids: Iterable[int]) -> dict[int, str]:
+def resource_names(grant_ids: Iterable[object]) -> dict[int, str]:
+    """The resource names of the grants among ``grant_ids`` (values read from events' details: anything
+    that is not a grant id is left out)."""
     ids = [g for g in grant_ids if isinstance(g, int)]
     return _resource_names(ids) if ids else {}

@@ -118,7 +118,10 @@ def _resource_name(event: AuditEvent, grant_resources: dict[int, str]) -> str:
     if event.object_type == "catalog.resource":
         return event.object_repr
     detail = _detail(event)
-    return detail.get("resource_name") or grant_resources.get(detail.get("grant"), event.object_repr)
+    if detail.get("resource_name"):
+        return detail["resource_name"]
+    grant = detail.get("grant")
+    return grant_resources.get(grant, event.object_repr) if isinstance(grant, int) else event.object_repr
 
 
 def _csv_safe(value) -> str:
