@@ -51,5 +51,6 @@ lint: install
 	$(PY) manage.py makemigrations --check --dry-run
 	$(VENV)/bin/lint-imports  # the layers of pyproject.toml's [tool.importlinter]: no app imports one above it
 	$(VENV)/bin/mypy  # the apps and the strictness of pyproject.toml's [tool.mypy] (README: Type checking)
+	$(PY) manage.py check_openapi  # the OpenAPI schema: no generator warning, and openapi-spec-validator passes
 	$(VENV)/bin/bandit -q -r dataplatform catalog sharing opening correction audit supervision governance operations \
 		-x '*/migrations/*' --severity-level high

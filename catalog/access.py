@@ -30,6 +30,17 @@ def resources_visible_to(user) -> QuerySet[Resource]:
     return resources.filter(visible)
 
 
+def unit_catalog(unit) -> QuerySet[Resource]:
+    """A unit's own entries, for its spreadsheet, with what the spreadsheet shows."""
+    return (
+        Resource.objects.filter(producer=unit)
+        .exclude(status=ResourceStatus.RETIRED)
+        .select_related("producer", "providing_unit", "classification")
+        .prefetch_related("items")
+        .order_by("code")
+    )
+
+
 def can_edit_resource(user, resource: Resource) -> bool:
     """The producing unit's data administrators maintain its entries."""
     return acts_for(user, resource.producer_id)

@@ -1,6 +1,8 @@
 from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, status
+from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -13,9 +15,11 @@ from . import serializers as s
 from .access import (
     resource_for_user,
     resources_visible_to,
+    unit_catalog,
 )
-from .models import ResourceStatus
+from .models import Classification, ResourceStatus
 from .services import resource_create, resource_mark_basis_changed, resource_update, version_diff
+from .spreadsheet import catalog_export_csv, catalog_export_xlsx, catalog_import, spreadsheet_response
 from .workflow import resource_transition
 
 
@@ -30,8 +34,10 @@ class ResourceListApi(generics.ListAPIView):
     request: ApiRequest
 
     def get_queryset(self):
-        resources = resources_visible_to(self.request.user).prefetch_related(
-            "items", "source_conflicts__collection_item__source_unit"
+        resources = (
+            resources_visible_to(self.request.user)
+            .select_related("providing_unit", "classification__parent__parent")
+            .prefetch_related("items", "source_conflicts__collection_item__source_unit")
         )
         params = self.request.query_params
         if params.get("mine"):
@@ -131,3 +137,65 @@ class ResourceDiffApi(APIView):
         query = s.DiffQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
         return Response(version_diff(resource, query.validated_data["before"], query.validated_data["after"]))
+
+
+class CatalogExportApi(APIView):
+    @extend_schema(
+        parameters=[s.CatalogExportQuery],
+        responses={
+            (200, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"): bytes,
+            (200, "text/csv"): bytes,
+        },
+        summary="The caller's unit's catalog as the guide's spreadsheet (one row per data item)",
+        description="Columns in the order and words of the government information resource catalog guide, "
+        "then the platform's extended elements. ``?kind=csv`` for CSV (UTF-8 with BOM).",
+    )
+    def get(self, request: ApiRequest) -> HttpResponse:
+        unit = getattr(request.user, "unit", None)
+        if unit is None:
+            raise PermissionDenied
+        query = s.CatalogExportQuery(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        as_csv = query.validated_data["kind"] == "csv"
+        resources = unit_catalog(unit)
+        content = catalog_export_csv(resources) if as_csv else catalog_export_xlsx(resources)
+        return spreadsheet_response(content, as_csv=as_csv)
+
+
+class CatalogImportApi(APIView):
+    parser_classes = [MultiPartParser]
+
+    @extend_schema(
+        request={"multipart/form-data": s.CatalogImportIn},
+        responses={201: s.CatalogImportOut},
+        summary="Create or update the unit's draft entries from a catalog spreadsheet (all or nothing)",
+        description="A refusal (400) lists each row's errors in ``rows``: [{row, column, message}].",
+    )
+    def post(self, request: PersonApiRequest) -> Response:
+        if request.user.unit is None or not request.user.has_role(Role.DATA_ADMIN):
+            raise PermissionDenied
+        body = s.CatalogImportIn(data=request.data)
+        body.is_valid(raise_exception=True)
+        upload = body.validated_data["file"]
+        result = catalog_import(
+            actor=request.user,
+            unit=request.user.unit,
+            content=upload.read(),
+            filename=upload.name,
+            request=request,
+        )
+        return Response(
+            {
+                "created": [resource.code for resource in result.created],
+                "updated": [resource.code for resource in result.updated],
+            },
+            status=status.HTTP_201_CREATED,
+        )
+
+
+class ClassificationListApi(generics.ListAPIView):
+    """The resource classification (类/项/目/细目) entries are classified by."""
+
+    serializer_class = s.ClassificationOut
+    pagination_class = None
+    queryset = Classification.objects.select_related("parent")

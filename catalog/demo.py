@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from dataplatform.core.models import Role, Unit, User
 
+from .classification import classification_by_code
 from .interfaces.services import interface_register, interface_request_create, interface_review
 from .models import Resource
 from .services import resource_create
@@ -142,8 +143,14 @@ def criminal_check_rows(rng: random.Random, n: int) -> list[dict]:
     ]
 
 
+# The data length of the text items (the guide's 数据长度); others are as long as their label says.
+LENGTHS = {"id_number": 18, "credit_code": 18, "gender": 2, "record_id": 20, "parcel_code": 19}
+TEXT_LENGTH = 100
+
+
 def item(name: str, label: str, item_type: str = "string", **flags) -> dict:
-    return {"name": name, "label": label, "item_type": item_type, **flags}
+    length = LENGTHS.get(name, TEXT_LENGTH) if item_type == "string" else None
+    return {"name": name, "label": label, "item_type": item_type, "length": length, **flags}
 
 
 ENTRIES: list[dict[str, Any]] = [
@@ -155,7 +162,8 @@ ENTRIES: list[dict[str, Any]] = [
             "code": "QZ-GA-RK-0001",
             "name": "人口基本信息",
             "description": "全市户籍人口的公民身份号码、姓名、性别、出生日期和户籍地址，人口基础信息库的基础信息项。",
-            "category": "population",
+            "classification": "101001",
+            "holds_no_classified_data": True,
             "data_format": "table",
             "update_frequency": "daily",
             "share_type": "unconditional",
@@ -187,7 +195,8 @@ ENTRIES: list[dict[str, Any]] = [
             "code": "QZ-SJ-FR-0001",
             "name": "企业登记信息",
             "description": "全市企业的统一社会信用代码、名称、法定代表人、注册资本、成立日期和住所，法人单位基础信息。",
-            "category": "legal_person",
+            "classification": "102001",
+            "holds_no_classified_data": True,
             "data_format": "table",
             "update_frequency": "daily",
             "share_type": "unconditional",
@@ -212,7 +221,9 @@ ENTRIES: list[dict[str, Any]] = [
             "code": "QZ-RS-SB-0001",
             "name": "社会保险缴费记录",
             "description": "参保人员按月缴纳养老、医疗、失业、工伤保险的记录。",
-            "category": "departmental",
+            "classification": "307",
+            "holds_no_classified_data": True,
+            "related_codes": ["QZ-GA-RK-0001"],
             "data_format": "table",
             "update_frequency": "monthly",
             "share_type": "conditional",
@@ -242,7 +253,8 @@ ENTRIES: list[dict[str, Any]] = [
             "code": "QZ-ZY-TD-0001",
             "name": "土地宗地信息",
             "description": "全市已登记宗地的代码、坐落、面积、用途和权利人，自然资源和空间地理基础信息。",
-            "category": "geospatial",
+            "classification": "103001",
+            "holds_no_classified_data": True,
             "data_format": "table",
             "update_frequency": "weekly",
             "share_type": "unconditional",
@@ -267,7 +279,9 @@ ENTRIES: list[dict[str, Any]] = [
             "code": "QZ-GA-HY-0002",
             "name": "违法犯罪记录核查",
             "description": "按公民身份号码核查是否有违法犯罪记录，只返回核查结果，可用不可见。",
-            "category": "departmental",
+            "classification": "307",
+            "holds_no_classified_data": True,
+            "related_codes": ["QZ-GA-RK-0001"],
             "data_format": "table",
             "update_frequency": "daily",
             "share_type": "not_shared",
@@ -298,7 +312,9 @@ ENTRIES: list[dict[str, Any]] = [
             "code": "JJ-SJ-GT-0001",
             "name": "晋江市市场主体登记信息",
             "description": "晋江市企业和个体工商户的登记信息。",
-            "category": "legal_person",
+            "classification": "102001",
+            "holds_no_classified_data": True,
+            "related_codes": ["QZ-SJ-FR-0001"],
             "data_format": "table",
             "update_frequency": "daily",
             "share_type": "unconditional",
@@ -322,7 +338,9 @@ ENTRIES: list[dict[str, Any]] = [
             "code": "QZ-ZY-BDC-0002",
             "name": "不动产登记信息",
             "description": "不动产权证书的权利人、坐落、面积和登记时间。",
-            "category": "geospatial",
+            "classification": "209",
+            "holds_no_classified_data": True,
+            "related_codes": ["QZ-ZY-TD-0001"],
             "data_format": "table",
             "update_frequency": "daily",
             "share_type": "conditional",
@@ -346,7 +364,8 @@ ENTRIES: list[dict[str, Any]] = [
             "code": "QZ-RS-JY-0002",
             "name": "就业登记信息",
             "description": "劳动者就业和失业登记。",
-            "category": "thematic",
+            "classification": "203001",
+            "holds_no_classified_data": True,
             "data_format": "table",
             "update_frequency": "monthly",
             "share_type": "unconditional",
@@ -368,7 +387,9 @@ ENTRIES: list[dict[str, Any]] = [
             "code": "QZ-SJ-XK-0003",
             "name": "食品经营许可证信息",
             "description": "食品经营许可证的编号、经营者、经营场所和有效期，电子证照信息。",
-            "category": "e_licence",
+            "classification": "105001",
+            "holds_no_classified_data": True,
+            "related_codes": ["QZ-SJ-FR-0001"],
             "data_format": "table",
             "update_frequency": "weekly",
             "share_type": "unconditional",
@@ -408,7 +429,11 @@ def seed_catalog(*, load_records) -> list[Resource]:
         producer = Unit.objects.get(name=spec["producer"])
         admin = _person(producer, Role.DATA_ADMIN)
         with transaction.atomic():
-            resource = resource_create(actor=admin, producer=producer, **spec["fields"])
+            fields = {
+                **spec["fields"],
+                "classification": classification_by_code(spec["fields"]["classification"]),
+            }
+            resource = resource_create(actor=admin, producer=producer, **fields)
             if spec["state"] != "draft":
                 resource = resource_transition(resource=resource, to="submitted", actor=admin)
             if spec["state"] == "published":

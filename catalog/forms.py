@@ -5,14 +5,44 @@ from django.utils.translation import gettext_lazy as _
 
 from dataplatform.core.models import Unit
 
-from .models import DataItem, Resource, ServiceMethod
+from .models import Classification, DataItem, Resource, ServiceMethod
 from .serializers import ENTRY_FIELDS
 from .snapshots import DATA_ITEM_FIELDS
+
+
+class RelatedCodesField(forms.Field):
+    """The related resource codes, one a line (or separated by commas)."""
+
+    widget = forms.Textarea(attrs={"rows": 2})
+
+    def prepare_value(self, value):
+        return "\n".join(value) if isinstance(value, list) else value
+
+    def to_python(self, value) -> list[str]:
+        text = str(value or "")
+        return [code.strip() for code in text.replace(",", "\n").splitlines() if code.strip()]
+
+
+class ClassificationField(forms.ModelChoiceField):
+    """The classification as a tree: each node indented by its level."""
+
+    def label_from_instance(self, obj) -> str:
+        return f"{'— ' * (obj.level - 1)}{obj.code} {obj.name}"
 
 
 class ResourceForm(forms.ModelForm):
     service_methods = forms.MultipleChoiceField(
         label=_("Service methods"), choices=ServiceMethod.choices, widget=forms.CheckboxSelectMultiple
+    )
+    related_codes = RelatedCodesField(
+        label=_("Related resource codes"), required=False, help_text=_("One code a line.")
+    )
+    classification = ClassificationField(
+        label=_("Classification"), queryset=Classification.objects.exclude(category=""), required=False
+    )
+    holds_no_classified_data = forms.BooleanField(
+        label=_("This entry holds no classified data (Q8.3)"),
+        required=False,  # required to submit: the submission rules say so by field
     )
 
     class Meta:
@@ -32,8 +62,13 @@ class ResourceForm(forms.ModelForm):
         )
         for unit_field in ("collecting_unit", "approving_unit", "providing_unit"):
             cast(forms.ModelChoiceField, self.fields[unit_field]).queryset = government
+        self.fields["code"].required = False
+        self.fields["code"].help_text = _("Leave empty to have the platform give the national code.")
+        self.fields["category"].required = False
         for name, field in self.fields.items():
-            if name != "service_methods":
+            if name == "holds_no_classified_data":
+                field.widget.attrs["class"] = "form-check-input"
+            elif name != "service_methods":
                 css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
                 field.widget.attrs.setdefault("class", css)
 

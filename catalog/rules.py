@@ -1,8 +1,16 @@
-"""The catalog's rules (Q5.2, Q5.4, G10–G13, F11), checked before an entry goes to review."""
+"""The catalog's rules (Q5.2, Q5.4, Q8.3, G10–G13, F11), checked before an entry goes to review."""
+
+from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError
 
-from .models import OpenType, Resource, ServiceMethod, ShareType
+from .classification import NATIONAL_CODE
+from .models import DataItem, ItemType, OpenType, Resource, ServiceMethod, ShareType
+
+
+def items_without_length(items: Iterable[DataItem]) -> list[str]:
+    """The text items that do not say their data length (the guide's 数据长度)."""
+    return [item.name for item in items if item.item_type == ItemType.STRING and not item.length]
 
 
 def resource_check_rules(resource: Resource) -> None:
@@ -20,13 +28,17 @@ def resource_check_rules(resource: Resource) -> None:
     if resource.share_type == ShareType.NOT_SHARED:
         if not resource.share_basis.strip():
             fail("share_basis", "A not-shared entry must cite the law or policy that forbids sharing it.")
-        if resource.is_basic:
-            fail(
-                "share_type",
-                "Basic information resources are shared unconditionally by rule (Q5.2): not 'not shared'.",
-            )
         if set(resource.service_methods) - {ServiceMethod.VERIFICATION}:
             fail("service_methods", "Not-shared data is offered only through verification interfaces (Q5.4).")
+    if resource.is_basic and resource.share_type != ShareType.UNCONDITIONAL:
+        # Q5.2: the basic items of population, legal persons, natural resources and geography,
+        # e-licences and credit are a common need of every unit: unconditional, never conditional.
+        fail(
+            "share_type",
+            f"Basic information resources are shared unconditionally by rule (Q5.2): not "
+            f"'{ShareType(resource.share_type).label}'.",
+        )
+    _check_national_metadata(resource, fail)
     if resource.open_type == OpenType.NOT_OPEN and not resource.not_open_reason.strip():
         fail("not_open_reason", "Say why the entry is not open (F11).")
     methods = resource.service_methods
@@ -42,5 +54,20 @@ def resource_check_rules(resource: Resource) -> None:
         fail("items", "An entry needs its data items.")
     elif len(keys) != 1:
         fail("items", f"Exactly one data item must be the record key; {len(keys)} are.")
+    unmeasured = items_without_length(items)
+    if unmeasured:
+        fail("items", f"Give the data length of every text item: {', '.join(unmeasured)}.")
     if errors:
         raise ValidationError(errors)
+
+
+def _check_national_metadata(resource: Resource, fail) -> None:
+    classification = resource.classification
+    if classification is None or not classification.category:
+        fail("classification", "Classify the entry: its class and, for a basic resource, its item.")
+    national = NATIONAL_CODE.match(resource.code)
+    if national and classification and national["classification"] != classification.code:
+        fail("code", f"The code's first segment must be the classification code {classification.code}.")
+    if not resource.holds_no_classified_data:
+        # Q8.3: classified data never enters the platform.
+        fail("holds_no_classified_data", "Declare that the entry holds no classified data (Q8.3).")

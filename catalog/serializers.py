@@ -1,10 +1,12 @@
 from typing import Any
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from dataplatform.core.models import Unit, User
 
 from .models import (
+    Classification,
     DataItem,
     Resource,
     ResourceStatusChange,
@@ -34,15 +36,56 @@ class DataItemSerializer(serializers.ModelSerializer):
 ENTRY_FIELDS = [*SNAPSHOT_FIELDS, "collecting_unit", "approving_unit", "providing_unit"]
 
 
+class ClassificationOut(serializers.ModelSerializer):
+    parent_code: "serializers.SlugRelatedField[Classification]" = serializers.SlugRelatedField(
+        source="parent", slug_field="code", read_only=True, allow_null=True
+    )
+
+    class Meta:
+        model = Classification
+        fields = ["code", "name", "level", "parent_code", "category"]
+
+
+class ClassificationStep(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField()
+    level = serializers.IntegerField(
+        help_text="1 class (类), 2 item (项), 3 heading (目), 4 sub-heading (细目)"
+    )
+
+
 class ResourceIn(serializers.ModelSerializer):
     items = DataItemSerializer(many=True, required=False)
     service_methods = serializers.ListField(child=serializers.ChoiceField(choices=ServiceMethod.choices))
+    classification: "serializers.SlugRelatedField[Classification]" = serializers.SlugRelatedField(
+        slug_field="code",
+        queryset=Classification.objects.all(),
+        required=False,
+        help_text="The classification code (类/项/目/细目, e.g. 102001); the category follows it. "
+        "Without it, the category's default classification.",
+    )
+    related_codes = serializers.ListField(
+        child=serializers.CharField(max_length=60),
+        required=False,
+        help_text="Codes of related catalog entries (关联资源代码); each must exist.",
+    )
 
     class Meta:
         model = Resource
         fields = [*ENTRY_FIELDS, "items"]
         validators: list[Any] = []  # the service checks uniqueness and the catalog rules with clear messages
-        extra_kwargs: dict[str, dict[str, Any]] = {"code": {"validators": []}}
+        extra_kwargs: dict[str, dict[str, Any]] = {
+            "code": {
+                "validators": [],
+                "required": False,
+                "allow_blank": True,
+                "help_text": "Left out, the platform draws '<classification code>/<provider credit code>-<6 digits>'.",
+            },
+            "category": {"required": False},
+            "holds_no_classified_data": {
+                "help_text": "Q8.3: the producer declares the entry holds no classified data; required to submit."
+            },
+        }
 
 
 class SourceCheckBrief(serializers.ModelSerializer):
@@ -53,8 +96,24 @@ class SourceCheckBrief(serializers.ModelSerializer):
         fields = ["id", "item_name", "legal_source", "status"]
 
 
+class ProviderRef(serializers.ModelSerializer):
+    class Meta:
+        model = Unit
+        fields = ["id", "name", "credit_code"]
+
+
 class ResourceOut(serializers.ModelSerializer):
     producer = UnitRef()
+    classification: "serializers.SlugRelatedField[Classification]" = serializers.SlugRelatedField(
+        slug_field="code", read_only=True
+    )
+    classification_path = serializers.SerializerMethodField(
+        help_text="The classification from its class down: [{code, name, level}]."
+    )
+    provider = ProviderRef(read_only=True, help_text="信息资源提供方: the providing unit, else the producer.")
+    provider_credit_code = serializers.CharField(
+        read_only=True, help_text="信息资源提供方代码: the provider's unified social credit code."
+    )
     items = DataItemSerializer(many=True)
     source_checks = SourceCheckBrief(
         source="source_conflicts",
@@ -71,7 +130,10 @@ class ResourceOut(serializers.ModelSerializer):
         fields = [
             "id",
             *ENTRY_FIELDS,
+            "classification_path",
             "producer",
+            "provider",
+            "provider_credit_code",
             "items",
             "source_checks",
             "status",
@@ -91,6 +153,10 @@ class ResourceOut(serializers.ModelSerializer):
             "updated_at",
         ]
 
+    @extend_schema_field(ClassificationStep(many=True))
+    def get_classification_path(self, resource: Resource) -> list[dict]:
+        return classification_path(resource.classification)
+
     def get_allowed_transitions(self, resource: Resource) -> list[str]:
         from .workflow import allowed_transitions
 
@@ -98,6 +164,14 @@ class ResourceOut(serializers.ModelSerializer):
         if getattr(user, "api_key", None) is not None:
             return []
         return [to for to, _ in allowed_transitions(user, resource)]
+
+
+def classification_path(node: Classification | None) -> list[dict]:
+    path = []
+    while node is not None:
+        path.append({"code": node.code, "name": node.name, "level": node.level})
+        node = node.parent
+    return path[::-1]
 
 
 class TransitionIn(serializers.Serializer):
@@ -128,3 +202,16 @@ class StatusChangeOut(serializers.ModelSerializer):
 class DiffQuery(serializers.Serializer):
     before = serializers.IntegerField(min_value=1)
     after = serializers.IntegerField(min_value=1)
+
+
+class CatalogExportQuery(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=["xlsx", "csv"], default="xlsx", help_text="The file kind.")
+
+
+class CatalogImportIn(serializers.Serializer):
+    file = serializers.FileField(help_text="An XLSX workbook or a CSV file with the catalog's columns.")
+
+
+class CatalogImportOut(serializers.Serializer):
+    created = serializers.ListField(child=serializers.CharField(), help_text="Codes of the new drafts.")
+    updated = serializers.ListField(child=serializers.CharField(), help_text="Codes of the drafts updated.")

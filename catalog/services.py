@@ -15,6 +15,12 @@ from dataplatform.core.models import Unit, User
 from dataplatform.core.notifications import notify
 from dataplatform.core.people import data_admins
 
+from .classification import (
+    classification_resolve,
+    related_codes_check,
+    resource_code_check,
+    resource_code_next,
+)
 from .collection.services import source_conflicts_refresh
 from .models import DataItem, Resource, ResourceStatus, ResourceVersion
 from .search.text import resource_index
@@ -41,13 +47,29 @@ def _replace_items(resource: Resource, items: Iterable[dict]) -> None:
     DataItem.objects.bulk_create(objects)
 
 
+def _national_metadata(resource: Resource, fields: dict, *, old_code: str = "") -> None:
+    """The code and related codes of the guide: checked, and the code drawn when none is given. A code
+    kept from before the national form stays as it is."""
+    if "related_codes" in fields:
+        resource.related_codes = related_codes_check(fields["related_codes"] or [], own_code=resource.code)
+    if resource.code:
+        if resource.code != old_code:
+            resource_code_check(resource.code, resource.classification)
+    else:
+        assert resource.classification is not None  # classification_resolve gave it one
+        resource.code = resource_code_next(classification=resource.classification, provider=resource.provider)
+
+
 def resource_create(
     *, actor: User, producer: Unit, items: Iterable[dict] = (), request=None, **fields
 ) -> Resource:
+    classification_resolve(fields)
+    fields["code"] = (fields.get("code") or "").strip()
     resource = Resource(producer=producer, created_by=actor, status=ResourceStatus.DRAFT, **fields)
-    resource.full_clean(exclude=["search_text"])
     try:
         with transaction.atomic():
+            _national_metadata(resource, fields)
+            resource.full_clean(exclude=["search_text"])
             resource.save()
             _replace_items(resource, items)
             resource_index(resource)
@@ -75,8 +97,12 @@ def resource_update(
                 f"An entry that is {resource.get_status_display()} cannot be edited; start a revision first."
             )
         before = resource_snapshot(resource)
+        classification_resolve(fields, current=resource)
+        if "code" in fields:
+            fields["code"] = (fields["code"] or "").strip()
         for field, value in fields.items():
             setattr(resource, field, value)
+        _national_metadata(resource, fields, old_code=before["code"])
         resource.full_clean(exclude=["search_text"])
         resource.save()
         if items is not None:

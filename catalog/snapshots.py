@@ -4,6 +4,7 @@ from .models import Resource
 
 SNAPSHOT_FIELDS = [
     "code",
+    "classification",
     "name",
     "description",
     "category",
@@ -17,15 +18,27 @@ SNAPSHOT_FIELDS = [
     "not_open_reason",
     "grading_level",
     "service_methods",
+    "related_codes",
+    "holds_no_classified_data",
 ]
 UNIT_FIELDS = ["producer", "collecting_unit", "approving_unit", "providing_unit"]
-ITEM_FIELDS = ["label", "item_type", "description", "is_key", "required", "is_personal", "is_sensitive"]
+ITEM_FIELDS = [
+    "label",
+    "item_type",
+    "length",
+    "description",
+    "is_key",
+    "required",
+    "is_personal",
+    "is_sensitive",
+]
 # What a producer writes for a data item: its identifier and the fields above.
 DATA_ITEM_FIELDS = ["name", *ITEM_FIELDS]
 
 
 def resource_snapshot(resource: Resource) -> dict:
     snapshot = {field: getattr(resource, field) for field in SNAPSHOT_FIELDS}
+    snapshot["classification"] = resource.classification.code if resource.classification else None
     for field in UNIT_FIELDS:
         unit = getattr(resource, field)
         snapshot[field] = unit.name if unit else None

@@ -15,6 +15,8 @@ urlpatterns: list = [
     # entries
     path("", views.my_catalog, name="catalog-mine"),
     path("new/", views.resource_edit, name="catalog-new"),
+    path("export/", views.catalog_export_view, name="catalog-export"),
+    path("import/", views.catalog_import_view, name="catalog-import"),
     path("review/", views.review_queue, name="catalog-review"),
     path("<int:pk>/", views.resource_detail, name="catalog-resource"),
     path("<int:pk>/edit/", views.resource_edit, name="catalog-edit"),
@@ -71,6 +73,9 @@ urlpatterns: list = [
 api_urlpatterns: list = [
     # entries
     path("resources/", api.ResourceListApi.as_view(), name="api-resources"),
+    path("export/", api.CatalogExportApi.as_view(), name="api-catalog-export"),
+    path("import/", api.CatalogImportApi.as_view(), name="api-catalog-import"),
+    path("classifications/", api.ClassificationListApi.as_view(), name="api-classifications"),
     path("resources/<int:pk>/", api.ResourceDetailApi.as_view(), name="api-resource"),
     path(
         "resources/<int:pk>/transition/", api.ResourceTransitionApi.as_view(), name="api-resource-transition"

@@ -22,11 +22,20 @@ from .access import (
     can_aggregate,
     can_edit_resource,
     resource_for_user,
+    unit_catalog,
 )
 from .forms import DataItemFormSet, ResourceForm
 from .models import Resource, ResourceStatus
+from .serializers import classification_path
 from .services import resource_create, resource_mark_basis_changed, resource_update, version_diff
 from .snapshots import ITEM_FIELDS
+from .spreadsheet import (
+    COLUMNS,
+    catalog_export_csv,
+    catalog_export_xlsx,
+    catalog_import,
+    spreadsheet_response,
+)
 from .workflow import allowed_transitions, is_reviewer, resource_transition
 
 
@@ -125,6 +134,7 @@ def resource_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         "catalog/resource_detail.html",
         {
             "resource": resource,
+            "classification_path": classification_path(resource.classification),
             "items": resource.items.all(),
             "versions": versions,
             "history": resource.status_changes.select_related("actor"),
@@ -196,3 +206,45 @@ def resource_diff(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         "catalog/resource_diff.html",
         {"resource": resource, "diff": diff, "before": before, "after": after},
     )
+
+
+@login_required
+def catalog_export_view(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """The unit's own catalog as the spreadsheet units fill in (``?kind=csv`` for CSV)."""
+    if request.user.unit is None:
+        raise PermissionDenied
+    resources = unit_catalog(request.user.unit)
+    as_csv = request.GET.get("kind") == "csv"
+    content = catalog_export_csv(resources) if as_csv else catalog_export_xlsx(resources)
+    return spreadsheet_response(content, as_csv=as_csv)
+
+
+@login_required
+def catalog_import_view(request: AuthenticatedHttpRequest) -> HttpResponse:
+    unit = request.user.unit
+    if unit is None or not request.user.has_role(Role.DATA_ADMIN):
+        raise PermissionDenied
+    row_errors: list[dict] = []
+    upload = request.FILES.get("file") if request.method == "POST" else None
+    if request.method == "POST" and upload is None:
+        messages.error(request, _("Choose a spreadsheet to import."))
+    elif upload is not None:
+        try:
+            result = catalog_import(
+                actor=request.user,
+                unit=unit,
+                content=upload.read(),
+                filename=upload.name or "",
+                request=request,
+            )
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+            row_errors = exc.extra.get("rows", [])
+        else:
+            messages.success(
+                request,
+                _("Imported: %(created)d new draft entries, %(updated)d updated.")
+                % {"created": len(result.created), "updated": len(result.updated)},
+            )
+            return redirect("catalog-mine")
+    return render(request, "catalog/import.html", {"row_errors": row_errors, "columns": COLUMNS})

@@ -20,6 +20,7 @@ api_v1: list[URLPattern | URLResolver] = [
     path("data/", include(data_urlpatterns)),
     path("audit/", include(audit_api)),
     path("open/", include(opening_api)),
+    path("opening/", include("opening.rest.urls")),
     path("governance/", include(governance_api)),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     # The split view serves Swagger UI's start-up script as a file, as the Content Security Policy wants.
@@ -30,6 +31,9 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include(api_v1)),
+    # CKAN serves its Action API with and without the version; the versioned one is last so that
+    # reverse("ckan-action") names it.
+    path("api/action/", include(ckan_urlpatterns)),
     path("api/3/action/", include(ckan_urlpatterns)),
     path("open/", include("opening.urls")),
     path("catalog/", include("catalog.urls")),
@@ -40,3 +44,6 @@ urlpatterns = [
     path("governance/", include("governance.urls")),
     path("", include("dataplatform.core.urls")),
 ]
+
+# An unmatched address under /api/v1/ answers the JSON error envelope (the OpenAPI schema documents it).
+handler404 = "dataplatform.core.api_errors.not_found"

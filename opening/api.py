@@ -8,12 +8,11 @@ from rest_framework import exceptions
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from catalog.models import OpenType, Record, Resource
-from dataplatform.core.permissions import IsApiClient
 from dataplatform.core.request_types import ApiRequest
 from sharing.calls import Audited, Granted, Read, Scope, Use, data_call
+from sharing.data_api import DataApiView
 from sharing.grant_check import GrantRefused
 from sharing.verification import grouped_counts
 
@@ -66,8 +65,8 @@ class OpenDataset(Scope):
         return self.detail(None, request)
 
 
-class OpenGrantApi(APIView):
-    permission_classes = [IsApiClient]
+class OpenGrantApi(DataApiView):
+    # A view of the data interface (its RateLimit fields, should open grants ever be limited).
 
     def entry(self, slug: str) -> OpenEntry:
         entry = public_entries().filter(slug=slug, open_type=OpenType.ON_APPLICATION).first()

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from catalog.models import DataItem
 
 from .models import DeidRule, OpenEntry
+from .public import PublicItem, public_dataset
 
 MASK = "*"
 # 省 / 市 (or 自治州, 盟) / 区, 县 or county-level 市: an address is kept down to its county.
@@ -97,18 +98,21 @@ class OpenView:
         }
 
 
-def needs_rule(item: DataItem) -> bool:
+def needs_rule(item: DataItem | PublicItem) -> bool:
     return item.is_personal or item.is_sensitive
 
 
 def open_view(entry: OpenEntry) -> OpenView:
-    """The columns of an open dataset: its items minus dropped ones, and minus personal or sensitive
-    ones that have no rule (fail safe: a revision that renames an item cannot expose it)."""
+    """The columns of an open dataset: its reviewed items (a revision's draft items wait for review)
+    minus dropped ones, and minus personal or sensitive ones that have no rule (fail safe: a revision
+    that renames an item cannot expose it, and one that marks an item personal hides it at once)."""
     rules = dict(entry.rules.values_list("item_name", "rule"))
+    live = {item.name: item for item in entry.resource.items.all()}
     columns = []
-    for item in entry.resource.items.all():
+    for item in public_dataset(entry).items.all():
         rule = rules.get(item.name, "")
-        if rule == DeidRule.DROP or (needs_rule(item) and not rule):
+        marked = needs_rule(item) or (item.name in live and needs_rule(live[item.name]))
+        if rule == DeidRule.DROP or (marked and not rule):
             continue
         columns.append(Column(item.name, item.label, rule))
     return OpenView(tuple(columns))

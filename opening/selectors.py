@@ -9,6 +9,7 @@ from django.utils import timezone
 from catalog.search.text import query_terms, terms_q
 
 from .models import OpenEntry, OpenEntryStatus
+from .public import public_dataset
 
 
 def public_entries() -> QuerySet[OpenEntry]:
@@ -72,7 +73,7 @@ class Provenance:
 
 
 def provenance(entry: OpenEntry, *, url: str) -> Provenance:
-    resource = entry.resource
+    resource = public_dataset(entry)  # the reviewed name and code, never a revision's draft
     acquired = resource.last_aggregated_at or resource.published_at
     return Provenance(
         source_unit=resource.producer.name,

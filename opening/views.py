@@ -1,7 +1,6 @@
 """The open-data portal (/open/): no login. Home with search and browsing, dataset pages, downloads."""
 
 from django import forms
-from django.db import transaction
 from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
@@ -9,15 +8,13 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from audit.services import audit_record
 from catalog.models import Category, OpenType
-from dataplatform.core.audit_actions import AuditAction
 from dataplatform.core.models import Unit
 
-from .dcat import catalog_graph
 from .downloads import FORMATS, download_response
 from .models import DeidRule
 from .portal import dataset_download, dataset_preview
+from .public import public_dataset, public_datasets
 from .selectors import provenance, public_entries, public_entry, public_search
 
 
@@ -52,9 +49,11 @@ def portal_home(request: HttpRequest) -> HttpResponse:
     results = public_search(**form.cleaned_data) if form.is_valid() else public_entries().none()
     entries = public_entries()
     categories = dict(Category.choices)
+    shown = list(results[:100])
     context = {
         "form": form,
-        "results": results[:100],
+        "results": shown,
+        "datasets": public_datasets(shown),  # what the page shows of them: reviewed content only
         "result_count": results.count(),
         "searched": any(request.GET.get(k) for k in form.fields),
         "categories": [
@@ -71,11 +70,11 @@ def portal_home(request: HttpRequest) -> HttpResponse:
 
 
 def item_rows(entry) -> list[tuple]:
-    """Each data item with its de-identification rule (value, label), or none."""
+    """Each reviewed data item with its de-identification rule (value, label), or none."""
     rules = dict(entry.rules.values_list("item_name", "rule"))
     return [
         (item, rules.get(item.name, ""), DeidRule(rules[item.name]).label if item.name in rules else "")
-        for item in entry.resource.items.all()
+        for item in public_dataset(entry).items.all()
     ]
 
 
@@ -88,7 +87,7 @@ def dataset_page(request: HttpRequest, slug: str) -> HttpResponse:
         "opening/dataset.html",
         {
             "entry": entry,
-            "resource": entry.resource,
+            "resource": public_dataset(entry),  # reviewed content only, never a revision's draft
             "view": view,
             "item_rows": item_rows(entry),
             "preview": [list(row.values()) for row in preview],
@@ -106,19 +105,3 @@ def dataset_file(request: HttpRequest, slug: str, fmt: str) -> HttpResponseBase:
     view = dataset_download(entry=entry, fmt=fmt, request=request)
     url = request.build_absolute_uri(reverse("open-dataset", args=[slug]))
     return download_response(entry, view, provenance(entry, url=url), fmt)
-
-
-DCAT_FORMATS = {"jsonld": ("json-ld", "application/ld+json"), "ttl": ("turtle", "text/turtle; charset=utf-8")}
-
-
-def dcat_catalog(request: HttpRequest, fmt: str) -> HttpResponse:
-    syntax, content_type = DCAT_FORMATS[fmt]
-    graph = catalog_graph(base=request.build_absolute_uri("/"), entries=public_entries())
-    with transaction.atomic():
-        audit_record(
-            action=AuditAction.OPEN_DCAT,
-            actor=request.user if request.user.is_authenticated else None,
-            request=request,
-            detail={"public": True, "format": fmt},
-        )
-    return HttpResponse(graph.serialize(format=syntax), content_type=content_type)

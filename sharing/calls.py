@@ -26,9 +26,10 @@ from audit.services import audit_record
 from catalog.models import Resource, ServiceMethod
 
 from .grant_check import GrantRefused, check_items, grant_for_call
-from .misuse import observe, throttle
+from .misuse import Limits, count_call, enforce, observe
 
 NO_RESOURCE = "No published resource with this id."
+RATE_LIMIT_ATTR = "data_call_limits"  # on the request: where the call's grant stands (RateLimit fields)
 
 
 class Scope:
@@ -142,7 +143,10 @@ def data_call(
     granted = [_admit(client, request, action, use, detail) for use in uses]
     limited = _distinct([g for g in granted if g.use.scope.limited])
     for one in limited:
-        one.calls = throttle(one.grant)
+        limits = count_call(one.grant)
+        one.calls = limits.used_today
+        _remember(request, limits)  # before a refusal: a 429 carries the RateLimit fields too
+        enforce(limits)
     result = read(granted)
     # The audit events are written before anything is answered: if they cannot be, nothing is. Several
     # (a rule's checks) are written together; one needs no transaction of its own (the hot path).
@@ -193,6 +197,22 @@ def _audit(client, request, action: str, one: Granted, audited: Audited, detail:
         purpose=scope.purpose(one.grant),
         detail={**scope.detail(one.grant, request), **detail, **audited.detail},
     )
+
+
+def _remember(request, limits: Limits) -> None:
+    """Keep the limits the response's RateLimit fields report (sharing.data_api.DataApiView writes
+    them): of several grants in one call, the one nearest its limit."""
+    if request is None:
+        return
+    current: Limits | None = getattr(request, RATE_LIMIT_ATTR, None)
+    if current is None or limits.remaining < current.remaining:
+        setattr(request, RATE_LIMIT_ATTR, limits)
+
+
+def rate_limit_headers(request) -> dict[str, str]:
+    """The RateLimit fields for the answer to ``request``: none when no call was counted."""
+    limits: Limits | None = getattr(request, RATE_LIMIT_ATTR, None)
+    return limits.headers() if limits is not None else {}
 
 
 def _distinct(granted: list[Granted]) -> list[Granted]:

@@ -23,7 +23,8 @@ from dataplatform.core.models import Role
 from dataplatform.core.permissions import IsApiClient
 from dataplatform.core.request_types import ApiRequest, PersonApiRequest
 
-from .calls import Audited, Granted, Read, SharedResource, Use, data_call
+from .calls import Audited, Granted, Read, SharedResource, Use, data_call, rate_limit_headers
+from .grant_check import REFUSAL_CODES
 from .models import VerificationRule
 from .verification import statistics, verification_rule_create, verify
 
@@ -46,7 +47,17 @@ class RecordPage(PageNumberPagination):
 
 
 class DataApiView(APIView):
+    """A view of the data interface: every answer, a refusal with 429 included, carries the RateLimit
+    fields of the call's grant (read from the counters the limits already moved: no extra round trip)."""
+
     permission_classes = [IsApiClient]
+    refusal_codes = REFUSAL_CODES  # the 403 codes the OpenAPI schema lists (dataplatform.core.schema)
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        for name, value in rate_limit_headers(request).items():
+            response[name] = value
+        return response
 
 
 def requested_fields(request: Request) -> list[str]:
@@ -69,6 +80,22 @@ FIELDS_PARAM = OpenApiParameter(
     "fields",
     OpenApiTypes.STR,
     description="Comma-separated data items to return; all granted items by default.",
+)
+
+
+# The filters are a free-form query object (form style, exploded): each further query parameter names a
+# granted data item, and the value it must equal.
+FILTER_PARAM = OpenApiParameter(
+    "filters",
+    {"type": "object", "additionalProperties": {"type": "string"}},
+    style="form",
+    explode=True,
+    description=(
+        "Filters: every query parameter other than `fields`, `page` and `page_size` names a granted data "
+        "item and the value it must equal, converted to the item's type (`?company_name=泉州某贸易有限公司`). "
+        "Naming an item outside the grant is refused (403 `item_not_granted`)."
+    ),
+    examples=[OpenApiExample("By credit code", value={"credit_code": "91350500MA0000001X"})],
 )
 
 
@@ -109,9 +136,7 @@ class RecordListApi(DataApiView):
     @extend_schema(
         parameters=[
             FIELDS_PARAM,
-            OpenApiParameter(
-                "<item>", OpenApiTypes.STR, description="Filter: any granted data item equal to a value."
-            ),
+            FILTER_PARAM,
         ],
         responses={200: RecordOut(many=True)},
         summary="Records filtered by granted data items, paginated, with the granted data items only",

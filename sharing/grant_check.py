@@ -20,6 +20,16 @@ class GrantRefused(Forbidden):
         self.code = code
 
 
+# Every code a data call is refused with (403), and what it means: the OpenAPI schema lists them on the
+# data endpoints (DataApiView.refusal_codes, read by dataplatform.core.schema).
+REFUSAL_CODES = {
+    "no_grant": "the caller's unit has no grant for this resource by this service method",
+    "grant_suspended": "the grant is suspended by the authority (`detail` gives the reason)",
+    "grant_ended": "the grant has been ended by the authority (`detail` gives the reason)",
+    "grant_expired": "the grant's end date has passed",
+    "item_not_granted": "a data item named in `fields` or a filter is outside the grant",
+}
+
 WHY: dict[str, tuple[str, str]] = {
     GrantStatus.SUSPENDED: (
         "Your grant for this resource is suspended by the authority: {reason}",

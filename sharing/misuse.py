@@ -9,6 +9,7 @@ once a day per sign and, if settings.DATA_API["AUTO_SUSPEND"], suspend the grant
 import datetime as dt
 import functools
 import re
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.cache import cache
@@ -78,23 +79,91 @@ def _reset(key: str, ttl: int) -> None:
         client.set(key, 0, ex=ttl)
 
 
-def throttle(grant: Grant, now: dt.datetime | None = None) -> int:
-    """Count one call against the grant's limits; Throttled when over either. Returns the day's calls."""
+@dataclass(frozen=True)
+class Limits:
+    """Where a grant stands after a counted call: its rate per minute and its daily quota, and how much
+    of each is used. ``headers()`` are the RateLimit fields of draft-ietf-httpapi-ratelimit-headers-06,
+    which describe the per-minute rate (the window a client must pace itself by); RateLimit-Policy
+    names both windows."""
+
+    rate: int
+    used_this_minute: int
+    reset: int  # seconds until the minute's counter starts again
+    quota: int
+    used_today: int
+
+    @property
+    def remaining(self) -> int:
+        return max(0, self.rate - self.used_this_minute)
+
+    def headers(self) -> dict[str, str]:
+        return {
+            "RateLimit-Limit": str(self.rate),
+            "RateLimit-Remaining": str(self.remaining),
+            "RateLimit-Reset": str(self.reset),
+            # The day is the calendar day in China Standard Time; 86400 seconds is its length.
+            "RateLimit-Policy": f"{self.rate};w=60, {self.quota};w=86400",
+        }
+
+
+def count_call(grant: Grant, now: dt.datetime | None = None) -> Limits:
+    """Count one call against the grant's limits (one Redis round trip) and say where it stands."""
     now = now or timezone.now()
-    today = timezone.localdate(now)
     minute = int(now.timestamp() // 60)
     in_minute, in_day = _bump(
-        [(f"dp:rate:{grant.pk}:{minute}", 1, 120), (f"dp:calls:{grant.pk}:{today}", 1, DAY_TTL)]
+        [
+            (f"dp:rate:{grant.pk}:{minute}", 1, 120),
+            (f"dp:calls:{grant.pk}:{timezone.localdate(now)}", 1, DAY_TTL),
+        ]
     )
-    if in_minute > _limit(grant, "rate_per_minute", "RATE_PER_MINUTE"):
+    return Limits(
+        rate=_limit(grant, "rate_per_minute", "RATE_PER_MINUTE"),
+        used_this_minute=in_minute,
+        reset=60 - now.second,
+        quota=_limit(grant, "daily_quota", "DAILY_QUOTA"),
+        used_today=in_day,
+    )
+
+
+def enforce(limits: Limits, now: dt.datetime | None = None) -> None:
+    """Throttled (429 with Retry-After) when the counted call went over the rate or the quota."""
+    now = now or timezone.now()
+    if limits.used_this_minute > limits.rate:
         raise Throttled("Too many calls this minute for this grant.", retry_after=60 - now.second)
-    if in_day > _limit(grant, "daily_quota", "DAILY_QUOTA"):
+    if limits.used_today > limits.quota:
+        today = timezone.localdate(now)
         midnight = timezone.make_aware(dt.datetime.combine(today + dt.timedelta(days=1), dt.time()))
         raise Throttled(
             "The daily quota of this grant is used up.",
             retry_after=int((midnight - now).total_seconds()) + 1,
         )
-    return in_day
+
+
+def throttle(grant: Grant, now: dt.datetime | None = None) -> int:
+    """Count one call against the grant's limits; Throttled when over either. Returns the day's calls."""
+    now = now or timezone.now()
+    limits = count_call(grant, now)
+    enforce(limits, now)
+    return limits.used_today
+
+
+def grant_usage_today(grants: list[Grant]) -> dict[int, int]:
+    """Each grant's calls today (one cache read for them all): what the grants API shows an applicant."""
+    today = timezone.localdate()
+    keys = {grant.pk: f"dp:calls:{grant.pk}:{today}" for grant in grants}
+    if not keys:
+        return {}
+    client = _redis()
+    if client is None:
+        found = cache.get_many(list(keys.values()))
+        return {pk: int(found.get(key) or 0) for pk, key in keys.items()}
+    values = client.mget(list(keys.values()))
+    return {pk: int(value or 0) for pk, value in zip(keys, values, strict=True)}
+
+
+def grant_limits(grant: Grant) -> tuple[int, int]:
+    """The grant's rate per minute and daily quota: its own, or the platform's defaults."""
+    return _limit(grant, "rate_per_minute", "RATE_PER_MINUTE"), _limit(grant, "daily_quota", "DAILY_QUOTA")
 
 
 def _digits(key: str) -> int | None:

@@ -1,9 +1,11 @@
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from catalog.models import Resource, ServiceMethod
 from catalog.serializers import UnitRef
 from dataplatform.core.models import User
 
+from .misuse import grant_limits, grant_usage_today
 from .models import Application, ApplicationLine, ApplicationStep, Attachment, Grant, GrantEvent, UsageReport
 
 
@@ -122,10 +124,24 @@ class GrantEventOut(serializers.ModelSerializer):
         fields = ["from_status", "to_status", "actor", "reason", "at"]
 
 
+class GrantLimitsOut(serializers.Serializer):
+    rate_per_minute = serializers.IntegerField(
+        help_text="Data calls allowed per minute under this grant (its own limit, or the platform's)."
+    )
+    daily_quota = serializers.IntegerField(
+        help_text="Data calls allowed per calendar day (China Standard Time) under this grant."
+    )
+    used_today = serializers.IntegerField(help_text="Data calls counted against the quota today.")
+    remaining_today = serializers.IntegerField(help_text="Data calls left in today's quota.")
+
+
 class GrantOut(serializers.ModelSerializer):
     unit = UnitRef()
     resource = serializers.SerializerMethodField()
     events = GrantEventOut(many=True)
+    limits = serializers.SerializerMethodField(
+        help_text="The grant's rate and daily quota for the data interface, and today's use."
+    )
 
     class Meta:
         model = Grant
@@ -142,10 +158,24 @@ class GrantOut(serializers.ModelSerializer):
             "status_reason",
             "granted_at",
             "events",
+            "limits",
         ]
 
     def get_resource(self, grant: Grant) -> dict:
         return {"id": grant.resource_id, "code": grant.resource.code, "name": grant.resource.name}
+
+    @extend_schema_field(GrantLimitsOut)
+    def get_limits(self, grant: Grant) -> dict:
+        # A list reads the page's counters at once and passes them in the context (api.GrantListApi).
+        usage = self.context.get("usage_today")
+        used = usage.get(grant.pk, 0) if usage is not None else grant_usage_today([grant]).get(grant.pk, 0)
+        rate, quota = grant_limits(grant)
+        return {
+            "rate_per_minute": rate,
+            "daily_quota": quota,
+            "used_today": used,
+            "remaining_today": max(0, quota - used),
+        }
 
 
 class GrantChangeIn(serializers.Serializer):

@@ -1,10 +1,12 @@
 import datetime as dt
 
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
-from dataplatform.core.models import HistoryEntry
+from dataplatform.core.models import HistoryEntry, Unit
 
 
 class Category(models.TextChoices):
@@ -25,6 +27,51 @@ BASIC_CATEGORIES = (
     Category.E_LICENCE,
     Category.CREDIT,
 )
+
+
+class ClassLevel(models.IntegerChoices):
+    # The guide's four levels; the codes are 1, 2 and 3 digits long, the sub-item's as long as needed.
+    CLASS = 1, pgettext_lazy("classification level", "Class")
+    ITEM = 2, pgettext_lazy("classification level", "Item")
+    HEADING = 3, pgettext_lazy("classification level", "Heading")
+    SUB_HEADING = 4, pgettext_lazy("classification level", "Sub-heading")
+
+
+CODE_DIGITS = {ClassLevel.CLASS: 1, ClassLevel.ITEM: 2, ClassLevel.HEADING: 3}
+
+
+class Classification(models.Model):
+    """A node of the government information resource classification (政务信息资源分类: 类/项/目/细目).
+
+    A node's code is its parent's code followed by its own digits, so a code names its whole path.
+    ``category`` is the platform's flat category the node's entries take (empty for the basic class
+    itself, whose items each name their basic resource).
+    """
+
+    code = models.CharField(_("classification code"), max_length=20, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    level = models.PositiveSmallIntegerField(_("level"), choices=ClassLevel.choices)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("parent"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+    )
+    category = models.CharField(_("category"), max_length=20, choices=Category.choices, blank=True)
+
+    class Meta:
+        verbose_name = _("resource classification")
+        verbose_name_plural = _("resource classifications")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+    @property
+    def is_basic(self) -> bool:
+        return self.category in BASIC_CATEGORIES
 
 
 class ShareType(models.TextChoices):
@@ -101,8 +148,16 @@ class Resource(models.Model):
     been published once stays available to sharing while a revision of it is under review.
     """
 
-    code = models.CharField(_("code"), max_length=40, unique=True)
+    code = models.CharField(_("code"), max_length=60, unique=True)
     name = models.CharField(_("name"), max_length=200)
+    classification = models.ForeignKey(
+        Classification,
+        verbose_name=_("classification"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="resources",
+    )
     description = models.TextField(_("description"), blank=True)
     producer = models.ForeignKey(
         "core.Unit", verbose_name=_("producing unit"), on_delete=models.PROTECT, related_name="resources"
@@ -122,6 +177,9 @@ class Resource(models.Model):
         _("classification and grading level"), max_length=2, choices=GradingLevel.choices
     )
     service_methods = models.JSONField(_("service methods"), default=list)
+    related_codes = models.JSONField(_("related resource codes"), default=list, blank=True)
+    # Q8.3: classified data never enters the platform; the producer declares it on every entry.
+    holds_no_classified_data = models.BooleanField(_("holds no classified data"), default=False)
     collecting_unit = models.ForeignKey(
         "core.Unit",
         verbose_name=_("collecting unit"),
@@ -186,6 +244,15 @@ class Resource(models.Model):
         return self.category in BASIC_CATEGORIES
 
     @property
+    def provider(self) -> Unit:
+        """The guide's 信息资源提供方: the providing unit when one is named, else the producer."""
+        return self.providing_unit or self.producer
+
+    @property
+    def provider_credit_code(self) -> str:
+        return self.provider.credit_code
+
+    @property
     def is_available(self) -> bool:
         """Published once and not retired: applicants can find it and its data can be shared."""
         return self.published_version is not None and self.status != ResourceStatus.RETIRED
@@ -219,6 +286,9 @@ class DataItem(models.Model):
     name = models.SlugField(_("identifier"), max_length=60)
     label = models.CharField(_("label"), max_length=100)
     item_type = models.CharField(_("type"), max_length=20, choices=ItemType.choices, default=ItemType.STRING)
+    length = models.PositiveIntegerField(
+        _("data length"), null=True, blank=True, validators=[MinValueValidator(1)]
+    )
     description = models.CharField(_("description"), max_length=300, blank=True)
     is_personal = models.BooleanField(_("personal information"), default=False)
     is_sensitive = models.BooleanField(_("sensitive"), default=False)

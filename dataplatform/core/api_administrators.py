@@ -6,6 +6,7 @@ from rest_framework import generics, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from dataplatform.core.permissions import IsPerson
 from dataplatform.core.request_types import PersonApiRequest
 
 from .administrators import (
@@ -48,7 +49,7 @@ class PersonnelChangeIn(serializers.Serializer):
     )
     real_name = serializers.CharField(required=False, allow_blank=True, default="")
     phone = serializers.CharField(required=False, allow_blank=True, default="")
-    email = serializers.EmailField(required=False, allow_blank=True, default="")
+    email = serializers.EmailField(required=False, allow_blank=True)  # not given: "" (the service's default)
     reason = serializers.CharField(required=False, allow_blank=True, default="")
 
 
@@ -86,6 +87,8 @@ class PersonnelDecisionIn(serializers.Serializer):
 
 
 class UnitAdministratorsApi(APIView):
+    permission_classes = [IsPerson]  # the register is read by people; an API key gets 403, not a 500
+
     @extend_schema(
         responses=UnitRegisterOut,
         summary="A unit's leader in charge and data administrators, by real name with contacts (Q9.2)",
@@ -111,6 +114,7 @@ class PersonnelChangeListApi(generics.ListAPIView):
     """Changes of person the caller may see; ``?status=filed`` for those awaiting the authority."""
 
     serializer_class = PersonnelChangeOut
+    permission_classes = [IsPerson]
     request: PersonApiRequest
 
     @extend_schema(
@@ -139,6 +143,8 @@ class PersonnelChangeListApi(generics.ListAPIView):
 
 
 class PersonnelChangeDecisionApi(APIView):
+    permission_classes = [IsPerson]
+
     @extend_schema(
         request=PersonnelDecisionIn,
         responses=PersonnelChangeOut,

@@ -2,6 +2,8 @@ import logging
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DatabaseError, DataError, IntegrityError, ProgrammingError
+from django.http import JsonResponse
+from django.views.defaults import page_not_found
 from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -23,15 +25,17 @@ def is_unavailable(exc: Exception) -> bool:
 def exception_handler(exc: Exception, context: dict) -> Response | None:
     """Map the service layer's errors once, so views never translate them by hand."""
     if isinstance(exc, DjangoValidationError):
-        detail = exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages}
-        exc = exceptions.ValidationError(detail)
+        if hasattr(exc, "error_dict"):
+            exc = exceptions.ValidationError(exc.message_dict)
+        else:
+            return Response({"detail": " ".join(exc.messages), "code": "invalid"}, status=400)
     elif isinstance(exc, Throttled):
         # Over a limit: 429 with Retry-After, worded as DRF words its own throttling.
         exc = exceptions.Throttled(wait=exc.retry_after, detail=exc.message)
     elif isinstance(exc, ApplicationError):
         # A rule that says "not you" (Forbidden, whatever its code) is a 403; any other rule is a 400.
         status = 403 if exc.forbids else exc.status
-        return Response({"detail": exc.message, **exc.extra}, status=status)
+        return Response({"detail": exc.message, "code": "invalid", **exc.extra}, status=status)
     elif is_unavailable(exc):
         # The read or its audit event could not be written: nothing is answered (audit fails closed).
         logger.exception("Database failure in %s", type(context.get("view")).__name__, exc_info=exc)
@@ -41,4 +45,23 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
             status=503,
             headers={"Retry-After": "30"},
         )
-    return drf_exception_handler(exc, context)
+    response = drf_exception_handler(exc, context)
+    return with_code(response, exc)
+
+
+def with_code(response: Response | None, exc: Exception) -> Response | None:
+    """Every error answer is the envelope ``{"detail": ..., "code": ...}`` (the OpenAPI schema's Error,
+    dataplatform.core.schema): DRF's own answers get the code of their exception (``not_found``,
+    ``permission_denied``, ``throttled``, ...). Field errors of a 400 are answered as DRF words them."""
+    if response is not None and isinstance(response.data, dict) and set(response.data) == {"detail"}:
+        detail = getattr(exc, "detail", None)
+        response.data["code"] = getattr(detail, "code", None) or "error"
+    return response
+
+
+def not_found(request, exception: Exception | None = None):
+    """handler404: an address under /api/ that matches no endpoint (a negative id, a word for a number)
+    answers the envelope in JSON, as the endpoints' own 404s do; any other address gets the 404 page."""
+    if request.path.startswith("/api/v1/"):
+        return JsonResponse({"detail": "No API endpoint at this address.", "code": "not_found"}, status=404)
+    return page_not_found(request, exception)

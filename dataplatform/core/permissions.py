@@ -8,3 +8,14 @@ class IsApiClient(BasePermission):
 
     def has_permission(self, request, view) -> bool:
         return getattr(request.user, "api_key", None) is not None
+
+
+class IsPerson(BasePermission):
+    """Endpoints whose services are written for people (``actor: User``): a unit's API key is refused with
+    403, as the data endpoints refuse a person's session."""
+
+    message = "This endpoint serves people signed in to the platform, not API keys."
+
+    def has_permission(self, request, view) -> bool:
+        user = request.user
+        return bool(user and user.is_authenticated and getattr(user, "api_key", None) is None)

@@ -266,7 +266,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "dataplatform.core.schema.AutoSchema",  # error answers, descriptions
     "EXCEPTION_HANDLER": "dataplatform.core.api_errors.exception_handler",
 }
 SPECTACULAR_SETTINGS = {
@@ -278,6 +278,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Request bodies without an example get one derived from their fields (dataplatform.core.schema).
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "dataplatform.core.schema.add_request_examples",
+    ],
     # Several models have a "status"; name each choice set after its lifecycle.
     "ENUM_NAME_OVERRIDES": {
         "ResourceStatusEnum": "catalog.models.ResourceStatus",
@@ -302,6 +307,10 @@ SPECTACULAR_SETTINGS = {
         "SourceCheckStatusEnum": "catalog.models.SourceCheckStatus",
         "PersonnelChangeStatusEnum": "dataplatform.core.models.PersonnelChangeStatus",
         "DisposalEnum": "catalog.models.Disposal",
+        "OpenEntryStatusEnum": "opening.models.OpenEntryStatus",
+        "OpenApplicationStatusEnum": "opening.models.OpenApplicationStatus",
+        "OpenTypeEnum": "catalog.models.OpenType",
+        "OpenedTypeEnum": "opening.workflow.OPEN_TYPES",  # how an open entry opens: no "not_open"
     },
 }
 

@@ -27,8 +27,15 @@ from tests.factories.catalog import entry_fields
 pytestmark = pytest.mark.django_db
 
 ITEMS = [
-    {"name": "id_number", "label": "公民身份号码", "item_type": "string", "is_key": True, "required": True},
-    {"name": "full_name", "label": "姓名", "item_type": "string", "required": True},
+    {
+        "name": "id_number",
+        "label": "公民身份号码",
+        "item_type": "string",
+        "length": 18,
+        "is_key": True,
+        "required": True,
+    },
+    {"name": "full_name", "label": "姓名", "item_type": "string", "length": 50, "required": True},
     {"name": "birth_date", "label": "出生日期", "item_type": "date"},
     {"name": "children", "label": "子女数", "item_type": "integer"},
     {"name": "income", "label": "年收入", "item_type": "decimal"},

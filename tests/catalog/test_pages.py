@@ -109,7 +109,9 @@ def test_the_diff_page_shows_what_changed(client, producer, reviewer, published)
     from catalog.services import resource_update
 
     revising = resource_transition(resource=published, to="draft", actor=producer)
-    resource_update(actor=producer, resource=revising, items=[*ITEMS, {"name": "x", "label": "新字段"}])
+    resource_update(
+        actor=producer, resource=revising, items=[*ITEMS, {"name": "x", "label": "新字段", "length": 20}]
+    )
     resource_transition(resource=revising, to="submitted", actor=producer)
     resource_transition(resource=revising, to="published", actor=reviewer)
     client.force_login(producer)

@@ -54,9 +54,12 @@ def entry(
         "open_type": OpenType.UNIVERSAL,
         "grading_level": "1",
         "service_methods": [ServiceMethod.INTERFACE],
+        "holds_no_classified_data": True,
         **fields,
     }
-    rows = [{"name": n, "label": label, "is_key": i == 0} for i, (n, label) in enumerate(items)]
+    rows = [
+        {"name": n, "label": label, "length": 100, "is_key": i == 0} for i, (n, label) in enumerate(items)
+    ]
     resource = resource_create(actor=producer, producer=producer.unit, name=name, items=rows, **fields)
     if reviewer is not None:
         resource_transition(resource=resource, to=ResourceStatus.SUBMITTED, actor=producer)

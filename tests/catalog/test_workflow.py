@@ -108,7 +108,10 @@ def test_a_published_entry_is_revised_and_republished_as_version_two_with_a_diff
         resource_update(actor=producer, resource=published, name="企业登记信息（新）")
     revising = resource_transition(resource=published, to="draft", actor=producer)
     assert revising.is_available  # still shared under version 1 while revised
-    new_items = [*ITEMS[:3], {"name": "legal_rep", "label": "法定代表人", "item_type": "string"}]
+    new_items = [
+        *ITEMS[:3],
+        {"name": "legal_rep", "label": "法定代表人", "item_type": "string", "length": 50},
+    ]
     new_items[1] = {**new_items[1], "label": "企业名称（全称）"}
     resource_update(actor=producer, resource=revising, name="企业登记信息（新）", items=new_items)
     resource_transition(resource=revising, to="submitted", actor=producer)

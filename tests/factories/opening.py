@@ -7,24 +7,27 @@ from catalog.aggregation.services import records_upsert
 from catalog.models import Category, DataFormat, GradingLevel, OpenType, ShareType, UpdateFrequency
 from catalog.services import resource_create
 from catalog.workflow import resource_transition
+from tests.factories.catalog import with_lengths
 
-ITEMS = [
-    {
-        "name": "id_number",
-        "label": "公民身份号码",
-        "is_key": True,
-        "required": True,
-        "is_personal": True,
-        "is_sensitive": True,
-    },
-    {"name": "full_name", "label": "姓名", "is_personal": True},
-    {"name": "phone", "label": "联系电话", "is_personal": True},
-    {"name": "birth_date", "label": "出生日期", "item_type": "date", "is_personal": True},
-    {"name": "address", "label": "住址", "is_personal": True},
-    {"name": "note", "label": "备注", "is_sensitive": True},
-    {"name": "district", "label": "所属区县"},
-    {"name": "licence_kind", "label": "证照类型"},
-]
+ITEMS = with_lengths(
+    [
+        {
+            "name": "id_number",
+            "label": "公民身份号码",
+            "is_key": True,
+            "required": True,
+            "is_personal": True,
+            "is_sensitive": True,
+        },
+        {"name": "full_name", "label": "姓名", "is_personal": True},
+        {"name": "phone", "label": "联系电话", "is_personal": True},
+        {"name": "birth_date", "label": "出生日期", "item_type": "date", "is_personal": True},
+        {"name": "address", "label": "住址", "is_personal": True},
+        {"name": "note", "label": "备注", "is_sensitive": True},
+        {"name": "district", "label": "所属区县"},
+        {"name": "licence_kind", "label": "证照类型"},
+    ]
+)
 
 RULES = {
     "id_number": "mask_id_number",
@@ -92,6 +95,7 @@ def make_resource(
         open_type=open_type,
         grading_level=GradingLevel.LEVEL_1,
         service_methods=["interface"],
+        holds_no_classified_data=True,
         items=ITEMS,
     )
     resource = resource_transition(resource=resource, to="submitted", actor=producer)

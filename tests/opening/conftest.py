@@ -72,3 +72,17 @@ def granted(on_application_entry, university, evaluator, reviewer):
         actor=university,
         agreement_version=AGREEMENT_VERSION,
     )
+
+
+@pytest.fixture
+def county_producer(jinjiang):
+    unit = factories.unit("晋江市市场监督管理局", UnitKind.GOVERNMENT, jinjiang)
+    return factories.person(unit, Role.DATA_ADMIN, username="county_producer")
+
+
+@pytest.fixture
+def every_kind(authority, producer, reviewer, county_producer, county_reviewer):
+    """Open datasets of every category, frequency, licence and open type (tests/factories/dcat.py)."""
+    from tests.factories.dcat import every_kind
+
+    return every_kind((producer, reviewer), (county_producer, county_reviewer))

@@ -87,9 +87,17 @@ def test_package_show_without_an_id_is_a_409_validation_error(client):
 
 
 def test_an_unknown_action_is_400(client):
+    # CKAN answers an unknown action with a bare JSON string, not the envelope (ckan/views/api.py).
+    response = client.get("/api/3/action/no_such_action")
+    assert response.status_code == 400
+    assert response.json() == "Bad request: Action name not known: no_such_action"
+
+
+def test_a_write_action_is_403_as_ckan_answers_a_visitor(client):
+    # Issue 16: this was the 400 above; CKAN answers 403, which ckanapi raises as NotAuthorized.
     status, body = call(client, "package_create")
-    assert status == 400
-    assert body["error"]["__type"] == "Bad request"
+    assert status == 403
+    assert body["error"]["__type"] == "Authorization Error"
 
 
 def test_package_search_shape_q_rows_start_sort(open_entry, on_application_entry, client):
