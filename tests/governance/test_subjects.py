@@ -165,6 +165,19 @@ def test_the_objection_page_files_a_ticket(client, citizen, people_entry):
     assert response.status_code == 302 and response.url == f"/correction/{ticket.pk}/"
 
 
+def test_the_objection_ticket_page_opens_for_the_citizen_and_the_evaluator(
+    client, citizen, evaluator, people_entry
+):
+    ticket = objection_file(
+        actor=citizen, resource=people_entry, keys=[CITIZEN_ID], items=["full_name"], description="姓名有误"
+    )
+    for person in (citizen, evaluator):  # a citizen reports for no unit
+        client.force_login(person)
+        response = client.get(f"/correction/{ticket.pk}/")
+        assert response.status_code == 200
+        assert str(citizen) in response.content.decode()
+
+
 # --- authorizations -------------------------------------------------------------------------------
 
 
