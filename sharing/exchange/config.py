@@ -20,6 +20,7 @@ from .runs import _columns, push_start
 from .targets import TargetError, target_for
 
 EDITABLE = ["name", "engine", "host", "port", "database", "username", "table", "interval_minutes"]
+TARGET_FIELDS = ["engine", "host", "port", "database", "table"]
 
 
 def can_manage_pushes(user, grant: Grant) -> bool:
@@ -58,9 +59,12 @@ def push_task_save(
         raise ApplicationError("The grant is not active: no push can be set up for it.")
     creating = task is None
     task = task or PushTask(grant=grant, created_by=actor, next_run_at=timezone.now())
+    before = [getattr(task, name) for name in TARGET_FIELDS]
     for name in EDITABLE:
         if name in values:
             setattr(task, name, values[name])
+    if before != [getattr(task, name) for name in TARGET_FIELDS]:
+        task.watermark = None  # another table: its next run is a full load (targets.py)
     if values.get("password"):
         task.password_encrypted = secret_encrypt(values["password"])
     try:

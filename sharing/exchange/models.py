@@ -6,6 +6,8 @@ by a compare-and-swap update; the target holds the authoritative progress (``dp_
 in the same target transaction as each batch (``sharing/exchange/targets.py``).
 """
 
+import uuid
+
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
@@ -24,6 +26,9 @@ class TargetEngine(models.TextChoices):
 
 
 class PushTask(models.Model):
+    # Who this task is wherever it pushes: its progress in a target (``dp_push_state``) is keyed by
+    # this, never by the id, which another platform (or this one restored or re-seeded) also uses.
+    identity = models.UUIDField(_("identity"), default=uuid.uuid4, unique=True, editable=False)
     grant = models.ForeignKey("sharing.Grant", on_delete=models.PROTECT, related_name="push_tasks")
     name = models.CharField(_("name"), max_length=100)
     engine = models.CharField(_("database"), max_length=20, choices=TargetEngine.choices)

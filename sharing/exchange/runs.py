@@ -124,16 +124,20 @@ def _update(run: PushRun, claim: int, **fields) -> None:
 
 
 def _begin(target, run: PushRun, claim: int, state: State) -> State:
-    """A new horizon: the first run is a full load (COPY when the table is empty), later ones increments."""
+    """A new horizon: the first run is a full load, later ones increments. A full load replaces the
+    table's rows: a non-empty table (rows of an earlier task, or of this one before its state was lost)
+    is emptied in the transaction that starts it; on PostgreSQL it then COPYs straight in."""
     task = run.task
     horizon = horizon_now(task.grant.resource_id)
     since = dt.datetime.fromisoformat(state.watermark) if state.watermark else None
+    clear = False
     if since is None:
-        phase = "full_copy" if target.is_empty() and task.engine == "postgresql" else "full"
+        clear = not target.is_empty()
+        phase = "full_copy" if task.engine == "postgresql" else "full"
     else:
         phase = "delete"
     new = State(watermark=state.watermark, horizon=horizon.isoformat(), phase=phase)
-    target.begin(state, new)
+    target.begin(state, new, clear=clear)
     expected = rows_to_push(resource_id=task.grant.resource_id, upto=horizon, since=since)
     _update(run, claim, full=since is None, rows_expected=expected, rows_written=0, rows_deleted=0)
     return new

@@ -2,7 +2,10 @@
 
 The target table has the record key as its primary key (``record_key``) and one column per granted
 item. Beside it, ``dp_push_state`` holds each push task's progress: the watermark of its last finished
-run and, while a run is going, its horizon, phase and cursor. Every batch is written in one target
+run and, while a run is going, its horizon, phase and cursor. A state row is keyed by the task's
+``identity`` (a UUID: task ids repeat across platforms and after a restore or re-seed) and names the
+table it was written for; a row of another identity or another table is never taken as progress, so
+the next run is a full load, which first empties the table (in the transaction that starts it). Every batch is written in one target
 transaction together with its new state, and the state update is conditional on the state the batch
 was computed from: a worker killed mid-batch leaves nothing half-written, and a second worker running
 the same task finds its update refused instead of writing twice.
@@ -124,15 +127,19 @@ class Target:
             raise TargetError(f"The target refused to prepare the table: {exc}") from exc
 
     def state(self) -> State:
+        """This task's progress in this table; none (a full load) when the row was written for another
+        table."""
         row = self._fetch_state()
         self.conn.commit()
-        if row is None:
+        if row is None or row[0] != self.task.table:
             return State()
-        watermark, horizon, phase, cursor, written, deleted = row
+        _table, watermark, horizon, phase, cursor, written, deleted = row
         return State(watermark, horizon, phase, cursor or "", int(written or 0), int(deleted or 0))
 
-    def begin(self, old: State, new: State) -> None:
-        self._transaction(old, new, lambda cur: None)
+    def begin(self, old: State, new: State, *, clear: bool = False) -> None:
+        """Move the state; with ``clear``, empty the target table in the same transaction (a full load
+        replaces what the table holds)."""
+        self._transaction(old, new, lambda cur: cur.execute(f"DELETE FROM {self.table}") if clear else None)
 
     def write(self, old: State, new: State, rows: list[tuple], *, copy: bool = False) -> None:
         """Upsert ``rows`` (key first, then the items) and move the state from ``old`` to ``new``."""
@@ -174,7 +181,8 @@ class Target:
             raise TargetError(f"The target refused the batch: {exc}") from exc
 
     def _save_state(self, cur, old: State, new: State) -> bool:
-        """Insert or update this task's state row, provided it still says ``old``."""
+        """Insert or update this task's state row, provided it still says ``old`` (for no state: no row,
+        or a row written for another table)."""
         values = [
             new.watermark,
             new.horizon,
@@ -183,32 +191,36 @@ class Target:
             new.rows_written,
             new.rows_deleted,
         ]
+        identity, table = str(self.task.identity), self.task.table
+        same = "(target_table <=> %s AND watermark <=> %s AND phase <=> %s AND cursor_key = %s)"
+        params = [table, old.watermark, old.phase, old.cursor]
+        if old == State():
+            same += " OR NOT (target_table <=> %s)"
+            params.append(table)
         cur.execute(
             f"UPDATE {STATE_TABLE} SET watermark = %s, horizon = %s, phase = %s, cursor_key = %s, "
-            "rows_written = %s, rows_deleted = %s, target_table = %s "
-            "WHERE task_id = %s AND watermark <=> %s AND phase <=> %s AND cursor_key = %s".replace(
-                "<=>", self.null_safe_equal
-            ),
-            [*values, self.task.table, self.task.pk, old.watermark, old.phase, old.cursor],
+            f"rows_written = %s, rows_deleted = %s, target_table = %s, task_id = %s "
+            f"WHERE task_uuid = %s AND ({same})".replace("<=>", self.null_safe_equal),
+            [*values, table, self.task.pk, identity, *params],
         )
         if cur.rowcount == 1:
             return True
-        cur.execute(f"SELECT 1 FROM {STATE_TABLE} WHERE task_id = %s", [self.task.pk])
+        cur.execute(f"SELECT 1 FROM {STATE_TABLE} WHERE task_uuid = %s", [identity])
         if cur.fetchone() is not None:
             return False
         cur.execute(
             f"INSERT INTO {STATE_TABLE} (watermark, horizon, phase, cursor_key, rows_written, rows_deleted, "
-            "target_table, task_id) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
-            [*values, self.task.table, self.task.pk],
+            "target_table, task_id, task_uuid) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)",
+            [*values, table, self.task.pk, identity],
         )
         return old == State()
 
     def _fetch_state(self):
         with self.conn.cursor() as cur:
             cur.execute(
-                f"SELECT watermark, horizon, phase, cursor_key, rows_written, rows_deleted FROM {STATE_TABLE} "
-                "WHERE task_id = %s",
-                [self.task.pk],
+                "SELECT target_table, watermark, horizon, phase, cursor_key, rows_written, rows_deleted "
+                f"FROM {STATE_TABLE} WHERE task_uuid = %s",
+                [str(self.task.identity)],
             )
             return cur.fetchone()
 
@@ -247,10 +259,26 @@ class PostgresTarget(Target):
     def _prepare(self) -> None:
         with self.conn.cursor() as cur:
             cur.execute(
-                f"CREATE TABLE IF NOT EXISTS {STATE_TABLE} (task_id bigint PRIMARY KEY, target_table text, "
-                "watermark text, horizon text, phase text, cursor_key text NOT NULL DEFAULT '', "
-                "rows_written bigint NOT NULL DEFAULT 0, rows_deleted bigint NOT NULL DEFAULT 0)"
+                f"CREATE TABLE IF NOT EXISTS {STATE_TABLE} (task_uuid text PRIMARY KEY, task_id bigint, "
+                "target_table text, watermark text, horizon text, phase text, "
+                "cursor_key text NOT NULL DEFAULT '', rows_written bigint NOT NULL DEFAULT 0, "
+                "rows_deleted bigint NOT NULL DEFAULT 0)"
             )
+            cur.execute(
+                "SELECT 1 FROM pg_attribute WHERE attrelid = to_regclass(%s) AND attname = 'task_uuid' "
+                "AND NOT attisdropped",
+                [STATE_TABLE],
+            )
+            if cur.fetchone() is None:  # a state table of before identities: keyed by the task id
+                for statement in (
+                    "ADD COLUMN IF NOT EXISTS task_uuid text",
+                    f"DROP CONSTRAINT IF EXISTS {STATE_TABLE}_pkey",
+                    "ALTER COLUMN task_id DROP NOT NULL",
+                ):
+                    cur.execute(f"ALTER TABLE {STATE_TABLE} {statement}")
+                cur.execute(
+                    f"CREATE UNIQUE INDEX IF NOT EXISTS {STATE_TABLE}_task_uuid ON {STATE_TABLE} (task_uuid)"
+                )
             cur.execute("SELECT to_regclass(%s)", [self.table])
             if cur.fetchone()[0] is None:
                 columns = ", ".join(
@@ -330,11 +358,23 @@ class MysqlTarget(Target):
     def _prepare(self) -> None:
         with self.conn.cursor() as cur:
             cur.execute(
-                f"CREATE TABLE IF NOT EXISTS {STATE_TABLE} (task_id BIGINT PRIMARY KEY, target_table TEXT, "
-                "watermark VARCHAR(40), horizon VARCHAR(40), phase VARCHAR(20), "
-                "cursor_key VARCHAR(255) NOT NULL DEFAULT '', rows_written BIGINT NOT NULL DEFAULT 0, "
-                "rows_deleted BIGINT NOT NULL DEFAULT 0) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4"
+                f"CREATE TABLE IF NOT EXISTS {STATE_TABLE} (task_uuid VARCHAR(36) PRIMARY KEY, "
+                "task_id BIGINT NULL, target_table TEXT, watermark VARCHAR(40), horizon VARCHAR(40), "
+                "phase VARCHAR(20), cursor_key VARCHAR(255) NOT NULL DEFAULT '', "
+                "rows_written BIGINT NOT NULL DEFAULT 0, rows_deleted BIGINT NOT NULL DEFAULT 0) "
+                "ENGINE=InnoDB DEFAULT CHARSET=utf8mb4"
             )
+            cur.execute(
+                "SELECT 1 FROM information_schema.columns WHERE table_schema = DATABASE() "
+                "AND table_name = %s AND column_name = 'task_uuid'",
+                [STATE_TABLE],
+            )
+            if cur.fetchone() is None:  # a state table of before identities: keyed by the task id
+                cur.execute(
+                    f"ALTER TABLE {STATE_TABLE} ADD COLUMN IF NOT EXISTS task_uuid VARCHAR(36) NULL, "
+                    "DROP INDEX IF EXISTS `PRIMARY`, MODIFY task_id BIGINT NULL, "
+                    f"ADD UNIQUE INDEX IF NOT EXISTS {STATE_TABLE}_task_uuid (task_uuid)"
+                )
             schema, _, name = self.task.table.rpartition(".")
             cur.execute(
                 "SELECT column_name FROM information_schema.columns "

@@ -2,7 +2,10 @@
 
 import datetime as dt
 import decimal
+import uuid
 
+import psycopg
+import pymysql
 import pytest
 from django.utils import timezone
 
@@ -263,3 +266,175 @@ def test_test_connection_reports_a_wrong_password_without_showing_it(bulk_grant,
     with pytest.raises(ApplicationError) as refused:
         push_task_check(actor=applicant, task=task)
     assert "wrong-password-xyz" not in str(refused.value)
+
+
+# --- Whose progress: a state row belongs to one task of one platform, and one table ----------------
+
+
+def pg_execute(database: str, sql: str, params=()) -> list:
+    with psycopg.connect(**PG, dbname=database, autocommit=True) as conn:
+        cursor = conn.execute(sql, params)
+        return cursor.fetchall() if cursor.description else []
+
+
+def mysql_execute(database: str, sql: str, params=()) -> list:
+    conn = pymysql.connect(**MYSQL, database=database, autocommit=True)
+    with conn.cursor() as cur:
+        cur.execute(sql, params)
+        rows = list(cur.fetchall())
+    conn.close()
+    return rows
+
+
+@pytest.fixture
+def fresh_pg_db():
+    """A target database of its own: no state table yet."""
+    name = f"dp_push_fresh_{uuid.uuid4().hex[:10]}"
+    pg_execute("postgres", f'CREATE DATABASE "{name}"')
+    yield name
+    pg_execute("postgres", f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def fresh_mysql_db():
+    name = f"dp_push_fresh_{uuid.uuid4().hex[:10]}"
+    mysql_execute("", f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4")
+    yield name
+    mysql_execute("", f"DROP DATABASE IF EXISTS `{name}`")
+
+
+def as_platform(task, identity, table) -> PushTask:
+    """The same task id on another platform: another identity (and here another table)."""
+    PushTask.objects.filter(pk=task.pk).update(identity=identity, table=table)
+    task.refresh_from_db()
+    return task
+
+
+def change_records(producer, resource, n: int) -> None:
+    records_upsert(actor=producer, resource=resource, records=[company(n, company_name=f"改名{n}")])
+
+
+@pytest.mark.parametrize("engine", ["postgresql", "mysql"])
+def test_a_stale_state_row_of_the_same_task_id_is_no_progress_the_run_is_a_full_load(
+    engine, bulk_grant, applicant, pg_target_db, mysql_target_db
+):
+    """A re-seeded platform: a new task has the id of one that pushed here before, whose state row and
+    rows are still there. The run is a full load, and the stale rows go."""
+    if engine == "postgresql":
+        task, execute, rows_of = pg_task(bulk_grant, applicant, pg_target_db), pg_execute, pg_rows
+        database = pg_target_db
+    else:
+        task, execute, rows_of = mysql_task(bulk_grant, applicant, mysql_target_db), mysql_execute, mysql_rows
+        database = mysql_target_db
+    push_task_check(actor=applicant, task=task)  # creates the state table and the target table
+    execute(
+        database,
+        "INSERT INTO dp_push_state (task_uuid, task_id, target_table, watermark, cursor_key) "
+        "VALUES (%s, %s, %s, %s, '')",
+        [str(uuid.uuid4()), task.pk, task.table, timezone.now().isoformat()],
+    )
+    execute(database, f"INSERT INTO {task.table} (record_key, company_name) VALUES ('stale-key', '旧')")
+
+    run = run_once(task, applicant)
+
+    assert run.status == RunStatus.DONE, run.error
+    assert run.full is True and run.rows_written == 20
+    assert_target_matches(rows_of(database, task.table), bulk_grant.resource)  # stale-key is gone
+    assert len(execute(database, "SELECT 1 FROM dp_push_state WHERE task_id = %s", [task.pk])) == 2
+
+
+@pytest.mark.parametrize("engine", ["postgresql", "mysql"])
+def test_a_state_table_keyed_by_task_id_is_upgraded_and_its_rows_no_longer_match(
+    engine, bulk_grant, applicant, producer, fresh_pg_db, fresh_mysql_db
+):
+    if engine == "postgresql":
+        database, execute, rows_of = fresh_pg_db, pg_execute, pg_rows
+        task = pg_task(bulk_grant, applicant, database)
+        legacy = (
+            "CREATE TABLE dp_push_state (task_id bigint PRIMARY KEY, target_table text, watermark text, "
+            "horizon text, phase text, cursor_key text NOT NULL DEFAULT '', "
+            "rows_written bigint NOT NULL DEFAULT 0, rows_deleted bigint NOT NULL DEFAULT 0)"
+        )
+    else:
+        database, execute, rows_of = fresh_mysql_db, mysql_execute, mysql_rows
+        task = mysql_task(bulk_grant, applicant, database)
+        legacy = (
+            "CREATE TABLE dp_push_state (task_id BIGINT PRIMARY KEY, target_table TEXT, "
+            "watermark VARCHAR(40), horizon VARCHAR(40), phase VARCHAR(20), "
+            "cursor_key VARCHAR(255) NOT NULL DEFAULT '', rows_written BIGINT NOT NULL DEFAULT 0, "
+            "rows_deleted BIGINT NOT NULL DEFAULT 0) ENGINE=InnoDB"
+        )
+    execute(database, legacy)
+    execute(
+        database,
+        "INSERT INTO dp_push_state (task_id, target_table, watermark) VALUES (%s, %s, %s)",
+        [task.pk, task.table, timezone.now().isoformat()],
+    )
+
+    run = run_once(task, applicant)
+    assert run.status == RunStatus.DONE, run.error
+    assert run.full is True and run.rows_written == 20
+    assert_target_matches(rows_of(database, task.table), bulk_grant.resource)
+
+    change_records(producer, bulk_grant.resource, 5)
+    again = run_once(task, applicant)
+    assert again.status == RunStatus.DONE, again.error
+    assert again.full is False and again.rows_written == 1
+    assert_target_matches(rows_of(database, task.table), bulk_grant.resource)
+
+
+@pytest.mark.parametrize("engine", ["postgresql", "mysql"])
+def test_changing_the_table_starts_a_full_load_into_the_new_table(
+    engine, bulk_grant, applicant, producer, pg_target_db, mysql_target_db
+):
+    if engine == "postgresql":
+        task, database, rows_of = pg_task(bulk_grant, applicant, pg_target_db), pg_target_db, pg_rows
+    else:
+        task, database, rows_of = (
+            mysql_task(bulk_grant, applicant, mysql_target_db),
+            mysql_target_db,
+            mysql_rows,
+        )
+    first_table = task.table
+    assert run_once(task, applicant).full is True
+    change_records(producer, bulk_grant.resource, 1)
+
+    task = push_task_save(actor=applicant, grant=bulk_grant, task=task, values={"table": table_name()})
+    assert task.watermark is None
+    run = run_once(task, applicant)
+    assert run.status == RunStatus.DONE, run.error
+    assert run.full is True and run.rows_written == 20
+    assert_target_matches(rows_of(database, task.table), bulk_grant.resource)
+
+    # Back to the first table, which missed a change meanwhile: a full load again, no duplicates.
+    change_records(producer, bulk_grant.resource, 2)
+    task = push_task_save(actor=applicant, grant=bulk_grant, task=task, values={"table": first_table})
+    back = run_once(task, applicant)
+    assert back.status == RunStatus.DONE, back.error
+    assert back.full is True and back.rows_written == 20
+    assert_target_matches(rows_of(database, first_table), bulk_grant.resource)
+
+
+def test_two_platforms_with_the_same_task_id_keep_separate_progress(
+    bulk_grant, applicant, producer, pg_target_db
+):
+    task = pg_task(bulk_grant, applicant, pg_target_db)
+    ours, theirs = (task.identity, task.table), (uuid.uuid4(), table_name())
+    assert run_once(task, applicant).full is True
+
+    as_platform(task, *theirs)  # the other platform's task of the same id, into the same database
+    assert run_once(task, applicant).full is True
+
+    change_records(producer, bulk_grant.resource, 3)
+    for identity, table in (ours, theirs):
+        run = run_once(as_platform(task, identity, table), applicant)
+        assert run.status == RunStatus.DONE, run.error
+        assert run.full is False and run.rows_written == 1  # each from its own watermark
+        assert_target_matches(pg_rows(pg_target_db, table), bulk_grant.resource)
+    states = pg_execute(pg_target_db, "SELECT task_uuid FROM dp_push_state WHERE task_id = %s", [task.pk])
+    assert {row[0] for row in states} == {str(ours[0]), str(theirs[0])}
+
+
+def test_every_task_has_its_own_identity(bulk_grant, applicant, pg_target_db):
+    first, second = pg_task(bulk_grant, applicant, pg_target_db), pg_task(bulk_grant, applicant, pg_target_db)
+    assert first.identity and second.identity and first.identity != second.identity
