@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from audit.api_urls import urlpatterns as audit_api
 from catalog.urls import api_urlpatterns as catalog_api
 from correction.urls import api_urlpatterns as correction_api
+from dataplatform.core import health
 from dataplatform.core.urls import api_urlpatterns
 from governance.urls import api_urlpatterns as governance_api
 from opening.urls import api_urlpatterns as opening_api
@@ -28,6 +29,9 @@ api_v1: list[URLPattern | URLResolver] = [
 ]
 
 urlpatterns = [
+    # Liveness and readiness for operators and the load balancer: no login (dataplatform.core.health).
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include(api_v1)),

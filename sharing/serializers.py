@@ -1,3 +1,5 @@
+from typing import cast
+
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -111,8 +113,17 @@ class ActIn(serializers.Serializer):
     basis = serializers.CharField(required=False, allow_blank=True, default="")
 
 
+ATTACHMENT_TITLE_MAX = cast(int, Attachment._meta.get_field("title").max_length)  # a CharField: always set
+
+
 class AttachmentIn(serializers.Serializer):
-    title = serializers.CharField(required=False, allow_blank=True, default="")
+    # Bound as the model's field is: an over-long title is a 400 with a field error, not a 500.
+    title = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=ATTACHMENT_TITLE_MAX,
+    )
     file = serializers.FileField()
 
 

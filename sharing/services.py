@@ -95,7 +95,9 @@ def attachment_add(*, actor: User, application: Application, title: str, file, r
     if file.size > settings.ATTACHMENT_MAX_BYTES:
         raise ApplicationError(f"The file is larger than {settings.ATTACHMENT_MAX_BYTES // 2**20} MB.")
     with transaction.atomic():
-        attachment = Attachment.objects.create(application=application, title=title or file.name, file=file)
+        # Without a title, the file's name stands in, cut to the title's length.
+        title = title or file.name[: Attachment._meta.get_field("title").max_length]
+        attachment = Attachment.objects.create(application=application, title=title, file=file)
         audit_record(
             action="application.attach",
             actor=actor,

@@ -62,6 +62,7 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "dataplatform.core.middleware.RefuseNulBytesMiddleware",  # before CSRF reads the form's token
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -197,6 +198,13 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Deadlines are stored in the database and scanned by these timers; no long Celery ETAs.
 CELERY_BEAT_SCHEDULE = {
+    # Worker and beat heartbeats for /readyz (dataplatform.core.health). It expires unrun after a
+    # minute: a backlog of old heartbeats must not make a worker that was down look alive.
+    "heartbeat": {
+        "task": "dataplatform.core.tasks.heartbeat",
+        "schedule": timedelta(minutes=1),
+        "options": {"expires": 60},
+    },
     "send-pending-notification-emails": {
         "task": "dataplatform.core.tasks.send_pending_notification_emails",
         "schedule": timedelta(minutes=1),
@@ -248,6 +256,14 @@ CELERY_BEAT_SCHEDULE = {
     # and dropped. Monthly in effect; run daily (run_timers cannot run a crontab), idempotent.
     "maintain-audit-partitions": {"task": "audit.tasks.maintain_partitions", "schedule": timedelta(days=1)},
 }
+
+# --- Health (/healthz, /readyz: dataplatform.core.health) ------------------------------------------
+# /readyz fails when the worker's or beat's heartbeat (written every minute) is older than this.
+HEALTH_HEARTBEAT_MAX_AGE = env.int("HEALTH_HEARTBEAT_MAX_AGE", default=300)
+# ... when the oldest unsealed audit event is older than this (the sealer runs every minute).
+HEALTH_SEALER_MAX_LAG = env.int("HEALTH_SEALER_MAX_LAG", default=600)
+# ... when the disk of AUDIT_CHECKPOINT_DIR or AUDIT_ARCHIVE_DIR has less free space than this.
+HEALTH_MIN_FREE_DISK_MB = env.int("HEALTH_MIN_FREE_DISK_MB", default=1024)
 
 # --- Cache ----------------------------------------------------------------------------------------
 CACHES = {

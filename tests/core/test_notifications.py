@@ -68,3 +68,66 @@ def test_the_page_lists_notifications_and_the_badge_counts_unread(client, produc
     assert 'data-testid="unread-count">1<' in page
     client.post("/notifications/")
     assert 'data-testid="unread-count"' not in client.get("/notifications/").content.decode()
+
+
+def test_a_title_with_a_newline_is_cleaned_and_does_not_stop_the_next_email(producer, applicant):
+    producer.email = "p@example.org"
+    producer.save()
+    applicant.email = "a@example.org"
+    applicant.save()
+    # A row written before titles were cleaned at creation: its line break would refuse the e-mail.
+    poison = Notification.objects.create(recipient=producer, title="目录\r\n已发布\x07")
+    notify(recipients=[applicant], title="第一行\n第二行")
+    assert Notification.objects.get(recipient=applicant).title == "第一行 第二行"
+    assert send_pending_notification_emails() == 2
+    assert sorted(m.subject for m in mail.outbox) == sorted(["目录  已发布", "第一行 第二行"])
+    poison.refresh_from_db()
+    assert poison.emailed_at is not None
+
+
+def test_a_row_whose_send_fails_is_counted_and_the_others_are_sent(producer, applicant, monkeypatch, caplog):
+    from dataplatform.core import notifications
+
+    producer.email = "p@example.org"
+    producer.save()
+    applicant.email = "a@example.org"
+    applicant.save()
+    [failing] = notify(recipients=[producer], title="坏")
+    notify(recipients=[applicant], title="好")
+    real_send = notifications.send_mail
+
+    def send_mail(**kwargs):
+        if kwargs["recipient_list"] == ["p@example.org"]:
+            raise OSError("the mail server refused")
+        return real_send(**kwargs)
+
+    monkeypatch.setattr(notifications, "send_mail", send_mail)
+    assert notifications.notification_send_pending_emails() == (1, 1)
+    assert [m.subject for m in mail.outbox] == ["好"]
+    assert "failed" in caplog.text
+    failing.refresh_from_db()
+    assert failing.emailed_at is None and failing.email_attempts == 1 and failing.email_claimed_at is None
+    # Tried again on the next ticks, a bounded number of times, then given up.
+    for _ in range(notifications.EMAIL_MAX_ATTEMPTS + 2):
+        send_pending_notification_emails()
+    failing.refresh_from_db()
+    assert failing.email_attempts == notifications.EMAIL_MAX_ATTEMPTS
+    assert notifications.pending_email_ids() == []
+
+
+def test_a_failed_send_after_commit_does_not_fail_the_operation(
+    producer, monkeypatch, django_capture_on_commit_callbacks
+):
+    from dataplatform.core import notifications
+
+    producer.email = "p@example.org"
+    producer.save()
+
+    def send_mail(**kwargs):
+        raise OSError("the mail server is down")
+
+    monkeypatch.setattr(notifications, "send_mail", send_mail)
+    with django_capture_on_commit_callbacks(execute=True):
+        [notification] = notify(recipients=[producer], title="x")
+    notification.refresh_from_db()
+    assert notification.emailed_at is None and notification.pk in notifications.pending_email_ids()

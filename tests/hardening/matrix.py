@@ -160,6 +160,7 @@ MATRIX: dict[str, tuple[str, str]] = {
     "governance-project-asset": ("POST", "302 404 404 404 404 404 404 404 404"),
     "governance-projects": ("GET", "302 200 200 200 200 200 200 200 200"),
     "governance-subject": ("GET", "302 200 200 200 200 200 200 200 200"),
+    "healthz": ("GET", "200 200 200 200 200 200 200 200 200"),  # liveness: public, no database
     "home": ("GET", "302 200 200 200 200 200 200 200 200"),
     "notifications": ("GET", "302 200 200 200 200 200 200 200 200"),
     "open-agreement": ("GET", "200 200 200 200 200 200 200 200 200"),

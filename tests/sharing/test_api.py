@@ -122,3 +122,27 @@ def test_a_public_organization_cannot_apply(api_as, city, conditional):
     company = factories.person(factories.unit("某公司", UnitKind.ENTERPRISE, city), Role.DATA_ADMIN)
     response = api_as(company).post("/api/v1/sharing/applications/", body(conditional), format="json")
     assert response.status_code == 400 and "government" in response.json()["detail"]
+
+
+def test_an_attachment_title_over_200_characters_is_a_field_error(api_as, applicant, not_shared):
+    created = api_as(applicant).post(
+        "/api/v1/sharing/applications/",
+        body(
+            not_shared,
+            service_method="verification",
+            lines=[{"resource": not_shared.pk, "items": ["credit_code"]}],
+        ),
+        format="json",
+    )
+    url = f"/api/v1/sharing/applications/{created.json()['id']}/attachments/"
+    response = api_as(applicant).post(
+        url, {"title": "方" * 201, "file": SimpleUploadedFile("plan.pdf", b"%PDF-1.4")}, format="multipart"
+    )
+    assert response.status_code == 400
+    assert "title" in response.json()
+    long_name = "x" * 230 + ".pdf"  # no title: the file's name stands in, cut to fit
+    response = api_as(applicant).post(
+        url, {"file": SimpleUploadedFile(long_name, b"%PDF-1.4")}, format="multipart"
+    )
+    assert response.status_code == 201, response.json()
+    assert len(response.json()["title"]) <= 200

@@ -1,6 +1,7 @@
 from .administrators import PersonnelChange, PersonnelChangeStatus
 from .apikeys import ApiKey
 from .calendar import CalendarDay, CalendarYear
+from .heartbeats import Heartbeat
 from .history import HistoryEntry
 from .notifications import Notification
 from .people import Role, RoleAssignment, User
@@ -10,6 +11,7 @@ __all__ = [
     "ApiKey",
     "CalendarDay",
     "CalendarYear",
+    "Heartbeat",
     "HistoryEntry",
     "Notification",
     "PersonnelChange",

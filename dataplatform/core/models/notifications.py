@@ -15,6 +15,9 @@ class Notification(models.Model):
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)
     email_claimed_at = models.DateTimeField(null=True, blank=True)
     emailed_at = models.DateTimeField(_("e-mailed at"), null=True, blank=True)
+    # Sends tried (each claim is one); at the sender's limit (notifications.EMAIL_MAX_ATTEMPTS) the e-mail
+    # is given up, so a row that always fails never holds up the others.
+    email_attempts = models.PositiveSmallIntegerField(_("e-mail attempts"), default=0)
 
     class Meta:
         verbose_name = _("notification")
