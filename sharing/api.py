@@ -33,8 +33,8 @@ class ApplicationListApi(generics.ListAPIView):
         )
         params = self.request.query_params
         if params.get("mine"):
-            # An API key's client has no unit_id: ?mine=1 fails for it.
-            applications = applications.filter(applicant_unit=self.request.user.unit_id)  # type: ignore[union-attr]
+            # A person's unit, or an API key's: both callers have a ``unit`` (None for a person of none).
+            applications = applications.filter(applicant_unit=getattr(self.request.user, "unit", None))
         if params.get("status"):
             applications = applications.filter(status=params["status"])
         return applications.order_by("due", "-id")

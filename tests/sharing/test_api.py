@@ -77,6 +77,22 @@ def test_an_outsider_never_sees_an_application(api_as, applicant, outsider, cond
     assert api_as(outsider).get("/api/v1/sharing/applications/").json()["results"] == []
 
 
+def test_an_api_key_asking_for_its_units_applications_gets_an_answer_not_a_500(
+    api_as, applicant, conditional
+):
+    from rest_framework.test import APIClient
+
+    from dataplatform.core.apikeys import api_key_issue
+
+    api_as(applicant).post("/api/v1/sharing/applications/", body(conditional), format="json")
+    issued = api_key_issue(actor=applicant, unit=applicant.unit, name="审批系统")
+    key = APIClient()
+    key.credentials(HTTP_AUTHORIZATION=f"Api-Key {issued.key}")
+    mine = key.get("/api/v1/sharing/applications/?mine=1")
+    assert mine.status_code == 200  # it was a 500: an API key's client has no unit_id
+    assert mine.json()["results"] == key.get("/api/v1/sharing/applications/").json()["results"]
+
+
 def test_a_verification_application_uploads_its_plan(api_as, applicant, not_shared):
     created = (
         api_as(applicant)
