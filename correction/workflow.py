@@ -186,7 +186,6 @@ ACTIONS: dict[str, Action[CorrectionTicket]] = {
         sources=(T.TRIAGE,),
         to=T.DISPATCHED,
         allowed=is_evaluator,
-        enter=_enter,
     ),
     "close": Action(
         title=_("Close: not a data problem"),
@@ -194,7 +193,6 @@ ACTIONS: dict[str, Action[CorrectionTicket]] = {
         to=T.CLOSED,
         allowed=is_evaluator,
         needs_reason=True,
-        enter=_enter,
         style="danger",
     ),
     "correct": Action(
@@ -202,7 +200,6 @@ ACTIONS: dict[str, Action[CorrectionTicket]] = {
         sources=(T.DISPATCHED,),
         to=T.CORRECTING,
         allowed=is_producer,
-        enter=_enter,
     ),
     "decline": Action(
         title=_("Decide not to correct"),
@@ -210,7 +207,6 @@ ACTIONS: dict[str, Action[CorrectionTicket]] = {
         to=T.DECLINED,
         allowed=is_producer,
         needs_reason=True,
-        enter=_enter,
         style="danger",
     ),
     # Only the platform resolves a ticket, when it sees the corrected records (never a click on "done").
@@ -220,14 +216,12 @@ ACTIONS: dict[str, Action[CorrectionTicket]] = {
         to=T.RESOLVED,
         allowed=is_platform,
         check=check_records_corrected,
-        enter=_enter,
     ),
     "confirm": Action(
         title=_("Confirm the correction"),
         sources=(T.RESOLVED,),
         to=T.CONFIRMED,
         allowed=is_reporter,
-        enter=_enter,
         style="success",
     ),
     "reopen": Action(
@@ -236,7 +230,6 @@ ACTIONS: dict[str, Action[CorrectionTicket]] = {
         to=T.TRIAGE,
         allowed=is_reporter,
         needs_reason=True,
-        enter=_enter,
         style="warning",
     ),
 }
@@ -263,6 +256,7 @@ LIFECYCLE = Lifecycle(
     owner=lambda ticket: ticket.producer,
     related=("producer__region", "resource", "reporter"),
     reason_key="opinion",
+    enter=_enter,
     audit=_audit,
     notify=_notify,
 )

@@ -15,7 +15,6 @@ Disputes (G51):         negotiating ─settle─→ settled
 """
 
 from collections.abc import Callable, Iterable
-from dataclasses import replace
 from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
@@ -154,182 +153,163 @@ def _by(actor: Actor) -> dict[str, Any]:
     }
 
 
-def _on_timeline(enter: Callable[[Move], None] | None) -> Callable[[Move], None]:
-    def step(move: Move) -> None:
-        if enter is not None:
-            enter(move)
-        move.history.update(_by(move.actor))
-
-    return step
-
-
-def _table(actions: dict[str, Action]) -> dict[str, Action]:
-    """Every action's entry step also names, on its timeline row, who took it."""
-    return {name: replace(action, enter=_on_timeline(action.enter)) for name, action in actions.items()}
+def _on_timeline(move: Move) -> None:
+    """The lifecycles' own step after every action: the timeline row names who took it."""
+    move.history.update(_by(move.actor))
 
 
 def _opinion(**fields: Any) -> dict[str, Any]:
     return {"needs_reason": True, "reason_message": OPINION_MESSAGE, **fields}
 
 
-PROJECT_ACTIONS = _table(
-    {
-        "approve_feasibility": Action(
-            title=_("Approve the feasibility study"),
-            sources=(ProjectStage.FEASIBILITY,),
-            to=ProjectStage.CONSTRUCTION,
-            allowed=is_approver,
-            check=_has_assets,
-        ),
-        "accept": Action(
-            title=_("Final acceptance"),
-            sources=(ProjectStage.CONSTRUCTION,),
-            to=ProjectStage.ACCEPTED,
-            allowed=is_approver,
-            check=_ready,
-            enter=_set_time("accepted_at"),
-            style="success",
-        ),
-    }
-)
+PROJECT_ACTIONS: dict[str, Action] = {
+    "approve_feasibility": Action(
+        title=_("Approve the feasibility study"),
+        sources=(ProjectStage.FEASIBILITY,),
+        to=ProjectStage.CONSTRUCTION,
+        allowed=is_approver,
+        check=_has_assets,
+    ),
+    "accept": Action(
+        title=_("Final acceptance"),
+        sources=(ProjectStage.CONSTRUCTION,),
+        to=ProjectStage.ACCEPTED,
+        allowed=is_approver,
+        check=_ready,
+        enter=_set_time("accepted_at"),
+        style="success",
+    ),
+}
 
-COPY_ACTIONS = _table(
-    {
-        "provide": Action(
-            title=_("Provide the copy"),
-            sources=(CopyStatus.REQUESTED,),
-            to=CopyStatus.PROVIDED,
-            allowed=is_copy_producer,
-            enter=_enter_provided,
-        ),
-        "refuse": Action(
-            title=_("Refuse"),
-            sources=(CopyStatus.REQUESTED,),
-            to=CopyStatus.REFUSED,
-            allowed=is_copy_producer,
-            style="danger",
-            **_opinion(),
-        ),
-    }
-)
+COPY_ACTIONS: dict[str, Action] = {
+    "provide": Action(
+        title=_("Provide the copy"),
+        sources=(CopyStatus.REQUESTED,),
+        to=CopyStatus.PROVIDED,
+        allowed=is_copy_producer,
+        enter=_enter_provided,
+    ),
+    "refuse": Action(
+        title=_("Refuse"),
+        sources=(CopyStatus.REQUESTED,),
+        to=CopyStatus.REFUSED,
+        allowed=is_copy_producer,
+        style="danger",
+        **_opinion(),
+    ),
+}
 
-AUTHORIZATION_ACTIONS = _table(
-    {
-        "revoke": Action(
-            title=_("Revoke"),
-            sources=(AuthorizationStatus.ACTIVE,),
-            to=AuthorizationStatus.REVOKED,
-            allowed=is_subject,
-            enter=_set_time("revoked_at"),
-            style="danger",
-        ),
-    }
-)
+AUTHORIZATION_ACTIONS: dict[str, Action] = {
+    "revoke": Action(
+        title=_("Revoke"),
+        sources=(AuthorizationStatus.ACTIVE,),
+        to=AuthorizationStatus.REVOKED,
+        allowed=is_subject,
+        enter=_set_time("revoked_at"),
+        style="danger",
+    ),
+}
 
-COMPLAINT_ACTIONS = _table(
-    {
-        "accept": Action(
-            title=_("Accept for handling"),
-            sources=(ComplaintStatus.SUBMITTED,),
-            to=ComplaintStatus.HANDLING,
-            allowed=is_authority,
-        ),
-        "answer": Action(
-            title=_("Answer"),
-            sources=(ComplaintStatus.SUBMITTED, ComplaintStatus.HANDLING),
-            to=ComplaintStatus.ANSWERED,
-            allowed=is_authority,
-            enter=_set_time("answered_at"),
-            style="success",
-            **_opinion(),
-        ),
-    }
-)
+COMPLAINT_ACTIONS: dict[str, Action] = {
+    "accept": Action(
+        title=_("Accept for handling"),
+        sources=(ComplaintStatus.SUBMITTED,),
+        to=ComplaintStatus.HANDLING,
+        allowed=is_authority,
+    ),
+    "answer": Action(
+        title=_("Answer"),
+        sources=(ComplaintStatus.SUBMITTED, ComplaintStatus.HANDLING),
+        to=ComplaintStatus.ANSWERED,
+        allowed=is_authority,
+        enter=_set_time("answered_at"),
+        style="success",
+        **_opinion(),
+    ),
+}
 
-DISPUTE_ACTIONS = _table(
-    {
-        "settle": Action(
-            title=_("Settled: record the agreement"),
-            sources=(D.NEGOTIATING,),
-            to=D.SETTLED,
-            allowed=is_party,
-            enter=_enter_closed,
-            style="success",
-            **_opinion(),
-        ),
-        "ask_coordination": Action(
-            title=_("Negotiation failed: ask the authority to coordinate"),
-            sources=(D.NEGOTIATING,),
-            to=D.COORDINATING,
-            allowed=is_party,
-            **_opinion(),
-        ),
-        "coordinate_settle": Action(
-            title=_("Settled by coordination"),
-            sources=(D.COORDINATING,),
-            to=D.SETTLED,
-            allowed=is_authority,
-            enter=_enter_closed,
-            style="success",
-            **_opinion(),
-        ),
-        "convene_consultation": Action(
-            title=_("Coordination failed: convene a joint consultation"),
-            sources=(D.COORDINATING,),
-            to=D.CONSULTING,
-            allowed=is_authority,
-            **_opinion(),
-        ),
-        "consultation_settle": Action(
-            title=_("Settled by joint consultation"),
-            sources=(D.CONSULTING,),
-            to=D.SETTLED,
-            allowed=is_authority,
-            enter=_enter_closed,
-            style="success",
-            **_opinion(),
-        ),
-        "prepare_report": Action(
-            title=_("Consultation failed: prepare the report"),
-            sources=(D.CONSULTING,),
-            to=D.REPORTING,
-            allowed=is_authority,
-            **_opinion(),
-        ),
-        "state_grounds": Action(
-            title=_("State our grounds"),
-            sources=(D.REPORTING,),
-            allowed=is_party,
-            enter=_enter_grounds,
-            **_opinion(),
-        ),
-        "report": Action(
-            title=_("Report with the authority's opinion"),
-            sources=(D.REPORTING,),
-            to=D.REPORTED,
-            allowed=is_authority,
-            check=_both_grounds,
-            enter=_enter_report,
-            **_opinion(),
-        ),
-        "record_decision": Action(
-            title=_("Record the government's decision"),
-            sources=(D.REPORTED,),
-            to=D.DECIDED,
-            allowed=is_authority,
-            enter=_enter_closed,
-            style="success",
-            **_opinion(),
-        ),
-        "add_documents": Action(
-            title=_("Add documents"),
-            sources=OPEN_DISPUTE,
-            allowed=is_party_or_authority,
-            check=_has_documents,
-            style="secondary",
-        ),
-    }
-)
+DISPUTE_ACTIONS: dict[str, Action] = {
+    "settle": Action(
+        title=_("Settled: record the agreement"),
+        sources=(D.NEGOTIATING,),
+        to=D.SETTLED,
+        allowed=is_party,
+        enter=_enter_closed,
+        style="success",
+        **_opinion(),
+    ),
+    "ask_coordination": Action(
+        title=_("Negotiation failed: ask the authority to coordinate"),
+        sources=(D.NEGOTIATING,),
+        to=D.COORDINATING,
+        allowed=is_party,
+        **_opinion(),
+    ),
+    "coordinate_settle": Action(
+        title=_("Settled by coordination"),
+        sources=(D.COORDINATING,),
+        to=D.SETTLED,
+        allowed=is_authority,
+        enter=_enter_closed,
+        style="success",
+        **_opinion(),
+    ),
+    "convene_consultation": Action(
+        title=_("Coordination failed: convene a joint consultation"),
+        sources=(D.COORDINATING,),
+        to=D.CONSULTING,
+        allowed=is_authority,
+        **_opinion(),
+    ),
+    "consultation_settle": Action(
+        title=_("Settled by joint consultation"),
+        sources=(D.CONSULTING,),
+        to=D.SETTLED,
+        allowed=is_authority,
+        enter=_enter_closed,
+        style="success",
+        **_opinion(),
+    ),
+    "prepare_report": Action(
+        title=_("Consultation failed: prepare the report"),
+        sources=(D.CONSULTING,),
+        to=D.REPORTING,
+        allowed=is_authority,
+        **_opinion(),
+    ),
+    "state_grounds": Action(
+        title=_("State our grounds"),
+        sources=(D.REPORTING,),
+        allowed=is_party,
+        enter=_enter_grounds,
+        **_opinion(),
+    ),
+    "report": Action(
+        title=_("Report with the authority's opinion"),
+        sources=(D.REPORTING,),
+        to=D.REPORTED,
+        allowed=is_authority,
+        check=_both_grounds,
+        enter=_enter_report,
+        **_opinion(),
+    ),
+    "record_decision": Action(
+        title=_("Record the government's decision"),
+        sources=(D.REPORTED,),
+        to=D.DECIDED,
+        allowed=is_authority,
+        enter=_enter_closed,
+        style="success",
+        **_opinion(),
+    ),
+    "add_documents": Action(
+        title=_("Add documents"),
+        sources=OPEN_DISPUTE,
+        allowed=is_party_or_authority,
+        check=_has_documents,
+        style="secondary",
+    ),
+}
 
 
 # --- the lifecycles ------------------------------------------------------------------------------
@@ -367,6 +347,7 @@ def _lifecycle(
         owner=owner,
         related=related,
         reason_key="opinion",
+        enter=_on_timeline,
         audit=_audit,
         notify=_after,
     )

@@ -95,7 +95,6 @@ ACTIONS: dict[str, Action[OpenEntry]] = {
         sources=(S.NOT_OPEN, S.WITHDRAWN),
         to=S.PROPOSED,
         allowed=_producer,
-        enter=_enter,
     ),
     "open": Action(
         title=_("Open"),
@@ -103,7 +102,6 @@ ACTIONS: dict[str, Action[OpenEntry]] = {
         to=S.OPEN,
         allowed=_reviewer,
         check=_check_opening,
-        enter=_enter,
     ),
     "refuse": Action(
         title=_("Do not open"),
@@ -112,7 +110,6 @@ ACTIONS: dict[str, Action[OpenEntry]] = {
         allowed=_reviewer,
         needs_reason=True,
         reason_message=REASON_MESSAGE,
-        enter=_enter,
     ),
     "retype": Action(
         title=_("Change the open type"),
@@ -122,7 +119,6 @@ ACTIONS: dict[str, Action[OpenEntry]] = {
         needs_reason=True,
         reason_message=REASON_MESSAGE,
         check=_check_opening,
-        enter=_enter,
     ),
     "withdraw": Action(
         title=_("Withdraw"),
@@ -131,7 +127,6 @@ ACTIONS: dict[str, Action[OpenEntry]] = {
         allowed=_reviewer,
         needs_reason=True,
         reason_message=REASON_MESSAGE,
-        enter=_enter,
     ),
 }
 
@@ -144,6 +139,7 @@ LIFECYCLE = Lifecycle(
     history_link=lambda entry: {"entry": entry},
     owner=lambda entry: entry.resource.producer,
     related=("resource__producer",),
+    enter=_enter,
     audit=_audit,
     notify=_notify,
 )

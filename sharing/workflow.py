@@ -239,7 +239,6 @@ def _enter_opinion(move: Move[Application]) -> None:
         producer_answered_by=move.person,
         producer_answered_at=timezone.now(),
     )
-    _enter(move)
 
 
 def _grant(application: Application, actor: User | None) -> None:
@@ -316,7 +315,6 @@ def _refuse(sources: tuple[str, ...], allowed: Callable[[Actor, Application], bo
         allowed=allowed,
         needs_reason=True,
         check=check_basis,
-        enter=_enter,
     )
 
 
@@ -327,17 +325,15 @@ ACTIONS: dict[str, Action[Application]] = {
         to=_after_submit,
         allowed=is_applicant,
         check=_check_submittable,
-        enter=_enter,
     ),
     "withdraw": Action(
-        title=_("Withdraw"), sources=(A.DRAFT, A.RETURNED), to=A.WITHDRAWN, allowed=is_applicant, enter=_enter
+        title=_("Withdraw"), sources=(A.DRAFT, A.RETURNED), to=A.WITHDRAWN, allowed=is_applicant
     ),
     "reasonable": Action(
         title=_("Reasonable: consult the producer"),
         sources=(A.EVALUATING,),
         to=A.CONSULTING,
         allowed=is_evaluator,
-        enter=_enter,
     ),
     "unreasonable": Action(
         title=_("Unreasonable: return"),
@@ -345,7 +341,6 @@ ACTIONS: dict[str, Action[Application]] = {
         to=A.RETURNED,
         allowed=is_evaluator,
         needs_reason=True,
-        enter=_enter,
     ),
     "agree": Action(
         title=_("Producer agrees"),
@@ -367,23 +362,19 @@ ACTIONS: dict[str, Action[Application]] = {
         sources=(A.COUNTY_REVIEW,),
         to=A.REVIEWING,
         allowed=is_county_reviewer,
-        enter=_enter,
     ),
-    "approve": Action(
-        title=_("Approve"), sources=(A.REVIEWING,), to=A.GRANTED, allowed=is_decider, enter=_enter
-    ),
+    "approve": Action(title=_("Approve"), sources=(A.REVIEWING,), to=A.GRANTED, allowed=is_decider),
     "return": Action(
         title=_("Return for revision"),
         sources=(A.REVIEWING,),
         to=A.RETURNED,
         allowed=is_decider,
         needs_reason=True,
-        enter=_enter,
     ),
     "refuse": _refuse((A.REVIEWING,), is_decider),
     "county_refuse": _refuse((A.COUNTY_REVIEW,), is_county_reviewer),
     "coordinate_approve": Action(
-        title=_("Approve"), sources=(A.COORDINATING,), to=A.GRANTED, allowed=is_city_reviewer, enter=_enter
+        title=_("Approve"), sources=(A.COORDINATING,), to=A.GRANTED, allowed=is_city_reviewer
     ),
     "coordinate_refuse": _refuse((A.COORDINATING,), is_city_reviewer),
     "configure": Action(
@@ -391,7 +382,6 @@ ACTIONS: dict[str, Action[Application]] = {
         sources=(A.CONFIGURING,),
         to=A.GRANTED,
         allowed=is_evaluator,
-        enter=_enter,
     ),
 }
 
@@ -406,6 +396,7 @@ LIFECYCLE = Lifecycle(
     owner=data_owner,
     related=("applicant_unit__region",),
     reason_key="opinion",
+    enter=_enter,
     audit=_audit,
     notify=_notify,
 )
@@ -484,7 +475,6 @@ def _grant_action(
         needs_reason=True,
         reason_message="Give the reason.",
         check=check,
-        enter=_enter_grant,
         style=style,
     )
 
@@ -511,6 +501,7 @@ GRANT_LIFECYCLE = Lifecycle(
     history_link=lambda grant: {"grant": grant},
     owner=lambda grant: grant.resource.producer,
     related=("application__applicant_unit__region", "resource__producer"),
+    enter=_enter_grant,
     audit=lambda move: {"data_items": move.obj.items},
     notify=_notify_grant,
 )

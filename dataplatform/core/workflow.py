@@ -83,6 +83,7 @@ class Lifecycle(Generic[M]):
     owner: Callable[[M], Unit | None]  # whose audit chain the events go to
     related: Sequence[str] = ()  # read with the locked row (and not locked)
     reason_key: str = "reason"  # the reason's key in the audit event's detail
+    enter: Callable[[Move[M]], None] | None = None  # the lifecycle's own step, after every action's
     audit: Callable[[Move[M]], dict[str, Any]] | None = None  # more audit fields (data items, purpose)
     notify: Callable[[Move[M]], None] | None = None
 
@@ -140,6 +141,8 @@ def act(
             move.target = step.to(move) if callable(step.to) else step.to
         if step.enter is not None:
             step.enter(move)
+        if lifecycle.enter is not None:
+            lifecycle.enter(move)
         obj.status = move.target  # type: ignore[attr-defined]
         obj.save()
         move.row = record_move(lifecycle, move)
