@@ -10,7 +10,7 @@ STAMP := $(VENV)/.installed
 export TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/dataplatform
 export TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
 
-.PHONY: install run test test-fast lint chromium messages
+.PHONY: install run test test-fast lint chromium messages screenshots
 
 $(STAMP): pyproject.toml package.json
 	@command -v $(PYTHON) >/dev/null || { echo "needs $(PYTHON)"; exit 1; }
@@ -43,11 +43,16 @@ test: install messages chromium
 test-fast: install messages
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(VENV)/bin/pytest -m "not browser and not worker"
 
+# The README's screenshots: a fresh demo (SQLite in a temporary folder) shot in Chromium into docs/screenshots/.
+screenshots: install messages chromium
+	$(PY) tools/screenshots.py --out docs/screenshots
+
 # bandit: no high-severity finding in the project's own code (issue 9); medium and low are read, not failed on.
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(PY) tools/check_locks.py
+	$(PY) tools/check_translations.py  # every message collected (no gettext alias) and translated into Simplified Chinese
 	$(PY) manage.py makemigrations --check --dry-run
 	$(VENV)/bin/lint-imports  # the layers of pyproject.toml's [tool.importlinter]: no app imports one above it
 	$(VENV)/bin/mypy  # the apps and the strictness of pyproject.toml's [tool.mypy] (README: Type checking)

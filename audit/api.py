@@ -5,10 +5,12 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from dataplatform.core.audit_actions import AuditAction
 from dataplatform.core.request_types import ApiRequest
 
 from .search import audit_event_search
 from .serializers import AuditEventOut, AuditFilterParams
+from .services import audit_record
 from .usage import event_rows
 
 
@@ -33,4 +35,12 @@ class AuditEventListApi(APIView):
         paginator = AuditEventPage()
         page = paginator.paginate_queryset(events, request, view=self)
         assert page is not None  # the page has a size: it always paginates
+        # A page of the log taken away by a client is recorded as the page's CSV export is (issue 18).
+        audit_record(
+            action=AuditAction.AUDIT_EXPORT,
+            actor=request.user,
+            request=request,
+            record_count=len(page),
+            detail={"query": request.query_params.dict(), "api": True},
+        )
         return paginator.get_paginated_response(AuditEventOut(event_rows(page), many=True).data)

@@ -13,6 +13,11 @@ from dataplatform.core.events import Outcome
 GENESIS_HASH = "0" * 64  # prev_hash of the first event of every chain
 
 
+def action_choices() -> list[tuple[str, str]]:
+    """The vocabulary with its labels, read when asked: a new action or label needs no migration."""
+    return AuditAction.choices
+
+
 class AuditEvent(models.Model):
     """One operation on information resources or one decision (Q8.4, F24).
 
@@ -22,7 +27,7 @@ class AuditEvent(models.Model):
     """
 
     occurred_at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
-    action = models.CharField(_("action"), max_length=60, db_index=True, choices=AuditAction.choices)
+    action = models.CharField(_("action"), max_length=60, db_index=True, choices=action_choices)
     outcome = models.CharField(_("outcome"), max_length=10, choices=Outcome.choices, default=Outcome.OK)
     # The foreign keys' own single-column indexes are left out where an index in Meta starts with the
     # column (it serves the joins and PROTECT checks too): each index costs every insert and every seal.
@@ -71,6 +76,8 @@ class AuditEvent(models.Model):
     purpose = models.CharField(_("purpose"), max_length=300, blank=True)
     client_ip = models.GenericIPAddressField(_("client address"), null=True, blank=True)
     detail = models.JSONField(_("detail"), default=dict, blank=True)
+    # The request that wrote the event, as in the JSON logs (dataplatform.core.request_context); "" for timers.
+    request_id = models.CharField(_("request id"), max_length=64, blank=True)
     # The seal (Q8.4 tamper evidence), written once by ``audit_seal`` behind the insert: the event's
     # place in its owner's chain and sha256(prev_hash + canonical JSON). The database triggers
     # (migration 0004) allow exactly that one UPDATE, and no other.
@@ -129,6 +136,7 @@ CANONICAL_FIELDS = (
     "purpose",
     "client_ip",
     "detail",
+    "request_id",
 )
 
 
@@ -140,7 +148,7 @@ def canonical_content(values: Mapping[str, Any]) -> dict:
         # UTC with microseconds always: isoformat() drops ".000000" and keeps the offset it was
         # given, and the hash must not depend on either.
         occurred_at = occurred_at.astimezone(UTC).isoformat(timespec="microseconds")
-    return {
+    content = {
         "occurred_at": occurred_at,
         "action": values["action"],
         "outcome": values["outcome"],
@@ -156,6 +164,10 @@ def canonical_content(values: Mapping[str, Any]) -> dict:
         "client_ip": values["client_ip"],
         "detail": values["detail"],
     }
+    # Events written before the request id was recorded hash as they always did.
+    if values.get("request_id"):
+        content["request_id"] = values["request_id"]
+    return content
 
 
 class AuditChain(models.Model):

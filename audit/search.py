@@ -8,7 +8,7 @@ from django.db.models import Q, QuerySet
 
 from dataplatform.core.audit_actions import AuditAction
 from dataplatform.core.models import Role
-from dataplatform.core.people import regions_reviewed_by
+from dataplatform.core.people import regions_reviewed_by, working_unit_id
 
 from .grants import grants_of
 from .models import AuditEvent
@@ -33,7 +33,7 @@ def audit_events_visible_to(user) -> QuerySet[AuditEvent]:
     """Platform administrators see every event; reviewers those of the units in their regions; everyone
     acting for a unit (a person or its API key) its unit's own events and the use of its data; citizens
     nothing."""
-    unit = getattr(user, "unit", None)
+    unit = working_unit_id(user)  # a role at the unit, not membership alone (issue 18)
     if user.has_role(Role.PLATFORM_ADMIN):
         return AuditEvent.objects.all()
     if unit is None:

@@ -1,3 +1,4 @@
+from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from dataplatform.core.audit_actions import AuditAction
@@ -36,7 +37,7 @@ class AuditFilterParams(serializers.Serializer):
 
     def validate(self, attrs: dict) -> dict:
         if attrs.get("date_from") and attrs.get("date_to") and attrs["date_from"] > attrs["date_to"]:
-            raise serializers.ValidationError({"date_to": "The end date is before the start date."})
+            raise serializers.ValidationError({"date_to": _("The end date is before the start date.")})
         return attrs
 
     def filters(self) -> AuditFilters:

@@ -8,6 +8,7 @@ from django.utils import timezone
 from dataplatform.core.actors import Actor
 from dataplatform.core.audit_actions import AuditAction
 from dataplatform.core.models import ApiKey, Unit, User
+from dataplatform.core.request_context import current_request_id
 
 from .archive_verify import chain_hash
 from .checkpoint_files import checkpoint_files_append
@@ -49,7 +50,9 @@ def audit_record(
     if user is not None:
         actor_name = user.real_name or user.username
     elif api_key is not None:
-        actor_name = f"api-key:{api_key.prefix}"
+        # The key's name, never its prefix: the producer reads this event in its usage log, and a prefix
+        # would tell it which key to send wrong secrets for (issue 18, item 5).
+        actor_name = f"API · {api_key.name}"[:150]
     elif request is not None and not getattr(getattr(request, "user", None), "is_authenticated", True):
         actor_name = "public"  # a visitor who is not logged in (the open-data portal, a failed login)
     else:
@@ -70,6 +73,7 @@ def audit_record(
         purpose=purpose,
         client_ip=client_ip(request),
         detail=detail or {},
+        request_id=current_request_id(),
     )
 
 

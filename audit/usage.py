@@ -22,6 +22,7 @@ from django.db.models import F, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from dataplatform.core.audit_actions import AuditAction
 from dataplatform.core.models import Role, Unit, User
@@ -40,20 +41,6 @@ WEBHOOK_TIMEOUT = 10  # seconds: a slow receiver must not hold the worker
 # A claim older than this is taken as abandoned (its worker died), and the push may be sent again.
 CLAIM_TIMEOUT = dt.timedelta(minutes=10)
 SIGNATURE_HEADER = "X-Usage-Signature"
-CSV_COLUMNS = [
-    "time",
-    "action",
-    "outcome",
-    "unit",
-    "owner_unit",
-    "person",
-    "api_key",
-    "resource",
-    "data_items",
-    "record_count",
-    "grant",
-    "purpose",
-]
 
 
 def day_bounds(day: dt.date) -> tuple[dt.datetime, dt.datetime]:
@@ -94,7 +81,8 @@ def event_rows(events: Iterable[AuditEvent]) -> list[dict]:
             "unit": event.actor_unit.name if event.actor_unit else "",
             "owner_unit": event.owner_unit.name if event.owner_unit else "",
             "person": event.actor_name if event.actor_id else "",
-            "api_key": event.api_key.prefix if event.api_key else "",
+            # The key's name: its prefix is for its owner only (issue 18).
+            "api_key": event.api_key.name if event.api_key else "",
             "object_type": event.object_type,
             "object_id": event.object_id,
             "resource": _resource_name(event, names),
@@ -124,19 +112,48 @@ def _resource_name(event: AuditEvent, grant_resources: dict[int, str]) -> str:
     return grant_resources.get(grant, event.object_repr) if isinstance(grant, int) else event.object_repr
 
 
+def _csv_columns() -> list[tuple[str, str]]:
+    """(row key, header) in the active language, for ``event_views`` rows; the codes ride along with
+    the words for whoever filters the file."""
+    return [
+        ("id", _("Event")),
+        ("csv_time", _("Time")),
+        ("action_label", _("Action")),
+        ("action", _("Action code")),
+        ("outcome_label", _("Outcome")),
+        ("person", _("Person")),
+        ("api_key", _("API key")),
+        ("unit", _("Unit")),
+        ("owner_unit", _("Data owner")),
+        ("resource", _("Resource")),
+        ("item_labels", _("Data items")),
+        ("data_items", _("Data item identifiers")),
+        ("record_count", _("Records")),
+        ("grant", pgettext("audit", "Grant")),
+        ("purpose", _("Purpose")),
+    ]
+
+
 def _csv_safe(value) -> str:
     text = ";".join(value) if isinstance(value, list) else ("" if value is None else str(value))
     return spreadsheet_safe(text)  # a cell starting with = + - @ is a formula to a spreadsheet
 
 
 def rows_csv(rows: Iterable[dict]) -> Iterator[str]:
-    """CSV lines, header first; a byte-order mark so that spreadsheet programs read the Chinese right."""
+    """The rows of ``event_views`` as CSV lines, headers first, times to the second (the file is a
+    record); a byte-order mark so that spreadsheet programs read the Chinese right."""
+    # The headers now, in the request's language: the lines are written while the answer streams.
+    return _csv_lines(rows, _csv_columns())
+
+
+def _csv_lines(rows: Iterable[dict], columns: list[tuple[str, str]]) -> Iterator[str]:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     buffer.write("\ufeff")
-    writer.writerow(CSV_COLUMNS)
+    writer.writerow([header for _key, header in columns])
     for row in rows:
-        writer.writerow([_csv_safe(row[column]) for column in CSV_COLUMNS])
+        values = {**row, "csv_time": row["at"].strftime("%Y-%m-%d %H:%M:%S")}
+        writer.writerow([_csv_safe(values[key]) for key, _header in columns])
         if buffer.tell() > 64_000:
             yield buffer.getvalue()
             buffer.seek(0)

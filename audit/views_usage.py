@@ -2,10 +2,11 @@
 
 import datetime as dt
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse, StreamingHttpResponse
+from django.http import Http404, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
 
@@ -13,10 +14,12 @@ from dataplatform.core.audit_actions import AuditAction
 from dataplatform.core.models import Role
 from dataplatform.core.request_types import AuthenticatedHttpRequest
 
+from .event_views import event_views
+from .pickers import action_choices, picker_find, search_input_read
 from .search import audit_event_search
 from .serializers import AuditFilterParams
 from .services import audit_record
-from .usage import event_rows, rows_csv, usage_events, usage_yesterday
+from .usage import rows_csv, usage_events, usage_yesterday
 
 CSV_EXPORT_LIMIT = 100_000  # one download; narrower filters for more
 
@@ -36,24 +39,35 @@ def index(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 @login_required
 def search(request: AuthenticatedHttpRequest) -> HttpResponse:
-    params = AuditFilterParams(data=request.GET)
+    typed = search_input_read(user=request.user, data=request.GET)
+    params = AuditFilterParams(data=typed.params)
     page, rows = None, []
-    if params.is_valid():
+    valid = params.is_valid() and not typed.errors
+    if valid:
         events = audit_event_search(user=request.user, filters=params.filters())
         page = Paginator(events, 50).get_page(request.GET.get("page"))
-        rows = event_rows(page.object_list)
-    query = request.GET.copy()
-    query.pop("page", None)
-    context: dict[str, Any] = {"params": request.GET, "errors": params.errors, "page": page, "rows": rows}
-    context["action_choices"] = AuditAction.filter_choices()
-    return render(request, "audit/search.html", {**context, "query": query.urlencode()})
+        rows = event_views(page.object_list)
+    errors = {**{key: " ".join(map(str, value)) for key, value in params.errors.items()}, **typed.errors}
+    context: dict[str, Any] = {
+        "picked": typed.picked,
+        "dates": {key: request.GET.get(key, "") for key in ("date_from", "date_to")},
+        "errors": errors,
+        "page": page,
+        "rows": rows,
+        # The export and the other pages carry the filters as ids and codes, whatever was typed.
+        "query": urlencode(typed.params),
+        "action_choices": [{"id": c.id, "label": c.label} for c in action_choices()],
+    }
+    return render(request, "audit/search.html", context)
 
 
 @login_required
 def search_csv(request: AuthenticatedHttpRequest) -> HttpResponseBase:
-    params = AuditFilterParams(data=request.GET)
-    if not params.is_valid():
-        return HttpResponse(str(params.errors), status=400, content_type="text/plain; charset=utf-8")
+    typed = search_input_read(user=request.user, data=request.GET)
+    params = AuditFilterParams(data=typed.params)
+    if not params.is_valid() or typed.errors:
+        errors = {**params.errors, **typed.errors}
+        return HttpResponse(str(errors), status=400, content_type="text/plain; charset=utf-8")
     events = audit_event_search(user=request.user, filters=params.filters())[:CSV_EXPORT_LIMIT]
     # An export of the log is itself recorded: who took which part of it away.
     audit_record(
@@ -62,7 +76,15 @@ def search_csv(request: AuthenticatedHttpRequest) -> HttpResponseBase:
         request=request,
         detail={"query": request.GET.dict()},
     )
-    return _csv_response(event_rows(events), "audit-events.csv")
+    return _csv_response(event_views(events), "audit-events.csv")
+
+
+@login_required
+def lookup(request: AuthenticatedHttpRequest, kind: str) -> JsonResponse:
+    """The pickers' search as one types: what the person's own search can find, by name."""
+    text = request.GET.get("q", "").strip()[:100]
+    found = picker_find(user=request.user, kind=kind, text=text) if text else []
+    return JsonResponse({"results": [{"id": c.id, "label": c.label, "hint": c.hint} for c in found]})
 
 
 def _usage_day(request: AuthenticatedHttpRequest, day: str) -> tuple[dt.date, list[dict]]:
@@ -73,7 +95,7 @@ def _usage_day(request: AuthenticatedHttpRequest, day: str) -> tuple[dt.date, li
         date = dt.date.fromisoformat(day)
     except ValueError as exc:
         raise Http404 from exc
-    return date, event_rows(usage_events(unit=request.user.unit_id, day=date))
+    return date, event_views(usage_events(unit=request.user.unit_id, day=date))
 
 
 @login_required

@@ -6,8 +6,9 @@ from django.http import Http404
 
 from dataplatform.core.actors import acts_for
 from dataplatform.core.models import Role
-from dataplatform.core.people import regions_reviewed_by
+from dataplatform.core.people import regions_reviewed_by, working_unit_id
 
+from .collection.models import SourceCheckStatus, SourceConflict
 from .models import InterfaceRequest, Resource, ResourceStatus
 
 
@@ -17,14 +18,22 @@ def resources_visible_to(user) -> QuerySet[Resource]:
     resources = Resource.objects.select_related("producer")
     if not getattr(user, "is_authenticated", False):
         return resources.none()
+    # The government catalog is for government units that act in it: a person with a role at one, or its
+    # information system. Citizens, enterprises, universities and people whose role awaits approval use the
+    # open-data portal (issue 18: roles, not membership).
+    unit_id = working_unit_id(user)
     unit = getattr(user, "unit", None)
-    visible = Q(published_version__isnull=False) & ~Q(status=ResourceStatus.RETIRED)
-    if unit is not None and not unit.is_government:
-        visible = Q(pk__in=[])  # public organizations use the open-data portal
-    if unit is not None:
-        visible |= Q(producer=unit)
+    if unit_id is None or unit is None or not unit.is_government:
+        visible = Q(pk__isnull=True)  # nothing, and still SQL that the search's raw query can compile
+    else:
+        visible = Q(published_version__isnull=False) & ~Q(status=ResourceStatus.RETIRED)
+        visible |= Q(producer=unit_id)
     if user.has_role(Role.REVIEWER):
-        visible |= Q(producer__region__in=regions_reviewed_by(user))
+        # Their regions' entries once submitted: a draft is its unit's alone, unless it is before the
+        # authority for a decision on the source of an item it carries (catalog.collection, Q3.3).
+        flagged = SourceConflict.objects.filter(status=SourceCheckStatus.PENDING).values("resource")
+        before_authority = ~Q(status=ResourceStatus.DRAFT) | Q(pk__in=flagged)
+        visible |= Q(producer__region__in=regions_reviewed_by(user)) & before_authority
     if user.has_role(Role.EVALUATOR, Role.PLATFORM_ADMIN):
         visible |= ~Q(status=ResourceStatus.DRAFT)
     return resources.filter(visible)

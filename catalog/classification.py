@@ -8,6 +8,7 @@ provider's unified social credit code and a 6-digit number, so two providers nev
 import re
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 
 from dataplatform.core.models import Unit
 
@@ -30,14 +31,24 @@ def classification_resolve(fields: dict, *, current: Resource | None = None) -> 
     if classification is not None:
         if not classification.category:
             raise ValidationError(
-                {"classification": ["Choose the basic resource the entry belongs to, not the class alone."]}
+                {
+                    "classification": [
+                        _("Choose the basic resource the entry belongs to, not the class alone.")
+                    ]
+                }
             )
         if category and category != classification.category:
             raise ValidationError(
                 {
                     "category": [
-                        f"The classification {classification} is of the category "
-                        f"{Category(classification.category).label}, not {Category(category).label}."
+                        _(
+                            "The classification %(classification)s is of the category %(category)s, not %(chosen)s."
+                        )
+                        % {
+                            "classification": classification,
+                            "category": Category(classification.category).label,
+                            "chosen": Category(category).label,
+                        }
                     ]
                 }
             )
@@ -47,7 +58,7 @@ def classification_resolve(fields: dict, *, current: Resource | None = None) -> 
             return
         fields["classification"] = classification_by_code(CLASSIFICATION_BY_CATEGORY[category])
     elif not category and (current is None or {"category", "classification"} & fields.keys()):
-        raise ValidationError({"classification": ["Choose the entry's classification."]})
+        raise ValidationError({"classification": [_("Choose the entry's classification.")]})
 
 
 def classification_by_code(code: str) -> Classification:
@@ -69,15 +80,21 @@ def resource_code_check(code: str, classification: Classification | None) -> Non
             raise ValidationError(
                 {
                     "code": [
-                        "A resource code is '<classification code>/<provider credit code>-<6 digits>' "
-                        "or letters, digits and - _ . only."
+                        _(
+                            "A resource code is '<classification code>/<provider credit code>-<6 digits>' or letters, digits and - _ . only."
+                        )
                     ]
                 }
             )
         return
     if classification is not None and national["classification"] != classification.code:
         raise ValidationError(
-            {"code": [f"The code's first segment must be the classification code {classification.code}."]}
+            {
+                "code": [
+                    _("The code's first segment must be the classification code %(code)s.")
+                    % {"code": classification.code}
+                ]
+            }
         )
 
 
@@ -94,12 +111,18 @@ def resource_code_next(*, classification: Classification, provider: Unit) -> str
 def related_codes_check(codes: list, *, own_code: str = "") -> list[str]:
     """The related resource codes, each naming another entry of the catalog; duplicates dropped."""
     if not isinstance(codes, list) or not all(isinstance(code, str) for code in codes):
-        raise ValidationError({"related_codes": ["Give the related resource codes as a list of codes."]})
+        raise ValidationError({"related_codes": [_("Give the related resource codes as a list of codes.")]})
     wanted = list(dict.fromkeys(code.strip() for code in codes if code.strip()))
     if own_code in wanted:
-        raise ValidationError({"related_codes": ["An entry is not related to itself."]})
+        raise ValidationError({"related_codes": [_("An entry is not related to itself.")]})
     known = set(Resource.objects.filter(code__in=wanted).values_list("code", flat=True))
     unknown = [code for code in wanted if code not in known]
     if unknown:
-        raise ValidationError({"related_codes": [f"No catalog entry has the code: {', '.join(unknown)}."]})
+        raise ValidationError(
+            {
+                "related_codes": [
+                    _("No catalog entry has the code: %(unknown)s.") % {"unknown": ", ".join(unknown)}
+                ]
+            }
+        )
     return wanted

@@ -3,6 +3,7 @@
 from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 
 from .classification import NATIONAL_CODE
 from .models import DataItem, ItemType, OpenType, Resource, ServiceMethod, ShareType
@@ -22,41 +23,50 @@ def resource_check_rules(resource: Resource) -> None:
 
     if resource.share_type == ShareType.CONDITIONAL:
         if not resource.share_conditions.strip():
-            fail("share_conditions", "A conditional entry must state its sharing conditions.")
+            fail("share_conditions", _("A conditional entry must state its sharing conditions."))
         if not resource.share_basis.strip():
-            fail("share_basis", "A conditional entry must state the basis of its conditions.")
+            fail("share_basis", _("A conditional entry must state the basis of its conditions."))
     if resource.share_type == ShareType.NOT_SHARED:
         if not resource.share_basis.strip():
-            fail("share_basis", "A not-shared entry must cite the law or policy that forbids sharing it.")
+            fail("share_basis", _("A not-shared entry must cite the law or policy that forbids sharing it."))
         if set(resource.service_methods) - {ServiceMethod.VERIFICATION}:
-            fail("service_methods", "Not-shared data is offered only through verification interfaces (Q5.4).")
+            fail(
+                "service_methods",
+                _("Not-shared data is offered only through verification interfaces (Q5.4)."),
+            )
     if resource.is_basic and resource.share_type != ShareType.UNCONDITIONAL:
         # Q5.2: the basic items of population, legal persons, natural resources and geography,
         # e-licences and credit are a common need of every unit: unconditional, never conditional.
         fail(
             "share_type",
-            f"Basic information resources are shared unconditionally by rule (Q5.2): not "
-            f"'{ShareType(resource.share_type).label}'.",
+            _("Basic information resources are shared unconditionally by rule (Q5.2): not '%(value)s'.")
+            % {"value": ShareType(resource.share_type).label},
         )
     _check_national_metadata(resource, fail)
     if resource.open_type == OpenType.NOT_OPEN and not resource.not_open_reason.strip():
-        fail("not_open_reason", "Say why the entry is not open (F11).")
+        fail("not_open_reason", _("Say why the entry is not open (F11)."))
     methods = resource.service_methods
     if not methods:
-        fail("service_methods", "Offer at least one service method.")
+        fail("service_methods", _("Offer at least one service method."))
     elif set(methods) - set(ServiceMethod.values):
         fail(
-            "service_methods", f"Unknown service methods: {sorted(set(methods) - set(ServiceMethod.values))}."
+            "service_methods",
+            _("Unknown service methods: %(methods)s.")
+            % {"methods": ", ".join(sorted(set(methods) - set(ServiceMethod.values)))},
         )
     items = list(resource.items.all())
     keys = [item for item in items if item.is_key]
     if not items:
-        fail("items", "An entry needs its data items.")
+        fail("items", _("An entry needs its data items."))
     elif len(keys) != 1:
-        fail("items", f"Exactly one data item must be the record key; {len(keys)} are.")
+        fail("items", _("Exactly one data item must be the record key; %(keys)s are.") % {"keys": len(keys)})
     unmeasured = items_without_length(items)
     if unmeasured:
-        fail("items", f"Give the data length of every text item: {', '.join(unmeasured)}.")
+        fail(
+            "items",
+            _("Give the data length of every text item: %(unmeasured)s.")
+            % {"unmeasured": ", ".join(unmeasured)},
+        )
     if errors:
         raise ValidationError(errors)
 
@@ -64,10 +74,14 @@ def resource_check_rules(resource: Resource) -> None:
 def _check_national_metadata(resource: Resource, fail) -> None:
     classification = resource.classification
     if classification is None or not classification.category:
-        fail("classification", "Classify the entry: its class and, for a basic resource, its item.")
+        fail("classification", _("Classify the entry: its class and, for a basic resource, its item."))
     national = NATIONAL_CODE.match(resource.code)
     if national and classification and national["classification"] != classification.code:
-        fail("code", f"The code's first segment must be the classification code {classification.code}.")
+        fail(
+            "code",
+            _("The code's first segment must be the classification code %(code)s.")
+            % {"code": classification.code},
+        )
     if not resource.holds_no_classified_data:
         # Q8.3: classified data never enters the platform.
-        fail("holds_no_classified_data", "Declare that the entry holds no classified data (Q8.3).")
+        fail("holds_no_classified_data", _("Declare that the entry holds no classified data (Q8.3)."))

@@ -6,6 +6,8 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from audit.services import audit_record
 from dataplatform.core.audit_actions import AuditAction
@@ -35,7 +37,14 @@ def _replace_items(resource: Resource, items: Iterable[dict]) -> None:
     names: list[Any] = [item.get("name") for item in items]  # as posted
     duplicates = sorted({name for name in names if names.count(name) > 1})
     if duplicates:
-        raise ValidationError({"items": [f"Data item identifiers must be unique: {', '.join(duplicates)}."]})
+        raise ValidationError(
+            {
+                "items": [
+                    _("Data item identifiers must be unique: %(duplicates)s.")
+                    % {"duplicates": ", ".join(duplicates)}
+                ]
+            }
+        )
     resource.items.all().delete()
     objects = []
     for position, item in enumerate(items):
@@ -82,7 +91,7 @@ def resource_create(
                 owner_unit=producer,
             )
     except IntegrityError as exc:
-        raise ValidationError({"code": ["An entry with this code exists already."]}) from exc
+        raise ValidationError({"code": [_("An entry with this code exists already.")]}) from exc
     return resource
 
 
@@ -94,7 +103,8 @@ def resource_update(
         resource = Resource.objects.select_for_update().get(pk=resource.pk)
         if resource.status not in EDITABLE:
             raise ApplicationError(
-                f"An entry that is {resource.get_status_display()} cannot be edited; start a revision first."
+                _("An entry that is %(status)s cannot be edited; start a revision first.")
+                % {"status": resource.get_status_display()}
             )
         before = resource_snapshot(resource)
         classification_resolve(fields, current=resource)
@@ -126,9 +136,9 @@ def resource_update(
 def resource_mark_basis_changed(*, actor: User, resource: Resource, note: str, request=None) -> Resource:
     """The authority records that an entry's legal basis changed; the producer owes an update (G11)."""
     if not note.strip():
-        raise ApplicationError("Say what changed in the legal basis.")
+        raise ApplicationError(_("Say what changed in the legal basis."))
     if not resource.is_available:
-        raise ApplicationError("Only a published entry can have its legal basis marked as changed.")
+        raise ApplicationError(_("Only a published entry can have its legal basis marked as changed."))
     with transaction.atomic():
         resource = Resource.objects.select_for_update().get(pk=resource.pk)
         resource.basis_changed_note = note
@@ -144,7 +154,8 @@ def resource_mark_basis_changed(*, actor: User, resource: Resource, note: str, r
         )
         notify(
             recipients=data_admins(resource.producer),
-            title=f"目录依据变更，请于 {resource.update_due} 前更新：{resource.name}",
+            title=gettext_noop("The legal basis changed: update the entry by %(due)s: %(resource)s"),
+            params={"due": resource.update_due, "resource": resource.name},
             body=note,
             url=f"/catalog/{resource.pk}/",
         )
@@ -158,5 +169,5 @@ def version_diff(resource: Resource, before: int, after: int) -> dict:
     }
     missing = [n for n in (before, after) if n not in versions]
     if missing:
-        raise ApplicationError(f"No version {missing[0]} of this entry.")
+        raise ApplicationError(_("No version %(missing)s of this entry.") % {"missing": missing[0]})
     return snapshot_diff(versions[before], versions[after])

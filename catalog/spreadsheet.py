@@ -15,6 +15,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpResponse
+from django.utils.translation import gettext as _
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Font
 
@@ -230,15 +231,17 @@ def catalog_read(content: bytes, *, filename: str) -> list[dict[str, str]]:
         try:
             workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
         except Exception as exc:  # openpyxl raises many kinds for a file that is not a workbook
-            raise ApplicationError("The file is not an XLSX workbook or a CSV file.") from exc
+            raise ApplicationError(_("The file is not an XLSX workbook or a CSV file.")) from exc
         sheet = workbook.worksheets[0]
         table = [["" if v is None else str(v) for v in row] for row in sheet.iter_rows(values_only=True)]
     if not table:
-        raise ApplicationError("The spreadsheet is empty.")
+        raise ApplicationError(_("The spreadsheet is empty."))
     header = [cell.strip() for cell in table[0]]
     missing = [column for column in CORE_COLUMNS if column not in header]
     if missing:
-        raise ApplicationError(f"The spreadsheet lacks the columns: {', '.join(missing)}.")
+        raise ApplicationError(
+            _("The spreadsheet lacks the columns: %(missing)s.") % {"missing": ", ".join(missing)}
+        )
     return [
         {column: (row[i].strip() if i < len(row) else "") for i, column in enumerate(header)}
         for row in table[1:]
@@ -259,7 +262,7 @@ def catalog_import(*, actor: User, unit: Unit, content: bytes, filename: str, re
             transaction.set_rollback(True)
     if errors:
         raise ApplicationError(
-            "The spreadsheet has errors; nothing was imported.",
+            _("The spreadsheet has errors; nothing was imported."),
             extra={"rows": [error.as_dict() for error in sorted(errors, key=lambda e: e.row)]},
         )
     return result
@@ -280,7 +283,7 @@ def _entries_from_rows(
             differing = [k for k in fields if fields[k] != entries[key].fields[k]]
             parser.fail(
                 FIELD_COLUMNS.get(differing[0], differing[0]),
-                f"Differs from row {entries[key].rows[0]} of the same entry.",
+                _("Differs from row %(row)s of the same entry.") % {"row": entries[key].rows[0]},
             )
         entries[key].rows.append(number)
         entries[key].items.append(parser.item(len(entries[key].items) + 1))
@@ -298,7 +301,11 @@ class _RowParser:
         text = self.row.get(column, "")
         found = {v: k for k, v in words.items()} | (synonyms or {})
         if text not in found:
-            self.fail(column, f"'{text}' is not one of: {', '.join(words.values())}.")
+            self.fail(
+                column,
+                _("'%(text)s' is not one of: %(words)s.")
+                % {"text": text, "words": ", ".join(words.values())},
+            )
             return None
         return found[text]
 
@@ -327,9 +334,12 @@ class _RowParser:
             **self.open_fields(),
         }
         if not fields["name"]:
-            self.fail("信息资源名称", "Give the resource's name.")
+            self.fail("信息资源名称", _("Give the resource's name."))
         if fields["grading_level"] not in GradingLevel.values:
-            self.fail("分级", f"The grading level is one of {', '.join(GradingLevel.values)}.")
+            self.fail(
+                "分级",
+                _("The grading level is one of %(values)s.") % {"values": ", ".join(GradingLevel.values)},
+            )
         return fields
 
     def classification(self) -> Classification | None:
@@ -337,7 +347,7 @@ class _RowParser:
         code = text.split(" ", 1)[0] if text else ""
         node = Classification.objects.filter(code=code).first()
         if node is None:
-            self.fail("信息资源分类", f"No classification has the code '{code}'.")
+            self.fail("信息资源分类", _("No classification has the code '%(code)s'.") % {"code": code})
         return node
 
     def provider(self, unit: Unit) -> Unit | None:
@@ -346,7 +356,10 @@ class _RowParser:
             return None
         provider = Unit.objects.filter(credit_code=code, is_active=True).first()
         if provider is None:
-            self.fail("信息资源提供方代码", f"No unit has the unified social credit code {code}.")
+            self.fail(
+                "信息资源提供方代码",
+                _("No unit has the unified social credit code %(code)s.") % {"code": code},
+            )
         return provider
 
     def methods(self) -> list[str]:
@@ -354,7 +367,9 @@ class _RowParser:
         words = [w.strip() for w in self.row.get("共享方式", "").replace(LIST_SEPARATOR, "、").split("、")]
         unknown = [w for w in words if w and w not in found]
         if unknown:
-            self.fail("共享方式", f"Unknown sharing methods: {', '.join(unknown)}.")
+            self.fail(
+                "共享方式", _("Unknown sharing methods: %(unknown)s.") % {"unknown": ", ".join(unknown)}
+            )
         return [str(found[w]) for w in words if w in found]
 
     def open_fields(self) -> dict[str, Any]:
@@ -362,7 +377,7 @@ class _RowParser:
         if opened == NO:
             return {"open_type": OpenType.NOT_OPEN, "not_open_reason": condition}
         if opened != YES:
-            self.fail("是否向社会开放", f"Answer {YES} or {NO}.")
+            self.fail("是否向社会开放", _("Answer %(yes)s or %(no)s.") % {"yes": YES, "no": NO})
         return {"open_type": OpenType.ON_APPLICATION if condition else OpenType.UNIVERSAL}
 
     def item(self, position: int) -> dict[str, Any]:
@@ -376,11 +391,11 @@ class _RowParser:
             except ValueError:
                 length = 0
             if length < 1 or str(length) != text.removesuffix(".0"):
-                self.fail("数据长度", "The data length is a positive whole number.")
+                self.fail("数据长度", _("The data length is a positive whole number."))
         elif item_type == ItemType.STRING:
-            self.fail("数据长度", "Give the data length of a text item.")
+            self.fail("数据长度", _("Give the data length of a text item."))
         if not row.get("信息项名称"):
-            self.fail("信息项名称", "Give the data item's name.")
+            self.fail("信息项名称", _("Give the data item's name."))
         return {
             "name": row.get("信息项标识符") or f"item_{position}",
             "label": row.get("信息项名称", ""),
@@ -433,9 +448,11 @@ def _save_entry(fields: dict, items: list[dict], *, actor: User, unit: Unit, req
         result.created.append(resource)
         return resource
     if existing.producer_id != unit.pk:
-        raise ValidationError({"code": ["Another unit's entry has this code."]})
+        raise ValidationError({"code": [_("Another unit's entry has this code.")]})
     if existing.status not in EDITABLE:
-        raise ValidationError({"code": ["This entry is not a draft: start a revision before importing it."]})
+        raise ValidationError(
+            {"code": [_("This entry is not a draft: start a revision before importing it.")]}
+        )
     resource = resource_update(actor=actor, resource=existing, items=items, request=request, **fields)
     result.updated.append(resource)
     return resource

@@ -6,6 +6,7 @@ revised (back to draft, still available under its last published version) or ret
 
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
 from dataplatform.core.actors import Actor, acts_for
 from dataplatform.core.business_days import due_after
@@ -43,7 +44,11 @@ def _enter_submitted(move: Move[Resource]) -> None:
     resource_check_rules(resource)
     resource.review_due = due_after(timezone.now(), REVIEW_DAYS).date
     resource.return_reason = ""
-    _notify_after_commit(reviewers_of(resource.producer.region), f"待审核目录：{resource.name}", resource)
+    _notify_after_commit(
+        reviewers_of(resource.producer.region),
+        gettext_noop("Catalog entry to review: %(resource)s"),
+        resource,
+    )
 
 
 def _enter_published(move: Move[Resource]) -> None:
@@ -53,7 +58,8 @@ def _enter_published(move: Move[Resource]) -> None:
         # Q3.1, Q3.3: an item whose legal source is another unit is published only once confirmed.
         names = ", ".join(f"{c.item_label} ({c.collection_item.source_unit})" for c in unconfirmed)
         raise ApplicationError(
-            f"Confirm or remove the items whose legal source is another unit first: {names}.",
+            _("Confirm or remove the items whose legal source is another unit first: %(names)s.")
+            % {"names": names},
             extra={"source_checks": [c.pk for c in unconfirmed]},
         )
     number = (resource.published_version or 0) + 1
@@ -71,7 +77,10 @@ def _enter_published(move: Move[Resource]) -> None:
         resource.filed_with_authority_at = now
     resource_index(resource)
     _notify_after_commit(
-        data_admins(resource.producer), f"目录已发布：{resource.name}（第 {number} 版）", resource
+        data_admins(resource.producer),
+        gettext_noop("Catalog entry published: %(resource)s (version %(number)s)"),
+        resource,
+        number=number,
     )
 
 
@@ -80,7 +89,10 @@ def _enter_returned(move: Move[Resource]) -> None:
     resource.return_reason = move.reason
     resource.review_due = None
     _notify_after_commit(
-        data_admins(resource.producer), f"目录被退回：{resource.name}", resource, body=move.reason
+        data_admins(resource.producer),
+        gettext_noop("Catalog entry returned: %(resource)s"),
+        resource,
+        body=move.reason,
     )
 
 
@@ -90,15 +102,17 @@ def _enter_retired(move: Move[Resource]) -> None:
     resource.update_due = None
 
 
-def _notify_after_commit(recipients, title: str, resource: Resource, body: str = "") -> None:
-    notify(recipients=list(recipients), title=title, body=body, url=f"/catalog/{resource.pk}/")
+def _notify_after_commit(recipients, title: str, resource: Resource, body: str = "", **params) -> None:
+    notify(
+        recipients=list(recipients),
+        title=title,
+        params={"resource": resource.name, **params},
+        body=body,
+        url=f"/catalog/{resource.pk}/",
+    )
 
 
 # --- the table --------------------------------------------------------------------------------
-
-
-def _reason_to(verb: str) -> str:
-    return f"Give a reason to {verb} this entry."
 
 
 ACTIONS: dict[str, Action[Resource]] = {
@@ -129,7 +143,7 @@ ACTIONS: dict[str, Action[Resource]] = {
         to=S.RETURNED,
         allowed=is_reviewer,
         needs_reason=True,
-        reason_message=_reason_to("return"),
+        reason_message=_("Give a reason to return this entry."),
         enter=_enter_returned,
     ),
     "revise": Action(title=_("Revise"), sources=(S.PUBLISHED,), to=S.DRAFT, allowed=is_producer),
@@ -139,7 +153,7 @@ ACTIONS: dict[str, Action[Resource]] = {
         to=S.RETIRED,
         allowed=_producer_or_reviewer,
         needs_reason=True,
-        reason_message=_reason_to("retire"),
+        reason_message=_("Give a reason to retire this entry."),
         enter=_enter_retired,
     ),
     "discard": Action(
@@ -172,10 +186,15 @@ def resource_transition(
     """Move ``resource`` to the status ``to`` by the one action of the table that leads there from its
     status."""
     if to not in S.values:
-        raise ApplicationError(f"Unknown status {to!r}; one of: {', '.join(S.values)}.")
+        raise ApplicationError(
+            _("Unknown status %(to)s; one of: %(values)s.") % {"to": repr(to), "values": ", ".join(S.values)}
+        )
     # The status as stored now (the caller's copy may be older); ``act`` checks it again under the lock.
     status = Resource.objects.values_list("status", flat=True).get(pk=resource.pk)
     name = next((n for n, a in ACTIONS.items() if status in a.sources and a.to == to), None)
     if name is None:
-        raise ApplicationError(f"An entry that is {S(status).label} cannot become {S(to).label}.")
+        raise ApplicationError(
+            _("An entry that is %(status)s cannot become %(target)s.")
+            % {"status": S(status).label, "target": S(to).label}
+        )
     return act(LIFECYCLE, obj=resource, action=name, actor=actor, reason=reason, request=request)

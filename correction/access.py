@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from catalog.models import Resource, ResourceStatus, ResourceVersion
 from dataplatform.core.models import Role, Unit
-from dataplatform.core.people import regions_reviewed_by
+from dataplatform.core.people import regions_reviewed_by, working_unit_id
 from sharing.models import Grant, GrantStatus
 
 from .models import CorrectionTicket, TicketKind
@@ -22,7 +22,7 @@ def tickets_visible_to(user) -> QuerySet[CorrectionTicket]:
     tickets = CorrectionTicket.objects.select_related("resource", "producer", "reporter", "reporter_unit")
     if not getattr(user, "is_authenticated", False):
         return tickets.none()
-    unit = getattr(user, "unit", None)
+    unit = working_unit_id(user)  # a role at the unit, not membership alone (issue 18)
     if getattr(user, "api_key", None) is not None:
         return tickets.filter(reporter_unit=unit)  # an information system sees its unit's reports
     if user.has_role(Role.EVALUATOR, Role.PLATFORM_ADMIN):

@@ -106,7 +106,9 @@ class CorrectionTicket(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"#{self.pk} {self.resource_id}: {', '.join(self.keys)[:60]}"
+        # Never the record keys: they are ID numbers and credit codes, and this text goes into the audit
+        # log and the feeds of people who may not read the record.
+        return f"#{self.pk} {self.resource.name}"
 
     @property
     def is_overdue(self) -> bool:

@@ -1,5 +1,7 @@
 """Correction's part of a person's pending work (home page)."""
 
+from django.utils.translation import gettext as _
+
 from dataplatform.core.models import Role
 from dataplatform.core.pending import PendingItem
 
@@ -12,18 +14,25 @@ def _url(ticket: CorrectionTicket) -> str:
     return f"/correction/{ticket.pk}/"
 
 
+def _name(ticket: CorrectionTicket) -> str:
+    return f"#{ticket.pk} {ticket.resource.name}"
+
+
 def correction_pending_work(user) -> list[PendingItem]:
     items: list[PendingItem] = []
     if user.has_role(Role.EVALUATOR):
         for ticket in triage_queue():
-            items.append(PendingItem(f"分析问题数据：#{ticket.pk} {ticket.resource.name}", _url(ticket)))
+            title = _("Analyse the problem data: %(ticket)s") % {"ticket": _name(ticket)}
+            items.append(PendingItem(title, _url(ticket)))
     if user.unit_id and user.has_role(Role.DATA_ADMIN):
         for ticket in producer_queue(user.unit):
-            what = "决定是否更正" if ticket.status == TicketStatus.DISPATCHED else "更正并重新汇聚"
-            items.append(
-                PendingItem(f"{what}：#{ticket.pk} {ticket.resource.name}", _url(ticket), ticket.due)
-            )
+            if ticket.status == TicketStatus.DISPATCHED:
+                title = _("Decide whether to correct: %(ticket)s")
+            else:
+                title = _("Correct and re-aggregate: %(ticket)s")
+            items.append(PendingItem(title % {"ticket": _name(ticket)}, _url(ticket), ticket.due))
     for ticket in tickets_reported_by(user).filter(status=TicketStatus.RESOLVED):
         if is_reporter(user, ticket):
-            items.append(PendingItem(f"确认更正结果：#{ticket.pk} {ticket.resource.name}", _url(ticket)))
+            title = _("Confirm the correction: %(ticket)s") % {"ticket": _name(ticket)}
+            items.append(PendingItem(title, _url(ticket)))
     return items

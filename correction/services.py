@@ -7,6 +7,9 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.functional import Promise
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from catalog.ingest.rows import KEY_MAX_LENGTH
 from catalog.models import Resource
@@ -36,12 +39,14 @@ def _check_can_report(actor, resource: Resource) -> str:
     kind = report_kind(actor)
     if kind is None:
         raise Forbidden(
-            "Problem data is reported by a government unit's data administrator; citizens and public "
-            "organizations may object."
+            _(
+                "Problem data is reported by a government unit's data administrator; citizens and public organizations may object."
+            )
         )
     if not reportable_resources(actor).filter(pk=resource.pk).exists():
         raise ApplicationError(
-            f"You cannot report on {resource.name}: a unit reports on data it uses through a grant."
+            _("You cannot report on %(resource)s: a unit reports on data it uses through a grant.")
+            % {"resource": resource.name}
         )
     return kind
 
@@ -49,21 +54,24 @@ def _check_can_report(actor, resource: Resource) -> str:
 def _clean_description(description: str) -> str:
     description = description.strip()
     if not description:
-        raise ApplicationError("Say what is wrong, briefly and precisely (Q7.1).")
+        raise ApplicationError(_("Say what is wrong, briefly and precisely (Q7.1)."))
     if len(description) > DESCRIPTION_MAX_LENGTH:
-        raise ApplicationError(f"Say what is wrong in at most {DESCRIPTION_MAX_LENGTH} characters.")
+        raise ApplicationError(
+            _("Say what is wrong in at most %(description_max_length)s characters.")
+            % {"description_max_length": DESCRIPTION_MAX_LENGTH}
+        )
     return description
 
 
 def _clean_keys(keys: Iterable[str]) -> list[str]:
     cleaned = list(dict.fromkeys(str(key).strip() for key in keys if str(key).strip()))
     if not cleaned:
-        raise ApplicationError("Name the key of at least one record.")
+        raise ApplicationError(_("Name the key of at least one record."))
     if len(cleaned) > MAX_KEYS:
-        raise ApplicationError(f"Report at most {MAX_KEYS} records at a time.")
+        raise ApplicationError(_("Report at most %(max_keys)s records at a time.") % {"max_keys": MAX_KEYS})
     for key in cleaned:
         if len(key) > KEY_MAX_LENGTH or any(c in key for c in "\t\r\n"):
-            raise ApplicationError(f"{key[:40]!r} is not a record key.")
+            raise ApplicationError(_("%(key)s is not a record key.") % {"key": repr(key[:40])})
     return cleaned
 
 
@@ -71,11 +79,12 @@ def _clean_items(actor, resource: Resource, items: Iterable[str]) -> list[str]:
     allowed = [item["name"] for item in reportable_items(actor, resource)]
     chosen = set(items)
     if not chosen:
-        raise ApplicationError("Choose the data item or items that are wrong.")
+        raise ApplicationError(_("Choose the data item or items that are wrong."))
     unknown = chosen - set(allowed)
     if unknown:
         raise ApplicationError(
-            f"You cannot report on the data items {', '.join(sorted(unknown))} of {resource.name}."
+            _("You cannot report on the data items %(unknown)s of %(resource)s.")
+            % {"unknown": ", ".join(sorted(unknown)), "resource": resource.name}
         )
     return [name for name in allowed if name in chosen]  # in the resource's order
 
@@ -96,7 +105,9 @@ def ticket_report(
     unit for analysis."""
     kind = _check_can_report(actor, resource)
     if attachment is not None and (attachment.size or 0) > MAX_ATTACHMENT_BYTES:  # (an upload has its size)
-        raise ApplicationError(f"The evidence file is larger than {MAX_ATTACHMENT_BYTES // 2**20} MB.")
+        raise ApplicationError(
+            _("The evidence file is larger than %(size)s MB.") % {"size": MAX_ATTACHMENT_BYTES // 2**20}
+        )
     ticket = CorrectionTicket(
         kind=kind,
         resource=resource,
@@ -148,8 +159,14 @@ def _url(ticket: CorrectionTicket) -> str:
     return f"/correction/{ticket.pk}/"
 
 
-def _step_name(ticket: CorrectionTicket) -> str:
-    return "决定是否更正" if ticket.status == TicketStatus.DISPATCHED else "更正并重新汇聚"
+def _step_name(ticket: CorrectionTicket) -> Promise:
+    if ticket.status == TicketStatus.DISPATCHED:
+        return gettext_lazy("decide whether to correct")
+    return gettext_lazy("correct and re-aggregate")
+
+
+def _ticket_params(ticket: CorrectionTicket) -> dict:
+    return {"ticket": f"#{ticket.pk} {ticket.resource.name}", "step": _step_name(ticket), "due": ticket.due}
 
 
 def _claim(ticket: CorrectionTicket, unclaimed: Q, **update) -> bool:
@@ -172,7 +189,8 @@ def tickets_remind(today: dt.date | None = None) -> int:
                 continue
             notify(
                 recipients=owers(ticket),
-                title=f"纠错将于 {ticket.due} 到期（{_step_name(ticket)}）：#{ticket.pk} {ticket.resource.name}",
+                title=gettext_noop("Correction due on %(due)s (%(step)s): %(ticket)s"),
+                params=_ticket_params(ticket),
                 url=_url(ticket),
             )
         reminded += 1
@@ -192,9 +210,10 @@ def tickets_mark_overdue(today: dt.date | None = None) -> int:
             ):
                 continue
             record_step(ticket, "overdue", ticket.status, actor=None)
-            title = f"纠错逾期：{ticket.producer.name}未于 {ticket.due} 前{_step_name(ticket)}（#{ticket.pk} {ticket.resource.name}）"
-            notify(recipients=authority_of(ticket.producer), title=title, url=_url(ticket))
-            notify(recipients=owers(ticket), title=title, url=_url(ticket))
+            title = gettext_noop("Correction overdue: %(unit)s did not %(step)s by %(due)s (%(ticket)s)")
+            params = {**_ticket_params(ticket), "unit": ticket.producer.name}
+            notify(recipients=authority_of(ticket.producer), title=title, params=params, url=_url(ticket))
+            notify(recipients=owers(ticket), title=title, params=params, url=_url(ticket))
         marked += 1
     return marked
 
@@ -216,7 +235,8 @@ def tickets_remind_overdue(today: dt.date | None = None) -> int:
             late = business_days_between(ticket.due, today).days
             notify(
                 recipients=owers(ticket),
-                title=f"纠错已逾期 {late} 个工作日（{_step_name(ticket)}）：#{ticket.pk} {ticket.resource.name}",
+                title=gettext_noop("Correction %(days)s business days overdue (%(step)s): %(ticket)s"),
+                params={**_ticket_params(ticket), "days": late},
                 url=_url(ticket),
             )
         reminded += 1

@@ -7,12 +7,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from audit.services import audit_record
+from catalog.models import ItemType
 from dataplatform.core.audit_actions import AuditAction
 from dataplatform.core.errors import ApplicationError
 from dataplatform.core.models import Role
 from dataplatform.core.pages import page_action
 from dataplatform.core.people import is_government_staff
 from dataplatform.core.request_types import AuthenticatedHttpRequest
+from dataplatform.core.templatetags.readable import grouped
 
 from .access import (
     can_read_records,
@@ -122,6 +124,12 @@ def queue(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(request, "correction/queue.html", context)
 
 
+def _grouped(values: dict | None, decimals: set[str]) -> dict | None:
+    if values is None:
+        return None
+    return {item: grouped(value) if item in decimals else value for item, value in values.items()}
+
+
 @login_required
 def ticket_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     ticket = ticket_for_user(request.user, pk)
@@ -135,8 +143,14 @@ def ticket_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             target=ticket,
             request=request,
         )
+    items = ticket.resource.items.values_list("name", "label", "item_type")
+    labels = {name: label for name, label, _type in items}
+    if current is not None:  # amounts read as 108,010, not 108010
+        decimals = {name for name, _label, item_type in items if item_type == ItemType.DECIMAL}
+        current = {key: _grouped(values, decimals) for key, values in current.items()}
     context = {
         "ticket": ticket,
+        "items": [(name, labels.get(name, name)) for name in ticket.items],  # a person reads the labels
         "steps": [(step, step_title(step.action)) for step in ticket.steps.all()],
         "actions": allowed_actions(request.user, ticket),
         "current": current,

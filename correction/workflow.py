@@ -11,6 +11,7 @@ correcting ─resolve (the platform, on seeing the reported records re-aggregate
 
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
 from catalog.models import Record
 from dataplatform.core.actors import Actor, acts_for
@@ -104,7 +105,7 @@ def records_corrected(ticket: CorrectionTicket) -> bool:
 
 def check_records_corrected(move: Move[CorrectionTicket]) -> None:
     if not records_corrected(move.obj):
-        raise ApplicationError("The reported records have not been re-aggregated since the decision.")
+        raise ApplicationError(_("The reported records have not been re-aggregated since the decision."))
 
 
 # --- the steps ------------------------------------------------------------------------------------
@@ -144,27 +145,38 @@ def _enter(move: Move[CorrectionTicket]) -> None:
 def _notify(move: Move[CorrectionTicket]) -> None:
     ticket, action, opinion = move.obj, move.name, move.reason
     url = f"/correction/{ticket.pk}/"
-    name = f"#{ticket.pk} {ticket.resource.name}"
+    params = {
+        "ticket": f"#{ticket.pk} {ticket.resource.name}",
+        "due": ticket.due,
+        "unit": ticket.producer.name,
+    }
     if action == "dispatch":
         notify(
             recipients=data_admins(ticket.producer_id),
-            title=f"问题数据待核实：{name}（请于 {ticket.due} 前决定是否更正）",
+            title=gettext_noop("Problem data to check: %(ticket)s (decide by %(due)s whether to correct it)"),
+            params=params,
             body=ticket.description,
             url=url,
         )
     elif action in ("correct", "decline"):
-        decision = "决定更正" if action == "correct" else "决定不予更正"
-        due = f"，应于 {ticket.due} 前更正并重新汇聚" if action == "correct" else ""
-        title = f"{ticket.producer.name}{decision}：{name}{due}"
+        if action == "correct":
+            title = gettext_noop(
+                "%(unit)s decided to correct %(ticket)s: corrected and re-aggregated by %(due)s"
+            )
+        else:
+            title = gettext_noop("%(unit)s decided not to correct %(ticket)s")
         # Q7.2: the producer's decision is made known to the authority through the platform.
-        notify(recipients=authority_of(ticket.producer), title=title, body=opinion, url=url)
-        notify(recipients=reporters(ticket), title=title, body=opinion, url=url)
+        notify(recipients=authority_of(ticket.producer), title=title, params=params, body=opinion, url=url)
+        notify(recipients=reporters(ticket), title=title, params=params, body=opinion, url=url)
     elif action == "close":
-        notify(recipients=reporters(ticket), title=f"反馈已关闭（非数据问题）：{name}", body=opinion, url=url)
+        title = gettext_noop("Feedback closed (not a data problem): %(ticket)s")
+        notify(recipients=reporters(ticket), title=title, params=params, body=opinion, url=url)
     elif action == "resolve":
-        notify(recipients=reporters(ticket), title=f"数据已更正，请确认：{name}", url=url)
+        title = gettext_noop("Data corrected, please confirm: %(ticket)s")
+        notify(recipients=reporters(ticket), title=title, params=params, url=url)
     elif action == "reopen":
-        notify(recipients=evaluators(), title=f"反馈被重新打开：{name}", body=opinion, url=url)
+        title = gettext_noop("Feedback reopened: %(ticket)s")
+        notify(recipients=evaluators(), title=title, params=params, body=opinion, url=url)
 
 
 def _audit(move: Move[CorrectionTicket]) -> dict:
@@ -301,7 +313,8 @@ def record_step(
 def notify_reported(ticket: CorrectionTicket) -> None:
     notify(
         recipients=evaluators(),
-        title=f"待分析问题数据：#{ticket.pk} {ticket.resource.name}",
+        title=gettext_noop("Problem data to analyse: %(ticket)s"),
+        params={"ticket": f"#{ticket.pk} {ticket.resource.name}"},
         body=ticket.description,
         url=f"/correction/{ticket.pk}/",
     )

@@ -1,15 +1,17 @@
 from django.contrib import admin
 from django.urls import URLPattern, URLResolver, include, path
+from django.views.decorators.gzip import gzip_page
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from audit.api_urls import urlpatterns as audit_api
 from catalog.urls import api_urlpatterns as catalog_api
 from correction.urls import api_urlpatterns as correction_api
-from dataplatform.core import health
+from dataplatform.core import health, site
 from dataplatform.core.urls import api_urlpatterns
 from governance.urls import api_urlpatterns as governance_api
 from opening.urls import api_urlpatterns as opening_api
 from opening.urls import ckan_urlpatterns
+from operations import metrics
 from sharing.urls import api_urlpatterns as sharing_api
 from sharing.urls import data_urlpatterns
 
@@ -23,7 +25,9 @@ api_v1: list[URLPattern | URLResolver] = [
     path("open/", include(opening_api)),
     path("opening/", include("opening.rest.urls")),
     path("governance/", include(governance_api)),
-    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    # The schema is a megabyte of JSON, 45 KiB gzipped: compressed for the docs page (it holds no secret
+    # beside attacker-chosen text, so BREACH has nothing to find here).
+    path("schema/", gzip_page(SpectacularAPIView.as_view()), name="schema"),
     # The split view serves Swagger UI's start-up script as a file, as the Content Security Policy wants.
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="swagger-ui"),
 ]
@@ -32,6 +36,8 @@ urlpatterns = [
     # Liveness and readiness for operators and the load balancer: no login (dataplatform.core.health).
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
+    path("favicon.ico", site.favicon, name="favicon"),  # asked for by browsers before any page says where
+    path("metrics", metrics.metrics, name="metrics"),  # Prometheus: a bearer token or loopback only
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include(api_v1)),
@@ -51,3 +57,4 @@ urlpatterns = [
 
 # An unmatched address under /api/v1/ answers the JSON error envelope (the OpenAPI schema documents it).
 handler404 = "dataplatform.core.api_errors.not_found"
+handler500 = "dataplatform.core.api_errors.server_failure"

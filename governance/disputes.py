@@ -5,6 +5,7 @@ from collections.abc import Sequence
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from dataplatform.core.errors import ApplicationError, Forbidden
 from dataplatform.core.models import Unit, User
@@ -40,14 +41,16 @@ def dispute_record(
     request=None,
 ) -> Dispute:
     if not is_government_staff(actor) or actor.unit is None:  # (staff always have their unit)
-        raise Forbidden("A government unit's data administrator records a dispute.")
+        raise Forbidden(_("A government unit's data administrator records a dispute."))
     unit = actor.unit
     if not other_party.is_government or other_party.pk == unit.pk:
-        raise ApplicationError("A dispute is between two government units.")
+        raise ApplicationError(_("A dispute is between two government units."))
     if matter not in DisputeMatter.values:
-        raise ApplicationError(f"The matter is one of: {', '.join(DisputeMatter.values)}.")
+        raise ApplicationError(
+            _("The matter is one of: %(values)s.") % {"values": ", ".join(DisputeMatter.values)}
+        )
     if not title.strip() or not description.strip():
-        raise ApplicationError("Give the dispute a title and describe it.")
+        raise ApplicationError(_("Give the dispute a title and describe it."))
     documents = list(documents)
     documents_check(documents)
     with transaction.atomic():

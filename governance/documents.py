@@ -5,6 +5,7 @@ import pathlib
 
 from django.core.files.uploadedfile import UploadedFile
 from django.utils.text import get_valid_filename
+from django.utils.translation import gettext as _
 
 from dataplatform.core.errors import ApplicationError
 
@@ -16,17 +17,21 @@ MAX_DOCUMENTS = 10
 
 def documents_check(files: list[UploadedFile]) -> None:
     if len(files) > MAX_DOCUMENTS:
-        raise ApplicationError(f"Attach at most {MAX_DOCUMENTS} documents at a time.")
+        raise ApplicationError(
+            _("Attach at most %(max_documents)s documents at a time.") % {"max_documents": MAX_DOCUMENTS}
+        )
     for upload in files:
         suffix = pathlib.PurePath(upload.name or "").suffix.lower()
         if suffix not in DOCUMENT_EXTENSIONS:
             allowed = ", ".join(sorted(DOCUMENT_EXTENSIONS))
             raise ApplicationError(
-                f"{display_name(upload.name)} is not a document this platform keeps ({allowed})."
+                _("%(file)s is not a document this platform keeps (%(allowed)s).")
+                % {"file": display_name(upload.name), "allowed": allowed}
             )
         if (upload.size or 0) > MAX_DOCUMENT_BYTES:  # (an upload has its size)
             raise ApplicationError(
-                f"{display_name(upload.name)} is larger than {MAX_DOCUMENT_BYTES // 2**20} MB."
+                _("%(file)s is larger than %(size)s MB.")
+                % {"file": display_name(upload.name), "size": MAX_DOCUMENT_BYTES // 2**20}
             )
 
 

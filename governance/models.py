@@ -151,7 +151,7 @@ class CopyRequest(SubjectMixin):
         indexes = [models.Index(fields=["producer", "status"], name="copy_producer_status")]
 
     def __str__(self) -> str:
-        return f"#{self.pk} {self.resource_id}"
+        return f"#{self.pk} {self.resource.name}"
 
 
 class AuthorizationStatus(models.TextChoices):
@@ -183,7 +183,7 @@ class SubjectAuthorization(SubjectMixin):
         indexes = [models.Index(fields=["grantee", "subject_id", "status"], name="authorization_use")]
 
     def __str__(self) -> str:
-        return f"#{self.pk} → {self.grantee_id}: {self.purpose[:40]}"
+        return f"#{self.pk} → {self.grantee.name}: {self.purpose[:40]}"
 
 
 class ComplaintStatus(models.TextChoices):
@@ -293,6 +293,10 @@ class Step(HistoryEntry):
 
     def __str__(self) -> str:
         return f"{self.subject}#{self.object_id} {self.action}"
+
+    @property
+    def lifecycle_name(self) -> str:
+        return f"governance.{self.subject}"
 
 
 DOCUMENT_EXTENSIONS = frozenset(

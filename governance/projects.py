@@ -2,6 +2,7 @@
 of each asset, and the approving department's readiness check."""
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from audit.services import audit_record
 from catalog.models import Resource
@@ -19,7 +20,7 @@ from .workflow import record_step
 def _clean_names(names) -> list[str]:
     cleaned = list(dict.fromkeys(name.strip() for name in names if name.strip()))
     if any(len(name) > 200 for name in cleaned):
-        raise ApplicationError("Name each data asset in at most 200 characters.")
+        raise ApplicationError(_("Name each data asset in at most 200 characters."))
     return cleaned
 
 
@@ -36,12 +37,12 @@ def project_register(
 ) -> InfoProject:
     """A unit registers its project at feasibility stage, listing the data assets it will produce."""
     if not is_government_staff(actor) or actor.unit is None:  # (staff always have their unit)
-        raise Forbidden("A government unit's data administrator registers its projects.")
+        raise Forbidden(_("A government unit's data administrator registers its projects."))
     unit = actor.unit
     if approving_unit.pk == unit.pk:
-        raise ApplicationError("The approving department is another unit than the project unit.")
+        raise ApplicationError(_("The approving department is another unit than the project unit."))
     if InfoProject.objects.filter(code=code.strip()).exists():
-        raise ApplicationError(f"A project {code} is already registered.")
+        raise ApplicationError(_("A project %(code)s is already registered.") % {"code": code})
     with transaction.atomic():
         project = InfoProject.objects.create(
             code=code.strip(),
@@ -60,7 +61,7 @@ def project_register(
 
 def _check_project_unit(actor, project: InfoProject) -> None:
     if not acts_for(actor, project.unit_id):
-        raise Forbidden("Only the project unit's data administrator does this.")
+        raise Forbidden(_("Only the project unit's data administrator does this."))
 
 
 def _locked(project: InfoProject) -> InfoProject:
@@ -74,13 +75,13 @@ def project_asset_add(
     _check_project_unit(actor, project)
     names = _clean_names([name])
     if not names:
-        raise ApplicationError("Name the data asset.")
+        raise ApplicationError(_("Name the data asset."))
     with transaction.atomic():
         project = _locked(project)
         if project.status != ProjectStage.FEASIBILITY:
-            raise ApplicationError("Data assets are listed at the feasibility stage (Q4.4).")
+            raise ApplicationError(_("Data assets are listed at the feasibility stage (Q4.4)."))
         if project.assets.filter(name=names[0]).exists():
-            raise ApplicationError(f"{names[0]} is already listed.")
+            raise ApplicationError(_("%(name)s is already listed.") % {"name": names[0]})
         asset = ProjectAsset.objects.create(
             project=project, name=names[0], description=description.strip()[:500]
         )
@@ -102,11 +103,11 @@ def project_asset_link(
     project = asset.project
     _check_project_unit(actor, project)
     if resource is not None and resource.producer_id != project.unit_id:
-        raise ApplicationError("An asset is registered in the project unit's own catalog.")
+        raise ApplicationError(_("An asset is registered in the project unit's own catalog."))
     with transaction.atomic():
         project = _locked(project)  # the stage is read under the lock acceptance takes too
         if project.status == ProjectStage.ACCEPTED:
-            raise ApplicationError("The project is accepted; its assets no longer change.")
+            raise ApplicationError(_("The project is accepted; its assets no longer change."))
         asset.resource = resource
         asset.save(update_fields=["resource"])
         audit_record(

@@ -6,6 +6,8 @@ import datetime as dt
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from audit.models import Outcome
 from audit.services import audit_record
@@ -49,18 +51,18 @@ def subject_identity_verify(
     """A platform administrator records a citizen's ID number, verified in person or through the
     province's unified identity authentication: from then on the citizen acts as that data subject."""
     if not isinstance(actor, User) or not actor.has_role(Role.PLATFORM_ADMIN):
-        raise Forbidden("A platform administrator verifies identities.")
+        raise Forbidden(_("A platform administrator verifies identities."))
     id_number = id_number.strip().upper()
     if user.unit_id is not None:
-        raise ApplicationError("Identities are verified for citizens; a company acts through its unit.")
+        raise ApplicationError(_("Identities are verified for citizens; a company acts through its unit."))
     if not id_number_valid(id_number):
-        raise ApplicationError("This is not a valid resident ID number (GB 11643).")
+        raise ApplicationError(_("This is not a valid resident ID number (GB 11643)."))
     if SubjectIdentity.objects.filter(id_number=id_number).exclude(user=user).exists():
-        raise ApplicationError("This ID number is already verified for another account.")
+        raise ApplicationError(_("This ID number is already verified for another account."))
     if not method.strip():
-        raise ApplicationError("Say how the identity was verified.")
+        raise ApplicationError(_("Say how the identity was verified."))
     with transaction.atomic():
-        identity, _ = SubjectIdentity.objects.update_or_create(
+        identity, _created = SubjectIdentity.objects.update_or_create(
             user=user,
             defaults={
                 "id_number": id_number,
@@ -83,8 +85,9 @@ def _subject(actor) -> Subject:
     subject = subject_of(actor)
     if subject is None:
         raise Forbidden(
-            "Only a citizen whose identity the platform has verified, or a company's data administrator, "
-            "acts as a data subject."
+            _(
+                "Only a citizen whose identity the platform has verified, or a company's data administrator, acts as a data subject."
+            )
         )
     return subject
 
@@ -109,7 +112,7 @@ def _holding(subject: Subject, resource: Resource) -> Holding:
     for holding in subject_holdings(subject):
         if holding.resource.pk == resource.pk:
             return holding
-    raise ApplicationError(f"{resource.name} holds no data about you.")
+    raise ApplicationError(_("%(resource)s holds no data about you.") % {"resource": resource.name})
 
 
 def copy_request_create(*, actor: User, resource: Resource, request=None) -> CopyRequest:
@@ -130,7 +133,10 @@ def copy_request_create(*, actor: User, resource: Resource, request=None) -> Cop
         record_step(copy, "request", "", actor=actor, request=request)
         notify(
             recipients=data_admins(resource.producer_id),
-            title=f"数据主体申请复制本人数据：{resource.name}（请于 {copy.due} 前提供）",
+            title=gettext_noop(
+                "A data subject asks for a copy of their data: %(resource)s (provide it by %(due)s)"
+            ),
+            params={"resource": resource.name, "due": copy.due},
             url="/governance/copies/",
         )
     return copy
@@ -138,7 +144,7 @@ def copy_request_create(*, actor: User, resource: Resource, request=None) -> Cop
 
 def copy_download(*, actor: User, copy: CopyRequest, request=None) -> list[dict]:
     if copy.copy is None:
-        raise ApplicationError("The copy has not been provided.")
+        raise ApplicationError(_("The copy has not been provided."))
     with transaction.atomic():
         audit_record(
             action=AuditAction.GOVERNANCE_COPY_DOWNLOAD,
@@ -169,7 +175,7 @@ def objection_file(
     own = set(_holding(subject, resource).keys)
     foreign = [key for key in keys if key not in own]
     if not keys or foreign:
-        raise ApplicationError("Object to records about you only.", extra={"keys": foreign})
+        raise ApplicationError(_("Object to records about you only."), extra={"keys": foreign})
     return ticket_report(
         actor=actor,
         resource=resource,
@@ -197,13 +203,13 @@ def authorization_grant(
     subject = _subject(actor)
     held = {h.resource.pk for h in subject_holdings(subject)}
     if not resources or any(r.pk not in held for r in resources):
-        raise ApplicationError("Authorize the use of entries that hold data about you.")
+        raise ApplicationError(_("Authorize the use of entries that hold data about you."))
     if not purpose.strip():
-        raise ApplicationError("State the purpose.")
+        raise ApplicationError(_("State the purpose."))
     if ends_on < starts_on or ends_on < timezone.localdate():
-        raise ApplicationError("The period must end on or after its start, and not in the past.")
+        raise ApplicationError(_("The period must end on or after its start, and not in the past."))
     if not grantee.is_active:
-        raise ApplicationError("The authorized unit is not active.")
+        raise ApplicationError(_("The authorized unit is not active."))
     with transaction.atomic():
         authorization = SubjectAuthorization.objects.create(
             subject_kind=subject.kind,
@@ -230,17 +236,18 @@ def authorization_grant(
         )
         notify(
             recipients=data_admins(grantee),
-            title=f"数据主体授权贵单位使用其数据：{purpose.strip()[:60]}",
+            title=gettext_noop("A data subject authorizes your unit to use their data: %(purpose)s"),
+            params={"purpose": purpose.strip()[:60]},
             url="/governance/authorizations/",
         )
     return authorization
 
 
 REFUSALS = {
-    "no_authorization": "The subject has not authorized your unit to use this data.",
-    "authorization_revoked": "The subject revoked the authorization.",
-    "authorization_expired": "The authorization's period is over.",
-    "authorization_not_started": "The authorization's period has not begun.",
+    "no_authorization": gettext_noop("The subject has not authorized your unit to use this data."),
+    "authorization_revoked": gettext_noop("The subject revoked the authorization."),
+    "authorization_expired": gettext_noop("The authorization's period is over."),
+    "authorization_not_started": gettext_noop("The authorization's period has not begun."),
 }
 
 
@@ -269,7 +276,7 @@ def authorized_use(*, actor, subject_id: str, resource: Resource, purpose: str, 
     Every call checks the authorization and is audited, refusals too."""
     unit = getattr(actor, "unit", None)
     if unit is None:
-        raise Forbidden("Authorized use is made by a unit.")
+        raise Forbidden(_("Authorized use is made by a unit."))
     authorization, refusal = _authorization_for(unit, subject_id.strip().upper(), resource)
     if authorization is None:
         with transaction.atomic():
@@ -282,9 +289,9 @@ def authorized_use(*, actor, subject_id: str, resource: Resource, purpose: str, 
                 purpose=purpose,
                 detail={"resource": resource.code, "refusal": refusal},
             )
-        raise Forbidden(REFUSALS[refusal], extra={"reason": refusal})
+        raise Forbidden(_(REFUSALS[refusal]), extra={"reason": refusal})
     if not purpose.strip():
-        raise ApplicationError("State the purpose of this use.")
+        raise ApplicationError(_("State the purpose of this use."))
     records = subject_records(resource, Subject(authorization.subject_kind, authorization.subject_id))
     with transaction.atomic():
         audit_record(
@@ -309,13 +316,13 @@ def authority_for(region: Region) -> Unit:
         authority = Unit.objects.filter(kind=UnitKind.AUTHORITY, region=level).first()
         if authority is not None:
             return authority
-    raise ApplicationError("No data authority is registered for this unit's region.")
+    raise ApplicationError(_("No data authority is registered for this unit's region."))
 
 
 def complaint_submit(*, actor: User, against: Unit, description: str, request=None) -> Complaint:
     subject = _subject(actor)
     if not description.strip():
-        raise ApplicationError("Say what the unit did and how it harmed your rights.")
+        raise ApplicationError(_("Say what the unit did and how it harmed your rights."))
     authority = authority_for(against.region)
     with transaction.atomic():
         complaint = Complaint.objects.create(
@@ -329,7 +336,8 @@ def complaint_submit(*, actor: User, against: Unit, description: str, request=No
         record_step(complaint, "submit", "", actor=actor, request=request)
         notify(
             recipients=reviewers_of(authority.region_id).filter(unit=authority),
-            title=f"数据主体投诉：{against.name}",
+            title=gettext_noop("A data subject's complaint: %(unit)s"),
+            params={"unit": against.name},
             body=description.strip()[:200],
             url="/governance/complaints/",
         )

@@ -5,13 +5,16 @@ import json
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from audit.services import audit_record
 from catalog.models import Resource
 from correction.access import published_items
+from dataplatform.core.audit_actions import AuditAction
 from dataplatform.core.errors import ApplicationError
 from dataplatform.core.models import Role
 from dataplatform.core.pages import page_action
@@ -351,5 +354,13 @@ def document(request: AuthenticatedHttpRequest, pk: int) -> FileResponse:
     doc = StepDocument.objects.select_related("step").filter(pk=pk).first()
     if doc is None:
         raise Http404
-    _step_owner(request.user, doc.step)  # 404 unless the caller sees the dispute or project
+    owner = _step_owner(request.user, doc.step)  # 404 unless the caller sees the dispute or project
+    with transaction.atomic():  # who read which document, as for the attachments of applications (issue 18)
+        audit_record(
+            action=AuditAction.GOVERNANCE_DOCUMENT_DOWNLOAD,
+            actor=request.user,
+            request=request,
+            target=owner,
+            detail={"document": doc.pk, "name": doc.original_name, "step": doc.step_id},
+        )
     return FileResponse(doc.file.open("rb"), as_attachment=True, filename=doc.original_name)

@@ -21,6 +21,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
 from dataplatform.core import workflow as machine
 from dataplatform.core.actors import Actor, acts_for
@@ -49,7 +50,7 @@ from .readiness import check_ready
 
 D = DisputeStatus
 OPEN_DISPUTE = (D.NEGOTIATING, D.COORDINATING, D.CONSULTING, D.REPORTING, D.REPORTED)
-OPINION_MESSAGE = "Give the reasons or the content of this step."
+OPINION_MESSAGE = _("Give the reasons or the content of this step.")
 
 
 # --- who is who ----------------------------------------------------------------------------------
@@ -91,7 +92,7 @@ def is_party_or_authority(user: Actor, dispute: Dispute) -> bool:
 
 def _has_assets(move: Move[InfoProject]) -> None:
     if not move.obj.assets.exists():
-        raise ApplicationError("List the data assets the project will produce first (Q4.4).")
+        raise ApplicationError(_("List the data assets the project will produce first (Q4.4)."))
 
 
 def _ready(move: Move[InfoProject]) -> None:
@@ -102,12 +103,12 @@ def _both_grounds(move: Move[Dispute]) -> None:
     # G51: the report lists the grounds of every side.
     dispute = move.obj
     if not (dispute.raised_by_grounds.strip() and dispute.other_party_grounds.strip()):
-        raise ApplicationError("Both units must state their grounds before the report.")
+        raise ApplicationError(_("Both units must state their grounds before the report."))
 
 
 def _has_documents(move: Move[Dispute]) -> None:
     if not move.inputs.get("documents"):
-        raise ApplicationError("Attach at least one document.")
+        raise ApplicationError(_("Attach at least one document."))
 
 
 def _enter_provided(move: Move[CopyRequest]) -> None:
@@ -468,5 +469,7 @@ def _notify(move: Move) -> None:
                 role_assignments__role__in=(Role.DATA_ADMIN, Role.REVIEWER),
             ).distinct()
         )
-    title = f"{obj._meta.verbose_name} #{obj.pk}: {obj.get_status_display()} ({move.name})"
-    notify(recipients=recipients, title=title, url=URLS[type(obj)](obj))
+    status = dict(obj._meta.get_field("status").flatchoices)[obj.status]
+    params = {"kind": obj._meta.verbose_name, "number": obj.pk, "status": status, "action": move.action.title}
+    title = gettext_noop("%(status)s (%(action)s): %(kind)s #%(number)s")
+    notify(recipients=recipients, title=title, params=params, url=URLS[type(obj)](obj))

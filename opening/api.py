@@ -2,6 +2,7 @@
 calls it with its API key and an active open grant; records come de-identified, statistics only as
 aggregates over groups of at least the minimum size (F15-F16). Every call is audited."""
 
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions
@@ -40,7 +41,7 @@ class OpenDataset(Scope):
     def grant(self, unit_id: int) -> OpenGrant:
         grant = usable_grant(unit_id=unit_id, entry=self.entry)
         if grant is None:
-            raise GrantRefused("Your organization has no active open grant for this dataset.", "no_grant")
+            raise GrantRefused(_("Your organization has no active open grant for this dataset."), "no_grant")
         return grant
 
     def resource(self, grant: OpenGrant | None) -> Resource:
@@ -71,7 +72,7 @@ class OpenGrantApi(DataApiView):
     def entry(self, slug: str) -> OpenEntry:
         entry = public_entries().filter(slug=slug, open_type=OpenType.ON_APPLICATION).first()
         if entry is None:
-            raise exceptions.NotFound("No dataset open on application with this name.")
+            raise exceptions.NotFound(_("No dataset open on application with this name."))
         return entry
 
     def call(self, request: Request, entry: OpenEntry, read) -> Read:
@@ -113,7 +114,10 @@ def open_statistics(entry: OpenEntry, group_by: str) -> dict:
     view = open_view(entry)
     if group_by not in view.plain:
         raise exceptions.ValidationError(
-            {"group_by": f"Group by one of the items shown as they are: {', '.join(view.plain)}."}
+            {
+                "group_by": _("Group by one of the items shown as they are: %(plain)s.")
+                % {"plain": ", ".join(view.plain)}
+            }
         )
     return grouped_counts(entry.resource_id, group_by)
 

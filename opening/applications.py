@@ -8,6 +8,7 @@ import datetime as dt
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
 from audit.services import audit_record
 from catalog.models import OpenType
@@ -29,7 +30,7 @@ from .models import OpenApplicationStatus as S
 AGREEMENT_VERSION = "2026.1"
 RESEARCH_USES = (UseKind.RESEARCH, UseKind.EDUCATION)
 MAX_PERIOD = dt.timedelta(days=3 * 366)
-REASON_MESSAGE = "Give the reason."
+REASON_MESSAGE = _("Give the reason.")
 
 
 def is_applicant(user: Actor, application: OpenApplication) -> bool:
@@ -46,16 +47,18 @@ def is_confirming_reviewer(user: Actor, application: OpenApplication) -> bool:
 
 def _check_organization(unit: Unit | None, use_kind: str, declares_domestic_controlled: bool) -> None:
     if unit is None or not unit.is_public_organization:
-        raise Forbidden("Domestic-controlled enterprises, universities and research institutes apply (Q6.4).")
+        raise Forbidden(
+            _("Domestic-controlled enterprises, universities and research institutes apply (Q6.4).")
+        )
     if use_kind not in UseKind.values:
-        raise ApplicationError(f"Unknown kind of use {use_kind!r}.")
+        raise ApplicationError(_("Unknown kind of use %(use_kind)s.") % {"use_kind": repr(use_kind)})
     if unit.kind in (UnitKind.UNIVERSITY, UnitKind.RESEARCH) and use_kind not in RESEARCH_USES:
         # Q6.5, G26: universities and research institutes: research and education only, never commercial.
         raise ApplicationError(
-            "Universities and research institutes use open data for research and education only."
+            _("Universities and research institutes use open data for research and education only.")
         )
     if unit.kind == UnitKind.ENTERPRISE and not declares_domestic_controlled:
-        raise ApplicationError("An enterprise declares that it is domestic-controlled (Q6.4).")
+        raise ApplicationError(_("An enterprise declares that it is domestic-controlled (Q6.4)."))
 
 
 def open_application_submit(
@@ -75,13 +78,13 @@ def open_application_submit(
     _check_organization(unit, use_kind, declares_domestic_controlled)
     assert unit is not None  # refused above otherwise
     if not actor.has_role(Role.DATA_ADMIN):
-        raise Forbidden("The organization's data administrator applies.")
+        raise Forbidden(_("The organization's data administrator applies."))
     if not (entry.is_public and entry.open_type == OpenType.ON_APPLICATION):
-        raise ApplicationError("Only datasets open on application are applied for.")
+        raise ApplicationError(_("Only datasets open on application are applied for."))
     if not scenario.strip() or not purpose.strip():
-        raise ApplicationError("Describe the application scenario and the use.")
+        raise ApplicationError(_("Describe the application scenario and the use."))
     if period_end < period_start or period_end - period_start > MAX_PERIOD:
-        raise ApplicationError("The period ends after it starts, and lasts at most three years.")
+        raise ApplicationError(_("The period ends after it starts, and lasts at most three years."))
     with transaction.atomic():
         if unit.kind == UnitKind.ENTERPRISE and not unit.declares_domestic_controlled:
             Unit.objects.filter(pk=unit.pk).update(declares_domestic_controlled=True)
@@ -115,7 +118,8 @@ def open_application_submit(
         )
         notify(
             recipients=User.objects.filter(role_assignments__role=Role.EVALUATOR),
-            title=f"开放数据申请待评估：{entry.resource.name}",
+            title=gettext_noop("Open data application to evaluate: %(resource)s"),
+            params={"resource": entry.resource.name},
             url=f"/open/applications/{application.pk}/",
         )
     return application
@@ -132,7 +136,10 @@ def _enter_decision(move: Move[OpenApplication]) -> None:
 def _enter_granted(move: Move[OpenApplication]) -> None:
     application, agreement_version = move.obj, move.inputs.get("agreement_version", "")
     if agreement_version != AGREEMENT_VERSION:
-        raise ApplicationError(f"Accept the current agreement, version {AGREEMENT_VERSION}.")
+        raise ApplicationError(
+            _("Accept the current agreement, version %(agreement_version)s.")
+            % {"agreement_version": AGREEMENT_VERSION}
+        )
     org = application.organization
     application.agreement_version = agreement_version
     application.agreement_accepted_at, application.agreement_accepted_by = timezone.now(), move.person
@@ -162,13 +169,15 @@ def _notify(move: Move[OpenApplication]) -> None:
     if move.name == "evaluate":
         notify(
             recipients=reviewers_of(application.entry.resource.producer.region_id),
-            title=f"开放数据申请待确认：{name}",
+            title=gettext_noop("Open data application to confirm: %(resource)s"),
+            params={"resource": name},
             url=url,
         )
     else:
         notify(
             recipients=data_admins(application.organization),
-            title=f"开放数据申请（{application.get_status_display()}）：{name}",
+            title=gettext_noop("Open data application (%(status)s): %(resource)s"),
+            params={"status": S(application.status).label, "resource": name},
             url=url,
         )
 

@@ -6,6 +6,7 @@ import uuid
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from catalog.models import OpenType
 from dataplatform.core.models import HistoryEntry
@@ -13,7 +14,7 @@ from dataplatform.core.models import HistoryEntry
 
 class OpenEntryStatus(models.TextChoices):
     PROPOSED = "proposed", _("Proposed, awaiting the authority")
-    OPEN = "open", _("Open")
+    OPEN = "open", pgettext_lazy("open data", "Open")  # not an interface request's "Open" (in progress)
     NOT_OPEN = "not_open", _("Not open")
     WITHDRAWN = "withdrawn", _("Withdrawn")
 

@@ -1,6 +1,8 @@
 """Opening's part of a person's pending work (home page): proposals and applications whose step they owe,
 and the year's review items still undecided."""
 
+from django.utils.translation import gettext as _
+
 from dataplatform.core.pending import PendingItem
 
 from . import applications, workflow
@@ -11,8 +13,9 @@ from .models import CatalogReviewItem, OpenApplicationStatus, OpenEntryStatus
 def opening_pending_work(user) -> list[PendingItem]:
     items = []
     for entry in entries_managed_by(user).filter(status=OpenEntryStatus.PROPOSED):
-        if any(name == "open" for name, _ in workflow.allowed_actions(user, entry)):
-            items.append(PendingItem(f"开放目录待决定：{entry.resource.name}", f"/open/manage/{entry.pk}/"))
+        if any(name == "open" for name, _action in workflow.allowed_actions(user, entry)):
+            title = _("Open catalog entry to decide: %(resource)s") % {"resource": entry.resource.name}
+            items.append(PendingItem(title, f"/open/manage/{entry.pk}/"))
     waiting = (
         OpenApplicationStatus.SUBMITTED,
         OpenApplicationStatus.EVALUATED,
@@ -20,10 +23,14 @@ def opening_pending_work(user) -> list[PendingItem]:
     )
     for application in applications_visible_to(user).filter(status__in=waiting):
         if applications.allowed_actions(user, application):
-            title = f"开放数据申请：{application.entry.resource.name}（{application.get_status_display()}）"
+            title = _("Open data application: %(resource)s (%(status)s)") % {
+                "resource": application.entry.resource.name,
+                "status": application.get_status_display(),
+            }
             items.append(PendingItem(title, f"/open/applications/{application.pk}/"))
     undecided = CatalogReviewItem.objects.filter(decision="", entry__in=entries_managed_by(user).values("pk"))
     if user.has_role("reviewer"):
         for year in sorted(set(undecided.values_list("review__year", flat=True))):
-            items.append(PendingItem(f"{year} 年度开放目录调整", f"/open/manage/reviews/{year}/"))
+            title = _("Open catalog review of %(year)s") % {"year": year}
+            items.append(PendingItem(title, f"/open/manage/reviews/{year}/"))
     return items

@@ -12,12 +12,17 @@ one (published or retired: nothing edits it then), and the frozen snapshot of ``
 unchanged.
 """
 
+import datetime as dt
 from collections.abc import Iterable
 from typing import Any
 
-from django.db.models import Q
+from django.db import connection
+from django.db.models import Case, CharField, F, OuterRef, Q, Subquery, When
+from django.db.models.fields.json import KT
+from django.db.models.functions import Collate
+from django.utils import timezone
 
-from catalog.models import Resource, ResourceStatus, ResourceVersion
+from catalog.models import OpenType, Resource, ResourceStatus, ResourceVersion
 from catalog.snapshots import UNIT_FIELDS
 
 from .models import OpenEntry
@@ -26,6 +31,10 @@ from .models import OpenEntry
 # revision are unreviewed.
 REVIEWED = (ResourceStatus.PUBLISHED, ResourceStatus.RETIRED)
 _CACHE = "_public_dataset"
+# The portal marks a dataset "updated" for this long after its data or its description changed.
+RECENTLY_UPDATED = dt.timedelta(days=7)
+# PostgreSQL's ICU collation for Chinese orders names by pinyin, as people look them up.
+NAME_COLLATION = "zh-x-icu"
 
 
 class PublicItem:
@@ -86,6 +95,27 @@ class PublicDataset:
     def __str__(self) -> str:
         return f"{self.code} {self.name}"
 
+    @property
+    def formats(self) -> list[str]:
+        """How the public gets the data: the files of a universally open dataset, else the authorised
+        API."""
+        from .downloads import FORMATS  # downloads reads provenance through the selectors, which read us
+
+        if self.entry.open_type == OpenType.UNIVERSAL:
+            return [fmt.upper() for fmt in FORMATS]
+        return ["API"]
+
+    @property
+    def modified_at(self) -> dt.datetime:
+        """The last change the public can see: the opening, the reviewed description's or the data's."""
+        resource = self.resource
+        moments = [self.entry.opened_at, resource.published_at, resource.last_aggregated_at]
+        return max((m for m in moments if m is not None), default=resource.created_at)
+
+    @property
+    def is_recently_updated(self) -> bool:
+        return timezone.now() - self.modified_at <= RECENTLY_UPDATED
+
 
 class _Items(list):
     def all(self) -> list:
@@ -137,3 +167,20 @@ def public_datasets(entries: Iterable[OpenEntry]) -> list[PublicDataset]:
         key = (entry.resource.pk, entry.resource.published_version or 0)
         entry.__dict__[_CACHE] = PublicDataset(entry, snapshots.get(key))
     return [public_dataset(entry) for entry in entries]
+
+
+def public_name_order() -> Any:
+    """An ordering expression for open entries by the name the public sees: the reviewed version's
+    while a revision is pending (as ``public_dataset``), in pinyin order on PostgreSQL."""
+    reviewed_name = ResourceVersion.objects.filter(
+        resource_id=OuterRef("resource_id"), number=OuterRef("resource__published_version")
+    ).values(name=KT("snapshot__name"))[:1]
+    name = Case(
+        When(
+            Q(resource__published_version__isnull=False) & ~Q(resource__status__in=REVIEWED),
+            then=Subquery(reviewed_name),
+        ),
+        default=F("resource__name"),
+        output_field=CharField(),
+    )
+    return Collate(name, NAME_COLLATION) if connection.vendor == "postgresql" else name

@@ -4,6 +4,7 @@ a university or a research institute, with its data administrator registered by 
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from audit.services import audit_record
 from dataplatform.core.audit_actions import AuditAction
@@ -30,14 +31,16 @@ def organization_register(
     request=None,
 ) -> User:
     if kind not in PUBLIC_ORGANIZATION_KINDS:
-        raise ApplicationError("Enterprises, universities and research institutes register here.")
+        raise ApplicationError(_("Enterprises, universities and research institutes register here."))
     credit_code = credit_code.strip().upper()
     if credit_code[:1] not in CODE_FIRST[kind]:
-        raise ApplicationError("The credit code's first character does not match the kind of organization.")
+        raise ApplicationError(
+            _("The credit code's first character does not match the kind of organization.")
+        )
     if kind == UnitKind.ENTERPRISE and not declares_domestic_controlled:
-        raise ApplicationError("Only domestic-controlled enterprises apply for open data (Q6.4).")
+        raise ApplicationError(_("Only domestic-controlled enterprises apply for open data (Q6.4)."))
     if User.objects.filter(username=username).exists():
-        raise ApplicationError("This user name is taken.")
+        raise ApplicationError(_("This user name is taken."))
     try:
         validate_password(password)
     except ValidationError as exc:

@@ -2,14 +2,22 @@
 
 from dataclasses import dataclass
 
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from catalog.search.text import query_terms, terms_q
 
 from .models import OpenEntry, OpenEntryStatus
-from .public import public_dataset
+from .public import public_dataset, public_name_order
+
+# How the portal orders a list, the first by default; the slug breaks ties, so pages never shuffle.
+PORTAL_SORTS = {
+    "newest": _("Newest"),
+    "downloads": _("Most downloaded"),
+    "name": _("Name"),
+}
 
 
 def public_entries() -> QuerySet[OpenEntry]:
@@ -17,9 +25,16 @@ def public_entries() -> QuerySet[OpenEntry]:
 
 
 def public_search(
-    *, q: str = "", unit: int | None = None, category: str = "", open_type: str = "", tag: str = ""
+    *,
+    q: str = "",
+    unit: int | None = None,
+    category: str = "",
+    open_type: str = "",
+    tag: str = "",
+    sort: str = "",
 ):
-    """Open entries with every word of ``q`` (jieba's words, as the catalog search), filtered."""
+    """Open entries with every word of ``q`` (jieba's words, as the catalog search), filtered, in the
+    order ``sort`` names (``PORTAL_SORTS``)."""
     entries = public_entries()
     if unit:
         entries = entries.filter(resource__producer_id=unit)
@@ -34,7 +49,15 @@ def public_search(
         entries = entries.filter(
             terms_q("resource__search_text", terms) | Q(tags_text__contains=OpenEntry.tag_token(q.strip()))
         )
-    return entries.order_by("-download_count", "slug")
+    return entries.order_by(*_portal_order(sort))
+
+
+def _portal_order(sort: str) -> tuple:
+    if sort == "downloads":
+        return ("-download_count", "slug")
+    if sort == "name":
+        return (public_name_order(), "slug")
+    return (F("opened_at").desc(nulls_last=True), "slug")  # newest: the latest opened first
 
 
 def public_entry(slug: str) -> OpenEntry:
@@ -42,7 +65,7 @@ def public_entry(slug: str) -> OpenEntry:
     page can say why it was withdrawn (F33)."""
     entry = (
         OpenEntry.objects.filter(slug=slug, status__in=(OpenEntryStatus.OPEN, OpenEntryStatus.WITHDRAWN))
-        .select_related("resource__producer")
+        .select_related("resource__producer__region", "resource__providing_unit")
         .first()
     )
     if entry is None:

@@ -3,6 +3,8 @@
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from audit.services import audit_record
 from catalog.models import OpenType, Resource
@@ -32,10 +34,13 @@ def _check_rules(resource: Resource, rules: dict[str, str]) -> None:
     names = set(resource.items.values_list("name", flat=True))
     unknown = sorted(set(rules) - names)
     if unknown:
-        raise ApplicationError(f"{resource.name} has no data items: {', '.join(unknown)}.")
+        raise ApplicationError(
+            _("%(resource)s has no data items: %(unknown)s.")
+            % {"resource": resource.name, "unknown": ", ".join(unknown)}
+        )
     bad = sorted(name for name, rule in rules.items() if rule and rule not in DeidRule.values)
     if bad:
-        raise ApplicationError(f"Unknown de-identification rule for: {', '.join(bad)}.")
+        raise ApplicationError(_("Unknown de-identification rule for: %(bad)s.") % {"bad": ", ".join(bad)})
 
 
 def open_entry_propose(
@@ -52,19 +57,19 @@ def open_entry_propose(
     """The producer proposes (or, while it waits, amends) how its published entry opens, with a rule
     for each personal or sensitive item. The authority decides (workflow)."""
     if not resource.is_available:
-        raise ApplicationError("Only a published catalog entry enters the open catalog.")
+        raise ApplicationError(_("Only a published catalog entry enters the open catalog."))
     if not (is_producer(actor, resource) or is_reviewer(actor, resource)):
-        raise Forbidden("The producing unit and its authority compile the open catalog.")
+        raise Forbidden(_("The producing unit and its authority compile the open catalog."))
     if open_type not in OpenType.values:
-        raise ApplicationError(f"Unknown open type {open_type!r}.")
+        raise ApplicationError(_("Unknown open type %(open_type)s.") % {"open_type": repr(open_type)})
     if open_type == OpenType.NOT_OPEN and not not_open_reason.strip():
-        raise ApplicationError("Data that is not opened needs its reason (F11).")
+        raise ApplicationError(_("Data that is not opened needs its reason (F11)."))
     rules = {name: rule for name, rule in (rules or {}).items() if rule}
     _check_rules(resource, rules)
     with transaction.atomic():
         entry = OpenEntry.objects.select_for_update().filter(resource=resource).first()
         if entry is not None and entry.status != OpenEntryStatus.PROPOSED:
-            raise ApplicationError("This entry has been decided; ask the authority to change it.")
+            raise ApplicationError(_("This entry has been decided; ask the authority to change it."))
         created = entry is None
         entry = entry or OpenEntry(resource=resource, slug=resource.code.lower())
         entry.open_type, entry.not_open_reason = open_type, not_open_reason.strip()
@@ -95,7 +100,8 @@ def open_entry_propose(
         if created:
             notify(
                 recipients=reviewers_of(resource.producer.region_id),
-                title=f"开放目录待决定：{resource.name}",
+                title=gettext_noop("Open catalog entry to decide: %(resource)s"),
+                params={"resource": resource.name},
                 url=f"/open/manage/{entry.pk}/",
             )
     return entry
@@ -122,7 +128,8 @@ def catalog_review_open(*, year: int | None = None) -> CatalogReview:
             audit_record(action=AuditAction.OPEN_REVIEW_OPEN, target=review, detail={"entries": len(new)})
             notify(
                 recipients=User.objects.filter(role_assignments__role=Role.REVIEWER).distinct(),
-                title=f"{year} 年度开放目录调整：{len(new)} 个条目待决定",
+                title=gettext_noop("Open catalog review of %(year)s: %(count)s entries to decide"),
+                params={"year": year, "count": len(new)},
                 url=f"/open/manage/reviews/{year}/",
             )
     return review
@@ -132,16 +139,16 @@ def catalog_review_decide(
     *, item: CatalogReviewItem, actor: User, decision: str, note: str = "", request=None
 ) -> CatalogReviewItem:
     if decision not in ReviewDecision.values:
-        raise ApplicationError(f"Decide one of: {', '.join(ReviewDecision.values)}.")
+        raise ApplicationError(_("Decide one of: %(values)s.") % {"values": ", ".join(ReviewDecision.values)})
     entry = item.entry
     if not is_reviewer(actor, entry.resource):
-        raise Forbidden("The data authority of the producer's region decides.")
+        raise Forbidden(_("The data authority of the producer's region decides."))
     with transaction.atomic():
         item = (
             CatalogReviewItem.objects.select_for_update(of=("self",)).select_related("review").get(pk=item.pk)
         )
         if item.decision:
-            raise ApplicationError("This entry has been decided in this year's review.")
+            raise ApplicationError(_("This entry has been decided in this year's review."))
         if decision == ReviewDecision.WITHDRAW:
             open_entry_transition(entry=entry, action="withdraw", actor=actor, reason=note, request=request)
         item.decision, item.note, item.decided_by, item.decided_at = decision, note, actor, timezone.now()

@@ -1,4 +1,5 @@
-"""The open-data portal (/open/): no login. Home with search and browsing, dataset pages, downloads."""
+"""The open-data portal (/open/): no login. Home with search, browsing and sorting, dataset pages,
+downloads. Its pages are a public site of their own (opening/portal_base.html)."""
 
 from django import forms
 from django.db.models import Count
@@ -10,12 +11,13 @@ from django.utils.translation import gettext_lazy as _
 
 from catalog.models import Category, OpenType
 from dataplatform.core.models import Unit
+from dataplatform.core.site import absolute_url
 
 from .downloads import FORMATS, download_response
 from .models import DeidRule
 from .portal import dataset_download, dataset_preview
 from .public import public_dataset, public_datasets
-from .selectors import provenance, public_entries, public_entry, public_search
+from .selectors import PORTAL_SORTS, provenance, public_entries, public_entry, public_search
 
 
 class PortalSearchForm(forms.Form):
@@ -34,6 +36,7 @@ class PortalSearchForm(forms.Form):
         required=False,
     )
     tag = forms.CharField(required=False, max_length=50, widget=forms.HiddenInput)
+    sort = forms.ChoiceField(label=_("Sort by"), choices=list(PORTAL_SORTS.items()), required=False)
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -42,6 +45,15 @@ class PortalSearchForm(forms.Form):
         )
         for name in ("category", "open_type"):
             self.fields[name].widget.attrs["class"] = "form-select"
+        # The sort box sits above the results, outside the search form's card, and belongs to it.
+        self.fields["sort"].widget.attrs.update(
+            {
+                "class": "form-select form-select-sm w-auto",
+                "id": "portal-sort",
+                "form": "portal-search",
+                "data-autosubmit": "",
+            }
+        )
 
 
 def portal_home(request: HttpRequest) -> HttpResponse:
@@ -55,7 +67,8 @@ def portal_home(request: HttpRequest) -> HttpResponse:
         "results": shown,
         "datasets": public_datasets(shown),  # what the page shows of them: reviewed content only
         "result_count": results.count(),
-        "searched": any(request.GET.get(k) for k in form.fields),
+        "dataset_total": entries.count(),
+        "active_filters": active_filters(request, form),
         "categories": [
             (row["resource__category"], categories.get(row["resource__category"], ""), row["n"])
             for row in entries.values("resource__category")
@@ -67,6 +80,25 @@ def portal_home(request: HttpRequest) -> HttpResponse:
         .order_by("name"),
     }
     return render(request, "opening/home.html", context)
+
+
+def active_filters(request: HttpRequest, form: PortalSearchForm) -> list[tuple[str, str]]:
+    """The unit and keyword a list is narrowed to (set by the browse links, kept by the search form as
+    hidden fields): each with its label and the address of the same list without it."""
+    if not form.is_valid():
+        return []
+    unit, tag = form.cleaned_data["unit"], form.cleaned_data["tag"]
+    labels = {
+        "unit": Unit.objects.filter(pk=unit).values_list("name", flat=True).first() if unit else None,
+        "tag": tag or None,
+    }
+    filters = []
+    for name, label in labels.items():
+        if label:
+            query = request.GET.copy()
+            query.pop(name, None)
+            filters.append((label, f"?{query.urlencode()}"))
+    return filters
 
 
 def item_rows(entry) -> list[tuple]:
@@ -92,8 +124,9 @@ def dataset_page(request: HttpRequest, slug: str) -> HttpResponse:
             "item_rows": item_rows(entry),
             "preview": [list(row.values()) for row in preview],
             "formats": list(FORMATS) if entry.is_downloadable else [],
-            "api_url": request.build_absolute_uri(f"/api/3/action/package_show?id={entry.slug}"),
-            "records_api_url": request.build_absolute_uri(reverse("open-api-records", args=[entry.slug])),
+            # At the platform's public address (SITE_URL), whatever host or proxy the request came through.
+            "api_url": absolute_url(f"{reverse('ckan-action', args=['package_show'])}?id={entry.slug}"),
+            "records_api_url": absolute_url(reverse("open-api-records", args=[entry.slug])),
         },
     )
 
@@ -103,5 +136,5 @@ def dataset_file(request: HttpRequest, slug: str, fmt: str) -> HttpResponseBase:
     if fmt not in FORMATS or not entry.is_downloadable:
         raise Http404
     view = dataset_download(entry=entry, fmt=fmt, request=request)
-    url = request.build_absolute_uri(reverse("open-dataset", args=[slug]))
+    url = absolute_url(reverse("open-dataset", args=[slug]))
     return download_response(entry, view, provenance(entry, url=url), fmt)

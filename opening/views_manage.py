@@ -13,7 +13,7 @@ from dataplatform.core.request_types import AuthenticatedHttpRequest
 
 from .access import entries_managed_by, entry_for_manager, resources_to_propose
 from .forms import ProposalForm
-from .models import CatalogReview, CatalogReviewItem, OpenEntry, OpenEntryStatus
+from .models import CatalogReview, CatalogReviewItem, DeidRule, OpenEntry, OpenEntryStatus
 from .services import catalog_review_decide, open_entry_propose
 from .workflow import ACTIONS, allowed_actions, open_entry_transition
 
@@ -80,7 +80,7 @@ def entry_manage(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         {
             "entry": entry,
             "items": entry.resource.items.all(),
-            "rules": dict(entry.rules.values_list("item_name", "rule")),
+            "rules": {name: DeidRule(rule) for name, rule in entry.rules.values_list("item_name", "rule")},
             "actions": allowed_actions(request.user, entry),
             "changes": entry.changes.select_related("actor"),
             "can_amend": entry.status == OpenEntryStatus.PROPOSED,

@@ -8,6 +8,7 @@ entry can be proposed again.
 
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop, pgettext_lazy
 
 from catalog.models import OpenType
 from catalog.workflow import is_producer, is_reviewer
@@ -23,7 +24,7 @@ from .models import OpenEntry, OpenEntryChange
 from .models import OpenEntryStatus as S
 
 OPEN_TYPES = (OpenType.UNIVERSAL, OpenType.ON_APPLICATION)
-REASON_MESSAGE = "Give the reason: it is recorded and shown."
+REASON_MESSAGE = _("Give the reason: it is recorded and shown.")
 
 
 def _producer(user: Actor, entry: OpenEntry) -> bool:
@@ -41,14 +42,15 @@ def _open_type(move: Move[OpenEntry]) -> str:
 def _check_opening(move: Move[OpenEntry]) -> None:
     entry, open_type = move.obj, _open_type(move)
     if open_type not in OPEN_TYPES:
-        raise ApplicationError("An open entry is open universally or on application.")
+        raise ApplicationError(_("An open entry is open universally or on application."))
     if move.name == "retype" and open_type == entry.open_type:
-        raise ApplicationError("Choose a different open type.")
+        raise ApplicationError(_("Choose a different open type."))
     missing = items_missing_rules(entry, dict(entry.rules.values_list("item_name", "rule")))
     if missing:
         # Q6.1, G32, F13: personal or sensitive data opens only de-identified.
         raise ApplicationError(
-            f"Personal or sensitive items need a de-identification rule first: {', '.join(missing)}."
+            _("Personal or sensitive items need a de-identification rule first: %(missing)s.")
+            % {"missing": ", ".join(missing)}
         )
 
 
@@ -77,14 +79,16 @@ def _audit(move: Move[OpenEntry]) -> dict:
 def _notify(move: Move[OpenEntry]) -> None:
     entry = move.obj
     resource = entry.resource
+    params = {"resource": resource.name, "status": S(entry.status).label}
     if move.name == "propose":
-        recipients, title = reviewers_of(resource.producer.region_id), f"开放目录待决定：{resource.name}"
+        recipients = reviewers_of(resource.producer.region_id)
+        title = gettext_noop("Open catalog entry to decide: %(resource)s")
     else:
-        recipients, title = (
-            data_admins(resource.producer),
-            f"开放目录决定（{entry.get_status_display()}）：{resource.name}",
-        )
-    notify(recipients=recipients, title=title, body=move.reason, url=f"/open/manage/{entry.pk}/")
+        recipients = data_admins(resource.producer)
+        title = gettext_noop("Open catalog decision (%(status)s): %(resource)s")
+    notify(
+        recipients=recipients, title=title, params=params, body=move.reason, url=f"/open/manage/{entry.pk}/"
+    )
 
 
 # --- the table --------------------------------------------------------------------------------
@@ -97,7 +101,7 @@ ACTIONS: dict[str, Action[OpenEntry]] = {
         allowed=_producer,
     ),
     "open": Action(
-        title=_("Open"),
+        title=pgettext_lazy("open data action", "Open"),
         sources=(S.PROPOSED,),
         to=S.OPEN,
         allowed=_reviewer,

@@ -7,3 +7,6 @@ class OperationsConfig(AppConfig):
 
     name = "operations"
     verbose_name = _("Operations")
+
+    def ready(self) -> None:
+        from . import metrics  # noqa: F401  (connects the Celery task-failure counter, in every process)

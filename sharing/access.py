@@ -4,7 +4,7 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from dataplatform.core.models import Role
-from dataplatform.core.people import regions_reviewed_by
+from dataplatform.core.people import regions_reviewed_by, working_unit_id
 
 from .models import Application, ApplicationStatus, Grant
 
@@ -17,10 +17,12 @@ def applications_visible_to(user) -> QuerySet[Application]:
         return applications.none()
     submitted = ~Q(status=ApplicationStatus.DRAFT)
     visible = Q(pk__in=[])
-    if user.unit_id:
-        visible |= Q(applicant_unit=user.unit_id)
-        visible |= submitted & Q(lines__resource__producer=user.unit_id)
-    if user.has_role(Role.EVALUATOR):
+    if unit_id := working_unit_id(user):  # a role at the unit, not membership alone (issue 18)
+        visible |= Q(applicant_unit=unit_id)
+        visible |= submitted & Q(lines__resource__producer=unit_id)
+    # The platform administrators read every submitted application, as they do catalog entries and
+    # correction tickets (and the supervision dashboard lists every unit's overdue ones to them).
+    if user.has_role(Role.EVALUATOR, Role.PLATFORM_ADMIN):
         visible |= submitted
     if user.has_role(Role.REVIEWER):
         regions = regions_reviewed_by(user)
@@ -44,7 +46,7 @@ def grants_visible_to(user) -> QuerySet[Grant]:
     grants = Grant.objects.select_related("unit", "resource__producer", "application")
     if not getattr(user, "is_authenticated", False):
         return grants.none()
-    unit_id = getattr(user, "unit", None) and user.unit.pk
+    unit_id = working_unit_id(user)
     visible = Q(unit=unit_id) | Q(resource__producer=unit_id) if unit_id else Q(pk__in=[])
     if user.has_role(Role.REVIEWER):
         regions = regions_reviewed_by(user)

@@ -8,7 +8,9 @@ class SharingConfig(AppConfig):
 
     def ready(self) -> None:
         from audit.grants import register_grant_lookups
+        from audit.lookups import register_lookups
 
+        from . import audit_pickers
         from .models import Grant
 
         register_grant_lookups(
@@ -18,4 +20,9 @@ class SharingConfig(AppConfig):
             resource_names=lambda ids: dict(
                 Grant.objects.filter(pk__in=ids).values_list("pk", "resource__name")
             ),
+        )
+        register_lookups(
+            resources=audit_pickers.resources_find,
+            grants=audit_pickers.grants_find,
+            item_labels=audit_pickers.item_labels,
         )

@@ -20,16 +20,22 @@ from typing import Any
 
 from django.db import models, transaction
 from django.http import Http404
+from django.utils.translation import gettext_lazy
+from prometheus_client import Counter
 
 from audit.models import Outcome
 from audit.services import audit_record
 from catalog.models import Resource, ServiceMethod
+from dataplatform.core.errors import Throttled
 
 from .grant_check import GrantRefused, check_items, grant_for_call
 from .misuse import Limits, count_call, enforce, observe
 
-NO_RESOURCE = "No published resource with this id."
+NO_RESOURCE = gettext_lazy("No published resource with this id.")
 RATE_LIMIT_ATTR = "data_call_limits"  # on the request: where the call's grant stands (RateLimit fields)
+
+# At /metrics (operations.metrics): data calls by action and answer ("ok", a refusal code, "throttled"...).
+DATA_CALLS = Counter("dataplatform_data_calls", "Data calls by action and answer", ["action", "answer"])
 
 
 class Scope:
@@ -139,7 +145,26 @@ def data_call(
     detail: dict | None = None,
 ) -> Read:
     """Serve one data call of ``client`` (an API client) relying on ``uses``: every check, then ``read``."""
-    detail = detail or {}
+    try:
+        result = _serve(
+            client=client, request=request, action=action, uses=uses, read=read, detail=detail or {}
+        )
+    except GrantRefused as refused:
+        DATA_CALLS.labels(action, refused.code).inc()
+        raise
+    except Throttled:
+        DATA_CALLS.labels(action, "throttled").inc()
+        raise
+    except Http404:
+        DATA_CALLS.labels(action, "not_found").inc()
+        raise
+    DATA_CALLS.labels(action, "ok").inc()
+    return result
+
+
+def _serve(
+    *, client, request, action: str, uses: Sequence[Use], read: Callable[[list[Granted]], Read], detail: dict
+) -> Read:
     granted = [_admit(client, request, action, use, detail) for use in uses]
     limited = _distinct([g for g in granted if g.use.scope.limited])
     for one in limited:

@@ -9,6 +9,7 @@ handler (dataplatform.core.api_errors).
 import json
 import urllib.request
 
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from rest_framework import exceptions, serializers
@@ -126,7 +127,7 @@ class RecordDetailApi(DataApiView):
         use = Use(SharedResource(pk), items=requested_fields(request), also=filter_names(request))
         call = data_call(client=request.user, request=request, action="data.query", uses=[use], read=read)
         if call.answer is None:
-            raise exceptions.NotFound("No record with this key.")
+            raise exceptions.NotFound(_("No record with this key."))
         return Response(call.answer)
 
 
@@ -215,7 +216,7 @@ class VerificationRuleListApi(APIView):
     )
     def post(self, request: PersonApiRequest) -> Response:
         if not request.user.has_role(Role.EVALUATOR):
-            raise exceptions.PermissionDenied("The technical service unit makes verification rules.")
+            raise exceptions.PermissionDenied(_("The technical service unit makes verification rules."))
         body = VerificationRuleSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         fields = {k: v for k, v in body.validated_data.items() if k != "is_active"}
@@ -242,7 +243,7 @@ class VerifyApi(DataApiView):
     def post(self, request: ApiRequest, pk: int) -> Response:
         rule = VerificationRule.objects.filter(pk=pk, is_active=True).first()
         if rule is None:
-            raise exceptions.NotFound("No such verification rule.")
+            raise exceptions.NotFound(_("No such verification rule."))
         body = VerifyIn(data=request.data)
         body.is_valid(raise_exception=True)
         return Response(
@@ -261,10 +262,10 @@ class StatisticsApi(DataApiView):
     def get(self, request: ApiRequest, pk: int) -> Response:
         resource = Resource.objects.select_related("producer").filter(pk=pk).first()
         if resource is None or not resource.is_available:
-            raise exceptions.NotFound("No published resource with this id.")
+            raise exceptions.NotFound(_("No published resource with this id."))
         group_by = request.query_params.get("group_by", "")
         if not group_by:
-            raise exceptions.ValidationError({"group_by": "Name the data item to group by."})
+            raise exceptions.ValidationError({"group_by": _("Name the data item to group by.")})
         return Response(
             statistics(client=request.user, resource=resource, group_by=group_by, request=request)
         )
@@ -307,7 +308,7 @@ class InterfaceCallApi(DataApiView):
             .first()
         )
         if interface is None:
-            raise exceptions.NotFound("No published service interface with this id.")
+            raise exceptions.NotFound(_("No published service interface with this id."))
 
         def read(granted: list[Granted]) -> Read:
             query = request.META.get("QUERY_STRING", "")
@@ -317,7 +318,11 @@ class InterfaceCallApi(DataApiView):
                 )
             except (OSError, ValueError) as exc:
                 answer = Response(
-                    {"detail": f"The producer's interface did not answer usably: {exc}"}, status=502
+                    {
+                        "detail": _("The producer's interface did not answer usably: %(error)s")
+                        % {"error": exc}
+                    },
+                    status=502,
                 )
             else:
                 answer = Response(answer)

@@ -36,7 +36,10 @@ class ResourceSearchForm(forms.Form):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["q"].widget.attrs.update(
-            {"class": "form-control", "placeholder": _("e.g. 社会保险, 企业登记, 人口")}
+            {
+                "class": "form-control",
+                "placeholder": _("e.g. social insurance, business registration, population"),
+            }
         )
 
 

@@ -5,6 +5,8 @@ per-object permission rows: this runs on every API call.
 """
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from catalog.models import ServiceMethod
 from dataplatform.core.errors import Forbidden
@@ -32,14 +34,17 @@ REFUSAL_CODES = {
 
 WHY: dict[str, tuple[str, str]] = {
     GrantStatus.SUSPENDED: (
-        "Your grant for this resource is suspended by the authority: {reason}",
+        gettext_noop("Your grant for this resource is suspended by the authority: %(reason)s"),
         "grant_suspended",
     ),
     GrantStatus.ENDED: (
-        "Your grant for this resource has been ended by the authority: {reason}",
+        gettext_noop("Your grant for this resource has been ended by the authority: %(reason)s"),
         "grant_ended",
     ),
-    GrantStatus.EXPIRED: ("Your grant for this resource expired on {end_date}.", "grant_expired"),
+    GrantStatus.EXPIRED: (
+        gettext_noop("Your grant for this resource expired on %(end_date)s."),
+        "grant_expired",
+    ),
 }
 
 
@@ -57,11 +62,11 @@ def grant_for_call(
         if grant.status == GrantStatus.ACTIVE and grant.end_date >= today:
             return grant
     if not grants:
-        raise GrantRefused("Your unit has no grant for this resource by this service method.", "no_grant")
+        raise GrantRefused(_("Your unit has no grant for this resource by this service method."), "no_grant")
     latest = grants[0]
     status = GrantStatus.EXPIRED if latest.status == GrantStatus.ACTIVE else latest.status
     template, code = WHY[status]
-    raise GrantRefused(template.format(reason=latest.status_reason, end_date=latest.end_date), code)
+    raise GrantRefused(_(template) % {"reason": latest.status_reason, "end_date": latest.end_date}, code)
 
 
 def check_items(grant: Grant, requested: list[str]) -> list[str]:
@@ -72,6 +77,7 @@ def check_items(grant: Grant, requested: list[str]) -> list[str]:
     outside = [item for item in requested if item not in grant.items]
     if outside:
         raise GrantRefused(
-            f"Your grant does not cover the data items: {', '.join(outside)}.", "item_not_granted"
+            _("Your grant does not cover the data items: %(outside)s.") % {"outside": ", ".join(outside)},
+            "item_not_granted",
         )
     return requested

@@ -14,7 +14,9 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from audit.models import Outcome
 from audit.services import audit_record
@@ -106,15 +108,19 @@ class Limits:
         }
 
 
+def _minute_key(grant_id: int, now: dt.datetime) -> str:
+    return f"dp:rate:{grant_id}:{int(now.timestamp() // 60)}"
+
+
+def _day_key(grant_id: int, day: dt.date) -> str:
+    return f"dp:calls:{grant_id}:{day}"
+
+
 def count_call(grant: Grant, now: dt.datetime | None = None) -> Limits:
     """Count one call against the grant's limits (one Redis round trip) and say where it stands."""
     now = now or timezone.now()
-    minute = int(now.timestamp() // 60)
     in_minute, in_day = _bump(
-        [
-            (f"dp:rate:{grant.pk}:{minute}", 1, 120),
-            (f"dp:calls:{grant.pk}:{timezone.localdate(now)}", 1, DAY_TTL),
-        ]
+        [(_minute_key(grant.pk, now), 1, 120), (_day_key(grant.pk, timezone.localdate(now)), 1, DAY_TTL)]
     )
     return Limits(
         rate=_limit(grant, "rate_per_minute", "RATE_PER_MINUTE"),
@@ -129,12 +135,12 @@ def enforce(limits: Limits, now: dt.datetime | None = None) -> None:
     """Throttled (429 with Retry-After) when the counted call went over the rate or the quota."""
     now = now or timezone.now()
     if limits.used_this_minute > limits.rate:
-        raise Throttled("Too many calls this minute for this grant.", retry_after=60 - now.second)
+        raise Throttled(_("Too many calls this minute for this grant."), retry_after=60 - now.second)
     if limits.used_today > limits.quota:
         today = timezone.localdate(now)
         midnight = timezone.make_aware(dt.datetime.combine(today + dt.timedelta(days=1), dt.time()))
         raise Throttled(
-            "The daily quota of this grant is used up.",
+            _("The daily quota of this grant is used up."),
             retry_after=int((midnight - now).total_seconds()) + 1,
         )
 
@@ -149,21 +155,51 @@ def throttle(grant: Grant, now: dt.datetime | None = None) -> int:
 
 def grant_usage_today(grants: list[Grant]) -> dict[int, int]:
     """Each grant's calls today (one cache read for them all): what the grants API shows an applicant."""
-    today = timezone.localdate()
-    keys = {grant.pk: f"dp:calls:{grant.pk}:{today}" for grant in grants}
-    if not keys:
-        return {}
-    client = _redis()
-    if client is None:
-        found = cache.get_many(list(keys.values()))
-        return {pk: int(found.get(key) or 0) for pk, key in keys.items()}
-    values = client.mget(list(keys.values()))
-    return {pk: int(value or 0) for pk, value in zip(keys, values, strict=True)}
+    return {pk: usage.today for pk, usage in grant_usage(grants).items()}
 
 
 def grant_limits(grant: Grant) -> tuple[int, int]:
     """The grant's rate per minute and daily quota: its own, or the platform's defaults."""
     return _limit(grant, "rate_per_minute", "RATE_PER_MINUTE"), _limit(grant, "daily_quota", "DAILY_QUOTA")
+
+
+@dataclass(frozen=True)
+class Usage:
+    """Where a grant stands now against its limits, as the grants page shows it."""
+
+    rate: int
+    this_minute: int
+    quota: int
+    today: int
+
+    @property
+    def left_today(self) -> int:
+        return max(0, self.quota - self.today)
+
+    @property
+    def percent_today(self) -> int:
+        return min(100, round(100 * self.today / self.quota)) if self.quota else 100
+
+
+def grant_usage(grants: list[Grant], now: dt.datetime | None = None) -> dict[int, Usage]:
+    """Each grant's calls this minute and today against its rate and quota, read from the counters the
+    data calls move (count_call): one cache read for them all, nothing added to a call."""
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    keys = [key for g in grants for key in (_minute_key(g.pk, now), _day_key(g.pk, today))]
+    if not keys:
+        return {}
+    client = _redis()
+    if client is None:
+        found = cache.get_many(keys)
+        values = [int(found.get(key) or 0) for key in keys]
+    else:
+        values = [int(value or 0) for value in client.mget(keys)]
+    usage = {}
+    for n, grant in enumerate(grants):
+        rate, quota = grant_limits(grant)
+        usage[grant.pk] = Usage(rate=rate, this_minute=values[2 * n], quota=quota, today=values[2 * n + 1])
+    return usage
 
 
 def _digits(key: str) -> int | None:
@@ -204,9 +240,17 @@ def observe(
             _reset(run_key, DAY_TTL)
             run, (misses,) = 0, _bump([(miss_key, 0 if found else 1, DAY_TTL)])
         if run >= rules["SEQUENTIAL_RUN"]:
-            _alert(grant, client, "sequential", f"{run} keys walked in sequence", today)
+            _alert(
+                grant,
+                client,
+                "sequential",
+                gettext_noop("%(run)s keys walked in sequence"),
+                {"run": run},
+                today,
+            )
         if calls >= rules["MISS_MIN_CALLS"] and misses / calls > rules["MISS_SHARE"]:
-            _alert(grant, client, "misses", f"{misses} of {calls} lookups today found nothing", today)
+            what = gettext_noop("%(misses)s of %(calls)s lookups today found nothing")
+            _alert(grant, client, "misses", what, {"misses": misses, "calls": calls}, today)
     if calls >= rules["VOLUME_MIN"] and calls % 100 == 0:
         past = _bump(
             [(f"dp:calls:{grant.pk}:{today - dt.timedelta(days=n)}", 0, DAY_TTL) for n in range(1, 8)]
@@ -217,14 +261,21 @@ def observe(
                 grant,
                 client,
                 "volume",
-                f"{calls} calls today against a daily average of {average:.0f}",
+                gettext_noop("%(calls)s calls today against a daily average of %(average)s"),
+                {"calls": calls, "average": round(average)},
                 today,
             )
 
 
-def _alert(grant: Grant, client, sign: str, what: str, today: dt.date) -> None:
+def _alert(grant: Grant, client, sign: str, what: str, params: dict, today: dt.date) -> None:
+    """``what`` is an English message with its ``params``: the audit event keeps it in English; the
+    suspension's reason, read by people, is written in the platform's language."""
     if not cache.add(f"dp:alerted:{grant.pk}:{sign}:{today}", 1, 2 * 86400):
         return  # once a day per sign
+    with translation.override(settings.LANGUAGE_CODE):
+        said = _(what) % params
+        reason = _("Suspended automatically: %(what)s") % {"what": said}
+    what = what % params
 
     from .services import grant_change
     from .workflow import city_region
@@ -240,9 +291,10 @@ def _alert(grant: Grant, client, sign: str, what: str, today: dt.date) -> None:
         )
         notify(
             recipients=reviewers_of(city_region(grant.unit.region)),
-            title=f"疑似爬虫式调用：{grant.unit} · {grant.resource.name}",
-            body=what,
+            title=gettext_noop("Suspected crawler-like calls: %(unit)s · %(resource)s"),
+            params={"unit": grant.unit, "resource": grant.resource.name},
+            body=said,
             url="/sharing/grants/",
         )
     if settings.DATA_API["AUTO_SUSPEND"]:
-        grant_change(actor=None, grant=grant, move="suspend", reason=f"自动暂停：{what}")
+        grant_change(actor=None, grant=grant, move="suspend", reason=reason)

@@ -1,5 +1,7 @@
 """Sharing's part of a person's pending work (home page): the applications whose step they owe."""
 
+from django.utils.translation import gettext as _
+
 from dataplatform.core.pending import PendingItem
 
 from .access import applications_visible_to
@@ -12,6 +14,9 @@ def sharing_pending_work(user) -> list[PendingItem]:
     items = []
     for application in candidates.prefetch_related("lines__resource__producer"):
         if allowed_actions(user, application):
-            title = f"共享申请：{application.business_matter}（{application.get_status_display()}）"
+            title = _("Sharing application: %(matter)s (%(status)s)") % {
+                "matter": application.business_matter,
+                "status": application.get_status_display(),
+            }
             items.append(PendingItem(title, f"/sharing/applications/{application.pk}/", application.due))
     return items

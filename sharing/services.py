@@ -8,6 +8,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from audit.services import audit_record
 from catalog.access import resources_visible_to
@@ -51,9 +53,13 @@ def _set_lines(application: Application, actor: User, lines: Iterable[dict]) -> 
     for line in lines:
         resource = line["resource"]
         if not visible.filter(pk=resource.pk, published_version__isnull=False).exists():
-            raise ValidationError({"lines": [f"No published resource {resource.pk} is visible to you."]})
+            raise ValidationError(
+                {"lines": [_("No published resource %(pk)s is visible to you.") % {"pk": resource.pk}]}
+            )
         if resource.pk in seen:
-            raise ValidationError({"lines": [f"{resource.name} is listed twice."]})
+            raise ValidationError(
+                {"lines": [_("%(resource)s is listed twice.") % {"resource": resource.name}]}
+            )
         seen.add(resource.pk)
         items = list(dict.fromkeys(line.get("items") or []))
         ApplicationLine.objects.create(application=application, resource=resource, items=items)
@@ -61,7 +67,7 @@ def _set_lines(application: Application, actor: User, lines: Iterable[dict]) -> 
 
 def application_create(*, actor: User, lines: Iterable[dict] = (), request=None, **fields) -> Application:
     if not is_government_staff(actor):
-        raise ApplicationError("Sharing applications are made by a government unit's data administrator.")
+        raise ApplicationError(_("Sharing applications are made by a government unit's data administrator."))
     application = Application(applicant_unit=actor.unit, applicant=actor, **fields)
     application.full_clean(exclude=["due"])
     with transaction.atomic():
@@ -77,7 +83,7 @@ def application_update(
     with transaction.atomic():
         application = Application.objects.select_for_update().get(pk=application.pk)
         if application.status not in EDITABLE:
-            raise ApplicationError("Only a draft or a returned application can be changed.")
+            raise ApplicationError(_("Only a draft or a returned application can be changed."))
         for name, value in fields.items():
             if name in APPLICATION_FIELDS:
                 setattr(application, name, value)
@@ -91,9 +97,11 @@ def application_update(
 
 def attachment_add(*, actor: User, application: Application, title: str, file, request=None) -> Attachment:
     if application.status not in EDITABLE:
-        raise ApplicationError("Attachments are added before submission.")
+        raise ApplicationError(_("Attachments are added before submission."))
     if file.size > settings.ATTACHMENT_MAX_BYTES:
-        raise ApplicationError(f"The file is larger than {settings.ATTACHMENT_MAX_BYTES // 2**20} MB.")
+        raise ApplicationError(
+            _("The file is larger than %(size)s MB.") % {"size": settings.ATTACHMENT_MAX_BYTES // 2**20}
+        )
     with transaction.atomic():
         # Without a title, the file's name stands in, cut to the title's length.
         title = title or file.name[: Attachment._meta.get_field("title").max_length]
@@ -115,7 +123,7 @@ def grant_change(*, actor: Actor, grant: Grant, move: str, reason: str, request=
     """Suspend, resume or end a grant on misuse (Q5.10, FB34); a reason is always given. ``actor`` None
     is the platform itself (misuse detection)."""
     if move not in GRANT_MOVES:
-        raise ApplicationError(f"Unknown change {move!r}.")
+        raise ApplicationError(_("Unknown change %(move)s.") % {"move": repr(move)})
     return grant_act(grant=grant, action=move, actor=actor, reason=reason, request=request)
 
 
@@ -136,11 +144,11 @@ def grants_expire(today: dt.date | None = None) -> int:
 
 def usage_report_file(*, actor: User, grant: Grant, request=None, **fields) -> UsageReport:
     if not acts_for(actor, grant.unit_id):
-        raise ApplicationError("The grant holder's data administrator files its usage reports.")
+        raise ApplicationError(_("The grant holder's data administrator files its usage reports."))
     report = UsageReport(grant=grant, filed_by=actor, **fields)
     report.full_clean()
     if report.period_end < report.period_start:
-        raise ApplicationError("The period ends before it starts.")
+        raise ApplicationError(_("The period ends before it starts."))
     with transaction.atomic():
         report.save()
         audit_record(
@@ -168,7 +176,8 @@ def usage_reports_remind(now: dt.datetime | None = None) -> int:
             continue
         notify(
             recipients=data_admins(grant.unit_id),
-            title=f"请报送数据使用情况：{grant.resource.name}",
+            title=gettext_noop("Report how the data is used: %(resource)s"),
+            params={"resource": grant.resource.name},
             url="/sharing/grants/",
         )
         reminded += 1
@@ -193,7 +202,8 @@ def applications_remind(today: dt.date | None = None) -> int:
             continue
         notify(
             recipients=owers(application),
-            title=f"共享申请将于 {application.due} 到期：{application}",
+            title=gettext_noop("Sharing application due on %(due)s: %(application)s"),
+            params={"due": application.due, "application": application},
             url=f"/sharing/applications/{application.pk}/",
         )
         reminded += 1
@@ -226,7 +236,12 @@ def applications_mark_overdue(today: dt.date | None = None) -> int:
         )
         notify(
             recipients=reviewers_of(city_region(application.applicant_unit.region)),
-            title=f"逾期未办：{application}（{application.get_status_display()}，应于 {application.due} 前）",
+            title=gettext_noop("Overdue: %(application)s (%(status)s, due by %(due)s)"),
+            params={
+                "application": application,
+                "status": ApplicationStatus(application.status).label,
+                "due": application.due,
+            },
             url=f"/sharing/applications/{application.pk}/",
         )
         marked += 1

@@ -10,6 +10,7 @@ from django.db import transaction
 from django.db.models import Count
 from django.db.models.fields.json import KT
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from audit.services import audit_record
 from catalog.models import Record, Resource, ServiceMethod
@@ -30,35 +31,61 @@ CONDITIONS = {
 def _check_rule_shape(inputs: list, checks: list) -> None:
     names = {field.get("name") for field in inputs if isinstance(field, dict)}
     if not names or None in names:
-        raise ValidationError({"inputs": ["Name every input."]})
+        raise ValidationError({"inputs": [_("Name every input.")]})
     if not checks:
-        raise ValidationError({"checks": ["A rule needs at least one check."]})
+        raise ValidationError({"checks": [_("A rule needs at least one check.")]})
     for check in checks:
         resource = Resource.objects.filter(pk=check.get("resource"), published_version__isnull=False).first()
         if resource is None:
             raise ValidationError(
-                {"checks": [f"Check {check.get('name')!r}: no published resource {check.get('resource')}."]}
+                {
+                    "checks": [
+                        _("Check %(check)s: no published resource %(resource)s.")
+                        % {"check": repr(check.get("name")), "resource": check.get("resource")}
+                    ]
+                }
             )
         items = set(resource.items.values_list("name", flat=True))
         match = check.get("match") or {}
         if not match:
-            raise ValidationError({"checks": [f"Check {check.get('name')!r} matches nothing."]})
+            raise ValidationError(
+                {"checks": [_("Check %(check)s matches nothing.") % {"check": repr(check.get("name"))}]}
+            )
         unknown = (set(match) | {c.get("item") for c in check.get("conditions", [])}) - items
         if unknown:
-            raise ValidationError({"checks": [f"{resource.name} has no data items {sorted(unknown)}."]})
+            raise ValidationError(
+                {
+                    "checks": [
+                        _("%(resource)s has no data items %(unknown)s.")
+                        % {"resource": resource.name, "unknown": ", ".join(sorted(unknown))}
+                    ]
+                }
+            )
         if set(match.values()) - names:
             raise ValidationError(
-                {"checks": [f"Check {check.get('name')!r} uses inputs the rule does not declare."]}
+                {
+                    "checks": [
+                        _("Check %(check)s uses inputs the rule does not declare.")
+                        % {"check": repr(check.get("name"))}
+                    ]
+                }
             )
         if {c.get("op") for c in check.get("conditions", [])} - set(CONDITIONS):
-            raise ValidationError({"checks": [f"Conditions are one of {sorted(CONDITIONS)}."]})
+            raise ValidationError(
+                {
+                    "checks": [
+                        _("Conditions are one of %(conditions)s.")
+                        % {"conditions": ", ".join(sorted(CONDITIONS))}
+                    ]
+                }
+            )
 
 
 def verification_rule_create(
     *, actor: User, name: str, inputs: list, checks: list, description: str = ""
 ) -> VerificationRule:
     if not actor.has_role(Role.EVALUATOR):
-        raise ApplicationError("The technical service unit makes verification rules (Q-A2.2).")
+        raise ApplicationError(_("The technical service unit makes verification rules (Q-A2.2)."))
     _check_rule_shape(inputs, checks)
     with transaction.atomic():
         rule = VerificationRule.objects.create(
@@ -73,7 +100,7 @@ def verify(*, client, rule: VerificationRule, inputs: dict, request=None) -> dic
     covering the items it matches and tests; only true or false per check comes back."""
     missing = [field["name"] for field in rule.inputs if not str(inputs.get(field["name"], "")).strip()]
     if missing:
-        raise ApplicationError(f"Give the inputs: {', '.join(missing)}.")
+        raise ApplicationError(_("Give the inputs: %(missing)s.") % {"missing": ", ".join(missing)})
     uses = [
         Use(
             SharedResource(check["resource"], methods=(ServiceMethod.VERIFICATION,)),

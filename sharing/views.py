@@ -8,16 +8,18 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.db.models import Prefetch, prefetch_related_objects
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from audit.services import audit_record
 from catalog.access import resources_visible_to
-from catalog.models import Resource, ResourceStatus
+from catalog.models import Resource, ResourceStatus, ServiceMethod
 from catalog.search.selectors import resource_search
 from catalog.search.text import CappedPaginator
 from dataplatform.core.actors import acts_for
@@ -26,10 +28,12 @@ from dataplatform.core.models import Role
 from dataplatform.core.pages import page_action
 from dataplatform.core.people import is_government_staff
 from dataplatform.core.request_types import AuthenticatedHttpRequest
+from dataplatform.core.site import absolute_url
 
 from .access import application_for_user, applications_visible_to, grant_for_user, grants_visible_to
 from .forms import ApplicationForm, LineForm, ResourceSearchForm, UsageReportForm, offered_methods
-from .models import OPEN_STATUSES, Application, ApplicationStatus, Grant
+from .misuse import grant_usage
+from .models import OPEN_STATUSES, Application, ApplicationLine, ApplicationStatus, Grant
 from .services import (
     APPLICATION_FIELDS,
     EDITABLE,
@@ -39,6 +43,7 @@ from .services import (
     grant_change,
     usage_report_file,
 )
+from .steppers import application_stages, wizard_steps
 from .workflow import ACTIONS, allowed_actions, application_act, grant_moves, is_applicant, needs_basis
 
 CHOOSER_PAGE_SIZE = 20
@@ -78,7 +83,13 @@ def _chooser(
     return render(
         request,
         "sharing/apply_choose.html",
-        {"form": form, "page": page, "pick_url": pick_url, "application": application},
+        {
+            "form": form,
+            "page": page,
+            "pick_url": pick_url,
+            "application": application,
+            "steps": wizard_steps(),
+        },
     )
 
 
@@ -169,6 +180,7 @@ def _application_form(
             "not_shared": any(r.share_type == "not_shared" for r in resources),
             "failed": request.method == "POST",  # a saved form redirects
             "no_common_method": not methods,
+            "steps": wizard_steps(lines=lines, form=form),
         },
     )
 
@@ -252,9 +264,29 @@ def queue(request: AuthenticatedHttpRequest) -> HttpResponse:
 # --- one application --------------------------------------------------------------------------------
 
 
+# The lists an application's page leads back to: ``?from=`` names the one the person came from.
+BACK_TO = {
+    "queue": ("sharing-queue", gettext_lazy("Back to the queue")),
+    "list": ("sharing-applications", gettext_lazy("Back to my unit's applications")),
+}
+
+
+def _came_from(request: AuthenticatedHttpRequest, application: Application) -> str:
+    """The list the person came from; without a word of it, the unit's applications for the applying
+    unit's people and the queue for everyone else (evaluators, producers, reviewers)."""
+    named = request.GET.get("from") or request.POST.get("from")
+    if named in BACK_TO:
+        return named
+    return "list" if application.applicant_unit_id == request.user.unit_id else "queue"
+
+
 @login_required
 def application_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     application = application_for_user(request.user, pk)
+    # The stages' route reads the lines and their producers (workflow.route_after_submit): in one query.
+    prefetch_related_objects(
+        [application], Prefetch("lines", ApplicationLine.objects.select_related("resource__producer"))
+    )
     lines = list(
         application.lines.select_related("resource__producer", "producer_answered_by").prefetch_related(
             "resource__items"
@@ -264,11 +296,13 @@ def application_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpRespon
         labels = {item.name: item.label for item in line.resource.items.all()}
         # an attribute for the template
         line.item_labels = [(name, labels.get(name, name)) for name in line.items]  # type: ignore[attr-defined]
+    history = list(application.steps.select_related("actor__unit"))
     steps = [
-        (step, ACTIONS[step.action].title if step.action in ACTIONS else step.action)
-        for step in application.steps.select_related("actor__unit")
+        (step, ACTIONS[step.action].title if step.action in ACTIONS else step.action) for step in history
     ]
     actions = allowed_actions(request.user, application)
+    came_from = _came_from(request, application)
+    back_url, back_label = BACK_TO[came_from]
     return render(
         request,
         "sharing/application_detail.html",
@@ -282,6 +316,9 @@ def application_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpRespon
             "basis_actions": {name for name, action in actions if needs_basis(action)},
             "can_edit": application.status in EDITABLE and is_applicant(request.user, application),
             "is_late": _is_late(application, timezone.localdate()),
+            "stages": application_stages(application, history),
+            "came_from": came_from,
+            "back": (reverse(back_url), back_label),
         },
     )
 
@@ -306,7 +343,7 @@ def application_act_view(request: AuthenticatedHttpRequest, pk: int) -> HttpResp
             request,
             _("Done: the application is now %(status)s.") % {"status": acted.get_status_display()},
         )
-    return redirect("sharing-application", pk=pk)
+    return redirect(reverse("sharing-application", args=[pk]) + f"?from={_came_from(request, application)}")
 
 
 @login_required
@@ -347,6 +384,8 @@ def _grants_page(
         .prefetch_related("resource__items", "usage_reports__filed_by", "events__actor")
     )
     is_reviewer = user.has_role(Role.REVIEWER)
+    # Calls are counted against the limits on the data interface and verification; a push is not.
+    usage = grant_usage([g for g in grants if g.service_method != ServiceMethod.BULK_EXCHANGE])
     rows = []
     for grant in grants:
         moves = grant_moves(user, grant) if is_reviewer else []
@@ -360,9 +399,12 @@ def _grants_page(
                 "moves": moves,
                 "report_form": form,
                 "open": grant.pk in bound,
+                "usage": usage.get(grant.pk),
             }
         )
-    return render(request, "sharing/grants.html", {"rows": rows})
+    # The calls' examples name the platform's public address, whatever host the page was asked through.
+    data_api = absolute_url("/api/v1/data/")
+    return render(request, "sharing/grants.html", {"rows": rows, "data_api": data_api})
 
 
 @login_required

@@ -10,6 +10,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
+from catalog.models import Resource
 from dataplatform.core.errors import ApplicationError
 from dataplatform.core.models import Role
 from dataplatform.core.request_types import AuthenticatedHttpRequest
@@ -51,7 +52,15 @@ def verification_rules(request: AuthenticatedHttpRequest) -> HttpResponse:
             errors.extend(exc.messages)
         except ApplicationError as exc:
             errors.append(exc.message)
-    rules = VerificationRule.objects.select_related("created_by")
-    return render(
-        request, "sharing/verification_rules.html", {"rules": rules, "form": form, "errors": errors}
+    rules = list(VerificationRule.objects.select_related("created_by"))
+    # The checks name their resources by id: the page says which ones.
+    names = dict(
+        Resource.objects.filter(pk__in={pk for rule in rules for pk in rule.resource_ids}).values_list(
+            "pk", "name"
+        )
     )
+    rows = [
+        (rule, [(check, names.get(check["resource"], check["resource"])) for check in rule.checks])
+        for rule in rules
+    ]
+    return render(request, "sharing/verification_rules.html", {"rows": rows, "form": form, "errors": errors})

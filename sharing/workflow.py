@@ -16,6 +16,7 @@ from collections.abc import Callable
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
 from catalog.models import ServiceMethod, ShareType
 from dataplatform.core.actors import Actor, acts_for
@@ -134,34 +135,44 @@ def owers(application: Application) -> list[User]:
 def check_submittable(application: Application) -> None:
     lines = list(application.lines.select_related("resource"))
     if not lines:
-        raise ApplicationError("Choose at least one resource and its data items.")
+        raise ApplicationError(_("Choose at least one resource and its data items."))
     for line in lines:
         resource = line.resource
         if not resource.is_available:
-            raise ApplicationError(f"{resource.name} is not published in the catalog.")
+            raise ApplicationError(
+                _("%(resource)s is not published in the catalog.") % {"resource": resource.name}
+            )
         if not line.items:
             raise ApplicationError(
-                f"Choose the data items of {resource.name} one by one (minimum necessary)."
+                _("Choose the data items of %(resource)s one by one (minimum necessary).")
+                % {"resource": resource.name}
             )
         unknown = set(line.items) - {item.name for item in resource.items.all()}
         if unknown:
-            raise ApplicationError(f"{resource.name} has no data items {', '.join(sorted(unknown))}.")
+            raise ApplicationError(
+                _("%(resource)s has no data items %(unknown)s.")
+                % {"resource": resource.name, "unknown": ", ".join(sorted(unknown))}
+            )
         if (
             resource.share_type == ShareType.NOT_SHARED
             and application.service_method != ServiceMethod.VERIFICATION
         ):
             # Q5.4, F16: not-shared data is usable but invisible, through verification interfaces only.
-            raise ApplicationError(f"{resource.name} is not shared: apply for cross-verification only.")
+            raise ApplicationError(
+                _("%(resource)s is not shared: apply for cross-verification only.")
+                % {"resource": resource.name}
+            )
         if application.service_method not in resource.service_methods:
             raise ApplicationError(
-                f"{resource.name} is not offered by {application.get_service_method_display()}."
+                _("%(resource)s is not offered by %(service_method)s.")
+                % {"resource": resource.name, "service_method": application.get_service_method_display()}
             )
     if application.service_method == ServiceMethod.VERIFICATION and not application.attachments.exists():
         raise ApplicationError(
-            "A cross-verification application uploads its requirements and technical plan."
+            _("A cross-verification application uploads its requirements and technical plan.")
         )
     if application.end_date <= timezone.localdate():
-        raise ApplicationError("The end date must be in the future.")
+        raise ApplicationError(_("The end date must be in the future."))
 
 
 def route_after_submit(application: Application) -> str:
@@ -189,7 +200,7 @@ def _check_submittable(move: Move[Application]) -> None:
 def check_basis(move: Move[Application]) -> None:
     """A refusal states its policy basis."""
     if not move.inputs.get("basis", "").strip():
-        raise ApplicationError("A refusal states its policy basis (Q-A2.3).")
+        raise ApplicationError(_("A refusal states its policy basis (Q-A2.3)."))
 
 
 def needs_basis(action: Action[Application]) -> bool:
@@ -272,24 +283,32 @@ def _notify(move: Move[Application]) -> None:
             body = f"{application.decision_basis}\n{application.decision_reason}"
         notify(
             recipients=applicants,
-            title=f"共享申请{application.get_status_display()}：{application}",
+            title=gettext_noop("Sharing application %(status)s: %(application)s"),
+            params={"status": A(application.status).label, "application": application},
             body=body,
             url=url,
         )
     if target == A.GRANTED and application.filed_with_city_at:
         notify(
             recipients=reviewers_of(city_region(application.applicant_unit.region)),
-            title=f"备案：{application}",
+            title=gettext_noop("Filed with the city: %(application)s"),
+            params={"application": application},
             url=url,
         )
     if target == A.GRANTED and source == A.CONFIGURING:
         notify(
             recipients=reviewers_of(city_region(application.applicant_unit.region)),
-            title=f"批量交换备案：{application}",
+            title=gettext_noop("Bulk exchange filed with the city: %(application)s"),
+            params={"application": application},
             url=url,
         )
     if target != source and target not in (A.GRANTED, A.REFUSED, A.WITHDRAWN, A.RETURNED):
-        notify(recipients=owers(application), title=f"待办共享申请：{application}", url=url)
+        notify(
+            recipients=owers(application),
+            title=gettext_noop("A sharing application awaits you: %(application)s"),
+            params={"application": application},
+            url=url,
+        )
 
 
 def _audit(move: Move[Application]) -> dict:
@@ -440,7 +459,7 @@ def _platform(actor: Actor, grant: Grant) -> bool:
 
 def _check_past_end(move: Move[Grant]) -> None:
     if not move.obj.end_date < move.inputs["today"]:
-        raise ApplicationError("The grant has not reached its end date.")
+        raise ApplicationError(_("The grant has not reached its end date."))
 
 
 def _enter_grant(move: Move[Grant]) -> None:
@@ -451,7 +470,8 @@ def _notify_grant(move: Move[Grant]) -> None:
     grant = move.obj
     notify(
         recipients=data_admins(grant.unit_id),
-        title=f"授权{grant.get_status_display()}：{grant.resource.name}",
+        title=gettext_noop("Grant %(status)s: %(resource)s"),
+        params={"status": G(grant.status).label, "resource": grant.resource.name},
         body=move.reason,
         url="/sharing/grants/",
     )
@@ -473,7 +493,7 @@ def _grant_action(
         to=to,
         allowed=allowed,
         needs_reason=True,
-        reason_message="Give the reason.",
+        reason_message=_("Give the reason."),
         check=check,
         style=style,
     )

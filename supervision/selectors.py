@@ -1,8 +1,8 @@
 """Reads for the supervision dashboard (Q9.1, G48): who may see which units, the pending work by stage,
 the overdue items, and the per-unit assessment figures for a period."""
 
-import calendar
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import reduce
 from operator import or_
@@ -13,38 +13,30 @@ from django.db.models import Count, Min, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
+from catalog.access import resources_visible_to
 from catalog.models import FRESHNESS, DataFormat, Resource, ResourceStatus
+from correction.access import tickets_visible_to
 from correction.models import OPEN_STATUSES as TICKET_OPEN_STATUSES
 from correction.models import TIMED_STATUSES, CorrectionTicket
 from correction.selectors import correction_statistics
 from dataplatform.core.models import Role, Unit, User
 from dataplatform.core.people import regions_reviewed_by
+from sharing.access import applications_visible_to
 from sharing.models import OPEN_STATUSES as APPLICATION_OPEN_STATUSES
 from sharing.models import Application, ApplicationStep, DeadlineMiss, Grant, GrantEvent, GrantStatus
 
-
-@dataclass(frozen=True)
-class Period:
-    start: dt.date
-    end: dt.date
+from .periods import Period
 
 
 @dataclass(frozen=True)
 class OverdueItem:
     kind: str
     title: str
+    unit: int
     unit_name: str
     due: dt.date | None
-    url: str
-
-
-def quarter_of(day: dt.date) -> Period:
-    first_month = 3 * ((day.month - 1) // 3) + 1
-    last_month = first_month + 2
-    return Period(
-        start=dt.date(day.year, first_month, 1),
-        end=dt.date(day.year, last_month, calendar.monthrange(day.year, last_month)[1]),
-    )
+    url: str | None  # None: the viewer may not open the item's page (its link would answer 404)
+    days_late: int | None
 
 
 def units_supervised_by(*, user: User) -> QuerySet[Unit]:
@@ -124,47 +116,82 @@ def pending_work(*, units: QuerySet[Unit], today: dt.date | None = None) -> dict
     }
 
 
-def overdue_items(*, units: QuerySet[Unit], today: dt.date | None = None) -> list[OverdueItem]:
-    """Everything late now, each with a link to its page, earliest due first."""
-    today = today or timezone.localdate()
-    resources = Resource.objects.filter(producer__in=units).filter(
-        Q(status=ResourceStatus.SUBMITTED, review_due__lt=today) | Q(update_due__lt=today)
+def _visible(visible: QuerySet, pks: Iterable[int]) -> set[int]:
+    return set(visible.filter(pk__in=list(pks)).values_list("pk", flat=True))
+
+
+def _overdue(*, today: dt.date, due: dt.date | None, url: str, visible: bool, **fields: Any) -> OverdueItem:
+    return OverdueItem(
+        **fields,
+        due=due,
+        url=url if visible else None,
+        days_late=(today - due).days if due else None,
     )
+
+
+def _resource_due(resource: Resource, today: dt.date) -> dt.date | None:
+    """The legal-basis update's due date where it is past, the review's else."""
+    return resource.update_due if resource.update_due and resource.update_due < today else resource.review_due
+
+
+def overdue_items(*, units: QuerySet[Unit], viewer: User, today: dt.date | None = None) -> list[OverdueItem]:
+    """Everything late now, earliest due first, each linked to its page where the viewer may open it:
+    the dashboard counts a unit's work whose pages only the people it concerns may see."""
+    today = today or timezone.localdate()
+    resources = list(
+        Resource.objects.filter(producer__in=units)
+        .filter(Q(status=ResourceStatus.SUBMITTED, review_due__lt=today) | Q(update_due__lt=today))
+        .select_related("producer")
+    )
+    seen = _visible(resources_visible_to(viewer), (resource.pk for resource in resources))
     items = [
-        OverdueItem(
+        _overdue(
+            today=today,
             kind="catalog",
             title=f"{resource.code} {resource.name}",
+            unit=resource.producer_id,
             unit_name=resource.producer.name,
-            due=resource.update_due
-            if resource.update_due and resource.update_due < today
-            else resource.review_due,
+            due=_resource_due(resource, today),
             url=reverse("catalog-resource", args=[resource.pk]),
+            visible=resource.pk in seen,
         )
-        for resource in resources.select_related("producer")
+        for resource in resources
     ]
-    applications = Application.objects.filter(
-        pk__in=_applications_of(units).values("pk"),
-        status__in=APPLICATION_OPEN_STATUSES,
-        due__lt=today,
-    ).select_related("applicant_unit")
+    applications = list(
+        Application.objects.filter(
+            pk__in=_applications_of(units).values("pk"),
+            status__in=APPLICATION_OPEN_STATUSES,
+            due__lt=today,
+        ).select_related("applicant_unit")
+    )
+    seen = _visible(applications_visible_to(viewer), (application.pk for application in applications))
     items += [
-        OverdueItem(
+        _overdue(
+            today=today,
             kind="application",
             title=f"#{application.pk} {application.business_matter}",
+            unit=application.applicant_unit_id,
             unit_name=application.applicant_unit.name,
             due=application.due,
             url=reverse("sharing-application", args=[application.pk]),
+            visible=application.pk in seen,
         )
         for application in applications
     ]
-    tickets = _tickets_of(units).filter(status__in=TIMED_STATUSES, due__lt=today).select_related("producer")
+    tickets = list(
+        _tickets_of(units).filter(status__in=TIMED_STATUSES, due__lt=today).select_related("producer")
+    )
+    seen = _visible(tickets_visible_to(viewer), (ticket.pk for ticket in tickets))
     items += [
-        OverdueItem(
+        _overdue(
+            today=today,
             kind="correction",
             title=str(ticket),
+            unit=ticket.producer_id,
             unit_name=ticket.producer.name,
             due=ticket.due,
             url=reverse("correction-ticket", args=[ticket.pk]),
+            visible=ticket.pk in seen,
         )
         for ticket in tickets
     ]
@@ -312,3 +339,33 @@ def unit_figures(
         row["corrections_on_time"] = _rate(row["corrected_on_time"], row["corrected"])
         rows.append({"unit": pk, "unit_name": unit["name"], **row})
     return rows
+
+
+# --- the table's order ------------------------------------------------------------------------------
+
+UNIT = "unit"
+
+
+def figures_sorted(rows: list[dict], *, sort: str | None) -> tuple[list[dict], str]:
+    """The rows in the order ?sort= asks: a figure's key, or "unit" (region, then name: the default),
+    "-" before it for descending. Rows with nothing to rate come last either way; ties keep the units'
+    order. Returns the rows and the order actually applied ("unit" for anything unknown)."""
+    key = (sort or "").removeprefix("-")
+    if key not in FIGURES:
+        return (rows[::-1] if sort == f"-{UNIT}" else rows), (sort if sort == f"-{UNIT}" else UNIT)
+    assert sort is not None  # a figure's key was found in it
+    descending = sort.startswith("-")
+    rated = [row for row in rows if row[key] is not None]
+    unrated = [row for row in rows if row[key] is None]
+    return sorted(rated, key=lambda row: row[key], reverse=descending) + unrated, sort
+
+
+def figures_overall(rows: list[dict]) -> dict[str, float | None]:
+    """The on-time rates over every unit shown, as the per-unit rates are counted."""
+    steps = sum(row["steps_completed"] for row in rows)
+    answered = sum(max(row["steps_completed"] - row["deadline_misses"], 0) for row in rows)
+    corrected = sum(row["corrected"] for row in rows)
+    return {
+        "applications_on_time": _rate(answered, steps),
+        "corrections_on_time": _rate(sum(row["corrected_on_time"] for row in rows), corrected),
+    }

@@ -77,7 +77,9 @@ def platform_admin(tech_service):
 
 @pytest.fixture
 def outsider(jinjiang):
-    return factories.person(factories.unit("晋江市某局", UnitKind.GOVERNMENT, jinjiang), username="outsider")
+    """Another unit's data administrator: sees its own unit's work, none of the others'."""
+    unit = factories.unit("晋江市某局", UnitKind.GOVERNMENT, jinjiang)
+    return factories.person(unit, Role.DATA_ADMIN, username="outsider")
 
 
 @pytest.fixture

@@ -35,6 +35,7 @@ OPERATOR_VARIABLES = {
     "SECRET_KEY": "operator-secret",
     "ALLOWED_HOSTS": "data.example.gov.cn",
     "POSTGRES_PASSWORD": "operator-password",
+    "METRICS_TOKEN": "operator-metrics-token",
 }
 # env("NAME", ...), env.str("NAME", ...), env.db("NAME", ...) and so on in the settings modules.
 SETTINGS_READ = re.compile(r"""\benv(?:\.\w+)?\(\s*["']([A-Z][A-Z0-9_]*)["']""")
@@ -117,7 +118,8 @@ def test_compose_web_migrates_the_database_then_serves_the_wsgi_application_with
     assert (shell, flag) == ("sh", "-c")
     steps = [shlex.split(step) for step in script.split("&&")]
     assert steps[0] == ["python", "manage.py", "migrate", "--no-input"]
-    gunicorn = steps[-1][1:] if steps[-1][0] == "exec" else steps[-1]
+    last = [word for word in steps[-1] if "=" not in word or word.startswith("-")]  # VAR=value exec ...
+    gunicorn = last[1:] if last[0] == "exec" else last
     assert gunicorn[0] == "gunicorn"
     assert "dataplatform.wsgi:application" in gunicorn
     assert callable(importlib.import_module("dataplatform.wsgi").application)

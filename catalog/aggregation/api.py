@@ -1,6 +1,7 @@
 """REST API of aggregation: a JSON batch of records, file uploads and their progress."""
 
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.parsers import FormParser, MultiPartParser
@@ -40,6 +41,7 @@ class BatchOut(serializers.ModelSerializer):
     )
     created_by = serializers.SerializerMethodField()
     url = serializers.SerializerMethodField()
+    message = serializers.CharField(source="summary", read_only=True, help_text="What the batch did.")
 
     class Meta:
         model = AggregationBatch
@@ -143,7 +145,7 @@ class UploadListApi(APIView):
         resource = resource_for_aggregation(request.user, pk)
         file = request.FILES.get("file")
         if file is None:
-            raise serializers.ValidationError({"file": ["Attach the file as the form field 'file'."]})
+            raise serializers.ValidationError({"file": [_("Attach the file as the form field 'file'.")]})
         batch = batch_upload(actor=request.user, resource=resource, file=file, request=request)
         batch.refresh_from_db()  # in the embedded demo the task has run already
         body = BatchOut(batch).data

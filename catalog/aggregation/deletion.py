@@ -8,6 +8,7 @@ that commits late (``sharing/exchange/horizon.py``).
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from audit.services import audit_record
 from dataplatform.core.actors import Actor
@@ -52,7 +53,7 @@ def records_purge(*, actor: Actor, resource: Resource) -> int:
         resource = Resource.objects.select_for_update().get(pk=resource.pk)
         records = Record.objects.filter(resource=resource)
         keys = list(records.values_list("key", flat=True))
-        message = f"{len(keys)} record(s) destroyed."
+        message = _("%(count)s record(s) destroyed.") % {"count": len(keys)}
         _withdraw(
             actor=actor, resource=resource, records=records, keys=keys, asked=len(keys), message=message
         )
@@ -64,15 +65,21 @@ def records_delete(*, actor: Actor, resource: Resource, keys: list[str], request
     """Delete the records with these keys; keys that hold no record are counted as unchanged."""
     keys = list(dict.fromkeys(str(key).strip() for key in keys if str(key).strip()))
     if not keys:
-        raise ApplicationError("Send at least one record key.")
+        raise ApplicationError(_("Send at least one record key."))
     if len(keys) > MAX_API_RECORDS:
-        raise ApplicationError(f"Send at most {MAX_API_RECORDS} keys per call.")
+        raise ApplicationError(
+            _("Send at most %(max_api_records)s keys per call.") % {"max_api_records": MAX_API_RECORDS}
+        )
     with transaction.atomic():
         resource = entry_locked(resource.pk)
         _check_available(resource)
         records = Record.objects.filter(resource=resource, key__in=keys)
         found = list(records.values_list("key", flat=True))
-        message = f"{len(keys)} key(s): {len(found)} deleted, {len(keys) - len(found)} not found."
+        message = _("%(rows)s key(s): %(deleted)s deleted, %(unchanged)s not found.") % {
+            "rows": len(keys),
+            "deleted": len(found),
+            "unchanged": len(keys) - len(found),
+        }
         batch = _withdraw(
             actor=actor, resource=resource, records=records, keys=found, asked=len(keys), message=message
         )

@@ -1,6 +1,8 @@
 """Aggregation batches: one upload or API call that writes records."""
 
 from django.db import models
+from django.utils.formats import number_format
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from catalog.models.resources import Resource
@@ -52,6 +54,26 @@ class AggregationBatch(models.Model):
 
     def __str__(self) -> str:
         return f"{self.resource_id} #{self.pk} {self.status}"
+
+    @property
+    def summary(self) -> str:
+        """What the batch did, in the reader's language: a finished batch says it from its counts; a
+        refused one has its message (in the language of the request or the worker that refused it)."""
+        if self.status != BatchStatus.DONE:
+            return self.message
+        counts = {
+            "rows": number_format(self.total_rows, force_grouping=True),
+            "inserted": number_format(self.inserted, force_grouping=True),
+            "updated": number_format(self.updated, force_grouping=True),
+            "unchanged": number_format(self.unchanged, force_grouping=True),
+            "deleted": number_format(self.deleted, force_grouping=True),
+        }
+        if self.source == BatchSource.DELETION:
+            return gettext("%(rows)s key(s): %(deleted)s deleted, %(unchanged)s not found.") % counts
+        return (
+            gettext("%(rows)s row(s): %(inserted)s inserted, %(updated)s updated, %(unchanged)s unchanged.")
+            % counts
+        )
 
     @property
     def progress(self) -> int:

@@ -22,6 +22,7 @@ from django.db import InterfaceError, OperationalError, connection, transaction
 from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from psycopg.copy import QueuedLibpqWriter
 
 from audit.models import Outcome
@@ -99,9 +100,9 @@ def _check_available(resource: Resource) -> None:
     if resource.is_available:
         return
     if resource.status == ResourceStatus.RETIRED:
-        raise ApplicationError("This entry is retired: no records are aggregated into it any more.")
+        raise ApplicationError(_("This entry is retired: no records are aggregated into it any more."))
     raise ApplicationError(
-        "This entry has not been published yet: records are aggregated only into published entries."
+        _("This entry has not been published yet: records are aggregated only into published entries.")
     )
 
 
@@ -143,9 +144,12 @@ def records_upsert(*, actor: Actor, resource: Resource, records: list, request=N
     row errors in ``extra``, after the refused batch and its audit event are recorded."""
     _check_available(resource)
     if not records:
-        raise ApplicationError("Send at least one record.")
+        raise ApplicationError(_("Send at least one record."))
     if len(records) > MAX_API_RECORDS:
-        raise ApplicationError(f"Send at most {MAX_API_RECORDS} records per call; upload a file for more.")
+        raise ApplicationError(
+            _("Send at most %(max_api_records)s records per call; upload a file for more.")
+            % {"max_api_records": MAX_API_RECORDS}
+        )
     schema = aggregation_schema(resource)
     checker = RowChecker(schema)
     batch = AggregationBatch(
@@ -172,9 +176,11 @@ def batch_upload(*, actor: Actor, resource: Resource, file: UploadedFile, reques
     except IngestError as exc:
         raise ApplicationError(str(exc)) from exc
     if not file.size:
-        raise ApplicationError("The file is empty.")
+        raise ApplicationError(_("The file is empty."))
     if file.size > MAX_UPLOAD_BYTES:
-        raise ApplicationError(f"The file is larger than {MAX_UPLOAD_BYTES // 2**20} MB; split it.")
+        raise ApplicationError(
+            _("The file is larger than %(size)s MB; split it.") % {"size": MAX_UPLOAD_BYTES // 2**20}
+        )
     aggregation_schema(resource)  # an entry that cannot take records says so now, not in the worker
     from .tasks import aggregate_batch
 
@@ -209,16 +215,18 @@ def batch_process(*, batch_id: int) -> AggregationBatch | None:
         # batch's transaction back. A new connection records the failure so the person sees it.
         logger.exception("Aggregation batch %s: the database connection was lost", batch_id)
         connection.close()
-        message = "The database connection was lost during the aggregation and nothing was stored; send the file again."
+        message = _(
+            "The database connection was lost during the aggregation and nothing was stored; send the file again."
+        )
         return _batch_fail(batch=batch, actor=actor, message=message)
     except OSError:
         logger.exception("Aggregation batch %s: its file cannot be read", batch_id)
         return _batch_fail(
-            batch=batch, actor=actor, message="The stored file cannot be read; upload it again."
+            batch=batch, actor=actor, message=_("The stored file cannot be read; upload it again.")
         )
     except Exception:
         logger.exception("Aggregation batch %s stopped", batch_id)
-        message = (
+        message = _(
             "The aggregation stopped on an unexpected error and nothing was stored; send the file again."
         )
         return _batch_fail(batch=batch, actor=actor, message=message)
@@ -309,11 +317,14 @@ def _batch_apply(
             "updated": updated,
             "unchanged": unchanged,
             "errors": [],
-            "message": f"{total} row(s): {inserted} inserted, {updated} updated, {unchanged} unchanged.",
+            "message": _(
+                "%(rows)s row(s): %(inserted)s inserted, %(updated)s updated, %(unchanged)s unchanged."
+            )
+            % {"rows": total, "inserted": inserted, "updated": updated, "unchanged": unchanged},
             "finished_at": now,
         }
         if not AggregationBatch.objects.filter(pk=batch.pk, status=BatchStatus.PROCESSING).update(**outcome):
-            raise ApplicationError("This batch was concluded by another worker.")
+            raise ApplicationError(_("This batch was concluded by another worker."))
         audit_record(
             action=AuditAction.RESOURCE_AGGREGATE,
             actor=actor,

@@ -12,6 +12,8 @@ import datetime as dt
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from audit.services import audit_record
 from dataplatform.core.actors import acts_for
@@ -42,9 +44,9 @@ def emergency_declare(
     *, actor: User, name: str, started_on: dt.date, description: str = "", request=None
 ) -> Emergency:
     if not actor.has_role(Role.REVIEWER) or actor.unit is None:
-        raise Forbidden("Only a data authority declares an emergency.")
+        raise Forbidden(_("Only a data authority declares an emergency."))
     if not name.strip():
-        raise ApplicationError("Name the emergency.")
+        raise ApplicationError(_("Name the emergency."))
     with transaction.atomic():
         emergency = Emergency.objects.create(
             name=name,
@@ -69,11 +71,11 @@ def emergency_end(*, actor: User, emergency: Emergency, ended_on: dt.date, reque
     with transaction.atomic():
         emergency = Emergency.objects.select_for_update().get(pk=emergency.pk)
         if not _reviews_region(actor, emergency.region_id):
-            raise Forbidden("Only the declaring authority ends it.")
+            raise Forbidden(_("Only the declaring authority ends it."))
         if emergency.is_over:
-            raise ApplicationError(f"It ended on {emergency.ended_on} already.")
+            raise ApplicationError(_("It ended on %(ended_on)s already.") % {"ended_on": emergency.ended_on})
         if not emergency.started_on <= ended_on <= timezone.localdate():
-            raise ApplicationError("It ends between its start and today.")
+            raise ApplicationError(_("It ends between its start and today."))
         emergency.ended_on = ended_on
         emergency.ended_by = actor
         emergency.save(update_fields=["ended_on", "ended_by"])
@@ -90,7 +92,10 @@ def emergency_end(*, actor: User, emergency: Emergency, ended_on: dt.date, reque
             titles = "、".join(c.title for c in collections if c.unit_id == unit_id)
             notify(
                 recipients=data_admins(unit_id),
-                title=f"突发事件“{emergency.name}”已结束，请封存或销毁应急采集的数据",
+                title=gettext_noop(
+                    "The emergency “%(emergency)s” has ended: seal or destroy the data collected for it"
+                ),
+                params={"emergency": emergency.name},
                 body=titles,
                 url=f"/catalog/emergencies/{emergency.pk}/",
             )
@@ -116,20 +121,20 @@ def temporary_collection_record(
     """Q3.2: a unit may collect outside the catalog for a special need or an emergency, temporarily:
     it says why and until when."""
     if not is_government_staff(actor) or actor.unit is None:  # (staff always have their unit)
-        raise Forbidden("A government unit's data administrator records it.")
+        raise Forbidden(_("A government unit's data administrator records it."))
     unit = actor.unit
     if not (title.strip() and data_items.strip() and reason.strip()):
-        raise ApplicationError("Say what is collected, which data items, and why.")
+        raise ApplicationError(_("Say what is collected, which data items, and why."))
     if ends_on < starts_on:
-        raise ApplicationError("The end date comes before the start date.")
+        raise ApplicationError(_("The end date comes before the start date."))
     if emergency is not None:
         emergency = Emergency.objects.get(pk=emergency.pk)  # as it stands now: it may have ended
         if emergency.region_id not in _regions_up(unit):
-            raise ApplicationError("That emergency is not declared for your region.")
+            raise ApplicationError(_("That emergency is not declared for your region."))
         if emergency.is_over:
-            raise ApplicationError("That emergency is over: nothing more is collected for it.")
+            raise ApplicationError(_("That emergency is over: nothing more is collected for it."))
     if resource is not None and resource.producer_id != unit.pk:
-        raise ApplicationError("Name one of your unit's own catalog entries.")
+        raise ApplicationError(_("Name one of your unit's own catalog entries."))
     with transaction.atomic():
         collection = TemporaryCollection.objects.create(
             unit=unit,
@@ -157,7 +162,8 @@ def temporary_collection_record(
         )
         notify(
             recipients=reviewers_of(unit.region),
-            title=f"临时采集备案：{unit} · {title}",
+            title=gettext_noop("Temporary collection filed: %(unit)s · %(title)s"),
+            params={"unit": unit, "title": title},
             body=reason,
             url="/catalog/temporary/",
         )
@@ -176,7 +182,7 @@ def temporary_collection_dispose(
 ) -> TemporaryCollection:
     """G40: record that emergency data was sealed, destroyed or kept under a law (named in the note)."""
     if disposal not in Disposal.values:
-        raise ApplicationError(f"Disposal is one of: {', '.join(Disposal.values)}.")
+        raise ApplicationError(_("Disposal is one of: %(values)s.") % {"values": ", ".join(Disposal.values)})
     with transaction.atomic():
         collection = (
             TemporaryCollection.objects.select_for_update(of=("self",))
@@ -184,18 +190,20 @@ def temporary_collection_dispose(
             .get(pk=collection.pk)
         )
         if not acts_for(actor, collection.unit_id):
-            raise Forbidden("The collecting unit's data administrator records it.")
+            raise Forbidden(_("The collecting unit's data administrator records it."))
         if collection.disposal:
-            raise ApplicationError(f"Already recorded: {collection.get_disposal_display()}.")
+            raise ApplicationError(
+                _("Already recorded: %(disposal)s.") % {"disposal": collection.get_disposal_display()}
+            )
         if (
             not (collection.emergency and collection.emergency.is_over)
             and collection.ends_on >= timezone.localdate()
         ):
             raise ApplicationError(
-                "The data is disposed of once its emergency or its collection period is over."
+                _("The data is disposed of once its emergency or its collection period is over.")
             )
         if disposal == Disposal.RETAINED and not note.strip():
-            raise ApplicationError("Name the law that requires the data to be kept.")
+            raise ApplicationError(_("Name the law that requires the data to be kept."))
         destroyed_records = _dispose_of_entry(actor, collection, disposal, request)
         collection.disposal = disposal
         collection.disposal_note = note

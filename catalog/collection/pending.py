@@ -1,6 +1,8 @@
 """The collection catalog's part of a person's pending work (home page): source checks to decide
 (Q3.1) and emergency data to seal or destroy (G40)."""
 
+from django.utils.translation import gettext as _
+
 from dataplatform.core.models import Role
 from dataplatform.core.pending import PendingItem
 from dataplatform.core.people import regions_reviewed_by
@@ -18,7 +20,12 @@ def collection_pending_work(user) -> list[PendingItem]:
         for check in checks:
             items.append(
                 PendingItem(
-                    f"核实数源：{check.resource.name} · {check.item_label}（{check.collection_item.source_unit}）",
+                    _("Check the source: %(resource)s · %(item)s (%(unit)s)")
+                    % {
+                        "resource": check.resource.name,
+                        "item": check.item_label,
+                        "unit": check.collection_item.source_unit,
+                    },
                     f"/catalog/{check.resource_id}/",
                 )
             )
@@ -28,7 +35,7 @@ def collection_pending_work(user) -> list[PendingItem]:
             assert collection.emergency is not None  # only an emergency's collections await disposal
             items.append(
                 PendingItem(
-                    f"封存或销毁应急数据：{collection.title}",
+                    _("Seal or destroy emergency data: %(title)s") % {"title": collection.title},
                     f"/catalog/emergencies/{collection.emergency_id}/",
                     collection.emergency.ended_on,
                 )

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from django.db import IntegrityError, transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from audit.services import audit_record
 from dataplatform.core.audit_actions import AuditAction
@@ -35,11 +37,14 @@ def collection_item_create(
     """The authority names the legal source of a data item, then flags the entries of other units
     that already carry it."""
     if not reviews_for_unit(actor, source_unit):
-        raise Forbidden("Only the data authority of the source unit's region keeps its collection catalog.")
+        raise Forbidden(
+            _("Only the data authority of the source unit's region keeps its collection catalog.")
+        )
     existing = CollectionItem.objects.filter(identifier=identifier, is_active=True).first()
     if existing is not None:
         raise ApplicationError(
-            f"{existing.label} already has a legal source: {existing.source_unit}. One item, one source.",
+            _("%(existing)s already has a legal source: %(source_unit)s. One item, one source.")
+            % {"existing": existing.label, "source_unit": existing.source_unit},
             extra={"existing_source": existing.source_unit_id},
         )
     item = CollectionItem(
@@ -68,7 +73,7 @@ def collection_item_create(
             for resource in carriers.distinct():
                 source_conflicts_refresh(resource=resource, actor=actor, request=request)
     except IntegrityError as exc:  # a concurrent registration of the same item
-        raise ApplicationError("This item already has a legal source. One item, one source.") from exc
+        raise ApplicationError(_("This item already has a legal source. One item, one source.")) from exc
     return item
 
 
@@ -116,8 +121,9 @@ def source_conflicts_refresh(*, resource: Resource, actor: User | None = None, r
         )
         notify(
             recipients=reviewers_of(resource.producer.region),
-            title=f"数据项已有法定数源，待确认：{resource.name}",
-            body="、".join(f"{c.item_label}（{c.collection_item.source_unit}）" for c in new),
+            title=gettext_noop("Data items with a legal source elsewhere, to confirm: %(resource)s"),
+            params={"resource": resource.name},
+            body="; ".join(f"{c.item_label} ({c.collection_item.source_unit})" for c in new),
             url=f"/catalog/{resource.pk}/",
         )
     return new
@@ -135,11 +141,13 @@ def source_conflict_decide(
             .get(pk=conflict.pk)
         )
         if not reviews_for_unit(actor, conflict.resource.producer):
-            raise Forbidden("Only the reviewing authority decides.")
+            raise Forbidden(_("Only the reviewing authority decides."))
         if conflict.status != SourceCheckStatus.PENDING:
-            raise ApplicationError(f"This source check is {conflict.get_status_display()} already.")
+            raise ApplicationError(
+                _("This source check is %(status)s already.") % {"status": conflict.get_status_display()}
+            )
         if not confirm and not note.strip():
-            raise ApplicationError("Say why the item may not be collected again.")
+            raise ApplicationError(_("Say why the item may not be collected again."))
         conflict.status = SourceCheckStatus.CONFIRMED if confirm else SourceCheckStatus.REFUSED
         conflict.note = note
         conflict.decided_by = actor
@@ -157,7 +165,8 @@ def source_conflict_decide(
         )
         notify(
             recipients=data_admins(resource.producer),
-            title=f"数据项“{conflict.item_label}”的数源核实：{conflict.get_status_display()}",
+            title=gettext_noop("Source check of the data item “%(item)s”: %(status)s"),
+            params={"item": conflict.item_label, "status": SourceCheckStatus(conflict.status).label},
             body=note,
             url=f"/catalog/{resource.pk}/",
         )

@@ -13,6 +13,7 @@ from pathlib import PurePath
 from typing import IO, TYPE_CHECKING, cast
 
 from django.core.files import File
+from django.utils.translation import gettext as _
 
 from .schema import IngestError
 
@@ -65,7 +66,7 @@ class Table:
 def check_file_name(name: str) -> str:
     suffix = PurePath(name).suffix.lower()
     if suffix not in FORMATS:
-        raise IngestError("Upload a CSV, XLSX or JSON file (.csv, .xlsx or .json).")
+        raise IngestError(_("Upload a CSV, XLSX or JSON file (.csv, .xlsx or .json)."))
     return suffix
 
 
@@ -113,7 +114,7 @@ def _csv_table(file: IO[bytes]) -> Table:
         raise _csv_failure(exc) from exc
     if not header or not any(cell.strip() for cell in header):
         text.detach()
-        raise IngestError("The file is empty: the first row must name the columns.")
+        raise IngestError(_("The file is empty: the first row must name the columns."))
 
     def chunks() -> Iterator[RowChunk]:
         start = 2
@@ -133,8 +134,8 @@ def _csv_table(file: IO[bytes]) -> Table:
 
 def _csv_failure(exc: Exception) -> IngestError:
     if isinstance(exc, UnicodeDecodeError):
-        return IngestError("The file is neither UTF-8 nor GBK/GB18030 text; save it as UTF-8 CSV.")
-    return IngestError(f"The file is not valid CSV: {exc}.")
+        return IngestError(_("The file is neither UTF-8 nor GBK/GB18030 text; save it as UTF-8 CSV."))
+    return IngestError(_("The file is not valid CSV: %(exc)s.") % {"exc": exc})
 
 
 def _xlsx_table(file: IO[bytes]) -> Table:
@@ -144,13 +145,13 @@ def _xlsx_table(file: IO[bytes]) -> Table:
     try:
         workbook = load_workbook(file, read_only=True, data_only=True)
     except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError) as exc:
-        raise IngestError("The file is not a readable XLSX workbook.") from exc
+        raise IngestError(_("The file is not a readable XLSX workbook.")) from exc
     sheet = workbook.worksheets[0]
     cells = sheet.iter_rows(values_only=True)
     header = next(cells, None)
     if not header or not any(cell not in (None, "") for cell in header):
         workbook.close()
-        raise IngestError("The file is empty: the first row of the first sheet must name the columns.")
+        raise IngestError(_("The file is empty: the first row of the first sheet must name the columns."))
 
     def filled(values: Sequence) -> bool:
         return any(value not in (None, "") for value in values)
@@ -175,15 +176,16 @@ def _json_table(file: IO[bytes]) -> Table:
         try:
             text = data.decode(FALLBACK_ENCODING)
         except UnicodeDecodeError as exc:
-            raise IngestError("The file is neither UTF-8 nor GBK/GB18030 text.") from exc
+            raise IngestError(_("The file is neither UTF-8 nor GBK/GB18030 text.")) from exc
     try:
         records = json.loads(text, parse_float=Decimal)  # exact decimals, as written
     except json.JSONDecodeError as exc:
         raise IngestError(
-            f"The file is not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})."
+            _("The file is not valid JSON: %(exc)s (line %(lineno)s, column %(colno)s).")
+            % {"exc": exc.msg, "lineno": exc.lineno, "colno": exc.colno}
         ) from exc
     if isinstance(records, dict) and isinstance(records.get("records"), list):
         records = records["records"]
     if not isinstance(records, list):
-        raise IngestError('A JSON file holds a list of records: [{"item": value, …}, …].')
+        raise IngestError(_('A JSON file holds a list of records: [{"item": value, …}, …].'))
     return Table(chunks=chunked(records), estimated_rows=len(records))

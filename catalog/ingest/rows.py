@@ -4,6 +4,9 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
+
 from ..models import ItemType
 from .readers import RowChunk
 from .schema import Item, Schema
@@ -47,10 +50,24 @@ class RowChecker:
             self.errors.append({"row": row, "column": column, "message": message})
 
     def summary(self) -> str:
-        listed = f"; the first {len(self.errors)} are listed" if self.error_count > len(self.errors) else ""
+        counts = {
+            "errors": number_format(self.error_count, force_grouping=True),
+            "rows": number_format(max(self.bad_rows, 1), force_grouping=True),
+            "listed": number_format(len(self.errors), force_grouping=True),
+        }
+        if self.error_count > len(self.errors):
+            return (
+                _(
+                    "Nothing was stored: %(errors)s error(s) in %(rows)s row(s); the first %(listed)s are "
+                    "listed. Correct the data and send it again."
+                )
+                % counts
+            )
         return (
-            f"Nothing was stored: {self.error_count} error(s) in {max(self.bad_rows, 1)} row(s){listed}. "
-            "Correct the data and send it again."
+            _(
+                "Nothing was stored: %(errors)s error(s) in %(rows)s row(s). Correct the data and send it again."
+            )
+            % counts
         )
 
     # Tables: CSV and XLSX
@@ -80,15 +97,25 @@ class RowChecker:
             index = self.schema.index_of(column)
             if index is None:
                 expected = self.schema.expected_columns()
-                self.error(1, column, f"Unknown column: not a data item of this entry ({expected}).")
+                self.error(
+                    1,
+                    column,
+                    _("Unknown column: not a data item of this entry (%(expected)s).")
+                    % {"expected": expected},
+                )
             elif plan[index][0] is not None:
-                self.error(1, column, f"Data item {self.schema.names[index]} has two columns.")
+                self.error(
+                    1, column, _("Data item %(item)s has two columns.") % {"item": self.schema.names[index]}
+                )
             else:
                 plan[index] = [pos, column]
         for (pos, _column), item in zip(plan, self.schema.items, strict=True):
             if pos is None and item.required:
-                what = "key" if item.is_key else "required"
-                self.error(1, item.name, f"The {what} column {item.name} ({item.label}) is missing.")
+                if item.is_key:
+                    missing = _("The key column %(item)s (%(label)s) is missing.")
+                else:
+                    missing = _("The required column %(item)s (%(label)s) is missing.")
+                self.error(1, item.name, missing % {"item": item.name, "label": item.label})
         if self.error_count:
             self.bad_rows = 1
         if plan[self.schema.key_index][0] is None:
@@ -130,7 +157,7 @@ class _ChunkCheck:
         by_position = list(zip(*cells, strict=True))
         for pos in blank:
             for i in [i for i, value in enumerate(by_position[pos]) if value not in (None, "")]:
-                self.fail(i, f"#{pos + 1}", "A value in a column without a header.")
+                self.fail(i, f"#{pos + 1}", _("A value in a column without a header."))
         columns = [by_position[pos] if pos is not None else None for pos, _ in plan]
         return self.columns(
             [(i, column) for i, (_, column) in enumerate(plan)], columns, text, by_column=True
@@ -140,13 +167,15 @@ class _ChunkCheck:
         if len(row) < width:  # spreadsheets drop trailing empty cells
             return [*row, *[filler] * (width - len(row))]
         if any(value not in (None, "") for value in row[width:]):
-            self.fail(i, "", f"This row has more values than the header's {width} columns.")
+            self.fail(
+                i, "", _("This row has more values than the header's %(width)s columns.") % {"width": width}
+            )
         return row[:width]
 
     def record_cells(self, i: int, record: Any, lookup: dict, reported: set) -> list:
         items, cells = self.schema.items, [None] * len(self.schema.items)
         if not isinstance(record, dict):
-            self.fail(i, "", "A record must be a JSON object of data item values.")
+            self.fail(i, "", _("A record must be a JSON object of data item values."))
             return cells
         given = set()
         for column, raw in record.items():
@@ -157,9 +186,11 @@ class _ChunkCheck:
                 self.bad.add(i)
                 if column not in reported:  # once per file, not once per record
                     reported.add(column)
-                    self.fail(i, str(column), "Unknown data item: not a data item of this entry.")
+                    self.fail(i, str(column), _("Unknown data item: not a data item of this entry."))
             elif index in given:
-                self.fail(i, str(column), f"Data item {items[index].name} is given twice.")
+                self.fail(
+                    i, str(column), _("Data item %(item)s is given twice.") % {"item": items[index].name}
+                )
             else:
                 given.add(index)
                 cells[index] = raw
@@ -178,7 +209,7 @@ class _ChunkCheck:
             if self.schema.items[index].required and by_item[index] is not None and None in column_values:
                 for i, value in enumerate(column_values):
                     if value is None and i not in converted_bad:
-                        self.fail(i, column, "A value is required.")
+                        self.fail(i, column, _("A value is required."))
         keys = self.keys(values[self.schema.key_index], sources[self.schema.key_index][1])
         self.report()
         return Chunk(keys=keys, columns=values) if not self.checker.error_count else None
@@ -221,11 +252,21 @@ class _ChunkCheck:
             if key is None:  # a row wrong in other columns still claims its key: duplicates show at once
                 continue
             if len(key) > KEY_MAX_LENGTH:
-                self.fail(i, column, f"The key is longer than {KEY_MAX_LENGTH} characters.")
+                self.fail(
+                    i,
+                    column,
+                    _("The key is longer than %(key_max_length)s characters.")
+                    % {"key_max_length": KEY_MAX_LENGTH},
+                )
             elif any(character in key for character in "\t\n\r"):
-                self.fail(i, column, "The key must not contain tabs or line breaks.")
+                self.fail(i, column, _("The key must not contain tabs or line breaks."))
             elif (first := seen.setdefault(key, numbers[i])) != numbers[i]:
-                self.fail(i, column, f"The key {_show(key)} appears in row {first} too.")
+                self.fail(
+                    i,
+                    column,
+                    _("The key %(value)s appears in row %(first)s too.")
+                    % {"value": _show(key), "first": first},
+                )
         return keys
 
     def report(self) -> None:

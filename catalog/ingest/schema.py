@@ -4,6 +4,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.utils.functional import Promise
+from django.utils.translation import gettext as _
 
 from ..models import ItemType
 
@@ -32,7 +33,7 @@ class Schema:
         self.items = tuple(items)
         keys = [i for i, item in enumerate(self.items) if item.is_key]
         if len(keys) != 1:
-            raise IngestError("The entry must have exactly one key data item to aggregate records.")
+            raise IngestError(_("The entry must have exactly one key data item to aggregate records."))
         self.key_index = keys[0]
         self.names = [item.name for item in self.items]
         self._columns = {item.name.lower(): i for i, item in enumerate(self.items)}

@@ -9,6 +9,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from ..models import ItemType
 
@@ -28,7 +29,7 @@ def to_string(raw: Any) -> str | None:
     elif raw is None:
         return None
     elif isinstance(raw, bool):
-        raise ValueError(f"{_show(raw)} is a yes/no value, not text.")
+        raise ValueError(_("%(value)s is a yes/no value, not text.") % {"value": _show(raw)})
     elif isinstance(raw, int):
         value = str(raw)
     elif isinstance(raw, float | Decimal):
@@ -36,14 +37,16 @@ def to_string(raw: Any) -> str | None:
     elif isinstance(raw, dt.date):  # a spreadsheet cell formatted as a date, in a text column
         value = raw.isoformat()
     else:
-        raise ValueError(f"{_show(raw)} is not text.")
+        raise ValueError(_("%(value)s is not text.") % {"value": _show(raw)})
     if "\x00" in value:
-        raise ValueError("Text must not contain NUL characters.")
+        raise ValueError(_("Text must not contain NUL characters."))
     if not value.isascii():
         try:
             value.encode()
         except UnicodeEncodeError:  # a lone surrogate from a JSON escape: no database stores it
-            raise ValueError("Text holds a character that is not valid Unicode (a lone surrogate).") from None
+            raise ValueError(
+                _("Text holds a character that is not valid Unicode (a lone surrogate).")
+            ) from None
     return value or None
 
 
@@ -56,10 +59,10 @@ def _parse_decimal(text: str) -> Decimal:
     try:
         number = Decimal(text)
     except InvalidOperation:
-        raise ValueError(f"{_show(text)} is not a number.") from None
+        raise ValueError(_("%(value)s is not a number.") % {"value": _show(text)}) from None
     exponent = number.as_tuple().exponent  # a letter for NaN and the infinities, else a number
     if not isinstance(exponent, int) or abs(exponent) > 100:
-        raise ValueError(f"{_show(text)} is not a number in range.")
+        raise ValueError(_("%(value)s is not a number in range.") % {"value": _show(text)})
     return number
 
 
@@ -75,21 +78,21 @@ def to_integer(raw: Any) -> int | None:
         try:
             number = _parse_decimal(value)  # 1,234 or 12.0
         except ValueError:
-            raise ValueError(f"{_show(value)} is not a whole number.") from None
+            raise ValueError(_("%(value)s is not a whole number.") % {"value": _show(value)}) from None
     elif raw is None:
         return None
     elif isinstance(raw, bool):
-        raise ValueError(f"{_show(raw)} is a yes/no value, not a whole number.")
+        raise ValueError(_("%(value)s is a yes/no value, not a whole number.") % {"value": _show(raw)})
     elif isinstance(raw, int):
         return raw
     elif isinstance(raw, float | Decimal):
         number = Decimal(repr(raw)) if isinstance(raw, float) else raw
         if not number.is_finite():
-            raise ValueError(f"{_show(raw)} is not a whole number.")
+            raise ValueError(_("%(value)s is not a whole number.") % {"value": _show(raw)})
     else:
-        raise ValueError(f"{_show(raw)} is not a whole number.")
+        raise ValueError(_("%(value)s is not a whole number.") % {"value": _show(raw)})
     if number != number.to_integral_value():
-        raise ValueError(f"{_show(raw)} is not a whole number.")
+        raise ValueError(_("%(value)s is not a whole number.") % {"value": _show(raw)})
     return int(number)
 
 
@@ -108,15 +111,15 @@ def to_decimal(raw: Any) -> str | None:
     if raw is None:
         return None
     if isinstance(raw, bool):
-        raise ValueError(f"{_show(raw)} is a yes/no value, not a number.")
+        raise ValueError(_("%(value)s is a yes/no value, not a number.") % {"value": _show(raw)})
     if isinstance(raw, int):
         return str(raw)
     if isinstance(raw, float | Decimal):
         number = Decimal(repr(raw)) if isinstance(raw, float) else raw
         if not number.is_finite():
-            raise ValueError(f"{_show(raw)} is not a number in range.")
+            raise ValueError(_("%(value)s is not a number in range.") % {"value": _show(raw)})
         return _decimal_text(number)
-    raise ValueError(f"{_show(raw)} is not a number.")
+    raise ValueError(_("%(value)s is not a number.") % {"value": _show(raw)})
 
 
 # 2024/1/5, 2024.01.05, 2024年1月5日, optionally with a midnight time as spreadsheets export dates.
@@ -142,16 +145,16 @@ def to_date(raw: Any) -> str | None:
                 return dt.date(*map(int, match.groups())).isoformat()
         except ValueError:
             pass
-        raise ValueError(f"{_show(value)} is not a date (write it as YYYY-MM-DD).")
+        raise ValueError(_("%(value)s is not a date (write it as YYYY-MM-DD).") % {"value": _show(value)})
     if raw is None:
         return None
     if isinstance(raw, dt.datetime):
         if raw.time() != dt.time(0):
-            raise ValueError(f"{_show(raw)} has a time of day; a date is expected.")
+            raise ValueError(_("%(value)s has a time of day; a date is expected.") % {"value": _show(raw)})
         return raw.date().isoformat()
     if isinstance(raw, dt.date):
         return raw.isoformat()
-    raise ValueError(f"{_show(raw)} is not a date (write it as YYYY-MM-DD).")
+    raise ValueError(_("%(value)s is not a date (write it as YYYY-MM-DD).") % {"value": _show(raw)})
 
 
 def _utc_text(moment: dt.datetime) -> str:
@@ -179,14 +182,18 @@ def to_datetime(raw: Any) -> str | None:
                 return _utc_text(dt.datetime(year, month, day, hour, minute, second, micro))
         except ValueError:
             pass
-        raise ValueError(f"{_show(value)} is not a date and time (write it as YYYY-MM-DD HH:MM:SS).")
+        raise ValueError(
+            _("%(value)s is not a date and time (write it as YYYY-MM-DD HH:MM:SS).") % {"value": _show(value)}
+        )
     if raw is None:
         return None
     if isinstance(raw, dt.datetime):
         return _utc_text(raw)
     if isinstance(raw, dt.date):
         return _utc_text(dt.datetime.combine(raw, dt.time(0)))
-    raise ValueError(f"{_show(raw)} is not a date and time (write it as YYYY-MM-DD HH:MM:SS).")
+    raise ValueError(
+        _("%(value)s is not a date and time (write it as YYYY-MM-DD HH:MM:SS).") % {"value": _show(raw)}
+    )
 
 
 _TRUE = {"true", "t", "yes", "y", "1", "是", "对", "真", "√"}
@@ -208,7 +215,9 @@ def to_boolean(raw: Any) -> bool | None:
         return raw
     elif isinstance(raw, int | float | Decimal) and raw in (0, 1):
         return raw == 1
-    raise ValueError(f"{_show(raw)} is not a yes/no value (write true or false, 是 or 否).")
+    raise ValueError(
+        _("%(value)s is not a yes/no value (write true or false, 是 or 否).") % {"value": _show(raw)}
+    )
 
 
 CONVERTERS: dict[str, Callable[[Any], Any]] = {

@@ -2,6 +2,8 @@
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from audit.services import audit_record
 from dataplatform.core.actors import acts_for
@@ -32,7 +34,7 @@ def interface_register(*, actor: User, resource: Resource, request=None, **field
     if not acts_for(actor, resource.producer_id):
         # "Not you", yet answered 400 and shown on the page: the access matrix
         # (tests/hardening/matrix.py, catalog-interface-register) holds the page's 302 for now.
-        raise ApplicationError("Only the producing unit's data administrators register its interfaces.")
+        raise ApplicationError(_("Only the producing unit's data administrators register its interfaces."))
     interface = ServiceInterface(resource=resource, registered_by=actor, **fields)
     interface.full_clean()
     with transaction.atomic():
@@ -45,7 +47,10 @@ def interface_register(*, actor: User, resource: Resource, request=None, **field
             owner_unit=resource.producer,
         )
         notify(
-            recipients=_evaluators(), title=f"待审核接口：{interface.name}", url=f"/catalog/{resource.pk}/"
+            recipients=_evaluators(),
+            title=gettext_noop("Service interface to review: %(interface)s"),
+            params={"interface": interface.name},
+            url=f"/catalog/{resource.pk}/",
         )
     return interface
 
@@ -55,9 +60,9 @@ def interface_review(
 ) -> ServiceInterface:
     """The technical service unit reviews, wraps and publishes a registered interface (Q2.3)."""
     if not actor.has_role(Role.EVALUATOR):
-        raise Forbidden("Only the technical service unit reviews interfaces.")
+        raise Forbidden(_("Only the technical service unit reviews interfaces."))
     if not publish and not note.strip():
-        raise ApplicationError("Say why the interface is rejected.")
+        raise ApplicationError(_("Say why the interface is rejected."))
     with transaction.atomic():
         claimed = ServiceInterface.objects.filter(pk=interface.pk, status=InterfaceStatus.REGISTERED).update(
             status=InterfaceStatus.PUBLISHED if publish else InterfaceStatus.REJECTED,
@@ -66,7 +71,7 @@ def interface_review(
             reviewed_at=timezone.now(),
         )
         if not claimed:
-            raise ApplicationError("This interface has been reviewed already.")
+            raise ApplicationError(_("This interface has been reviewed already."))
         interface.refresh_from_db()
         audit_record(
             action=AuditAction.INTERFACE_PUBLISH if publish else AuditAction.INTERFACE_REJECT,
@@ -78,7 +83,12 @@ def interface_review(
         )
         notify(
             recipients=data_admins(interface.resource.producer),
-            title=f"接口{'已发布' if publish else '未通过审核'}：{interface.name}",
+            title=(
+                gettext_noop("Service interface published: %(interface)s")
+                if publish
+                else gettext_noop("Service interface not approved: %(interface)s")
+            ),
+            params={"interface": interface.name},
             body=note,
             url=f"/catalog/{interface.resource_id}/",
         )
@@ -89,9 +99,9 @@ def interface_request_create(
     *, actor: User, producer: Unit, description: str, resource: Resource | None = None, request=None
 ) -> InterfaceRequest:
     if not reviews_for_unit(actor, producer):
-        raise Forbidden("Only the authority that reviews this unit may ask it for interfaces.")
+        raise Forbidden(_("Only the authority that reviews this unit may ask it for interfaces."))
     if resource is not None and resource.producer_id != producer.pk:
-        raise ApplicationError("The resource belongs to another unit.")
+        raise ApplicationError(_("The resource belongs to another unit."))
     now = timezone.now()
     with transaction.atomic():
         ask = InterfaceRequest.objects.create(
@@ -109,7 +119,12 @@ def interface_request_create(
             target=ask,
             owner_unit=producer,
         )
-        notify(recipients=data_admins(producer), title=f"请于 {ask.due} 前提供服务接口", body=description)
+        notify(
+            recipients=data_admins(producer),
+            title=gettext_noop("Provide a service interface by %(due)s"),
+            params={"due": ask.due},
+            body=description,
+        )
     return ask
 
 
@@ -122,17 +137,20 @@ def interface_request_ask_extension(
 ) -> InterfaceRequest:
     """The producer asks once, in writing, for at most 5 more business days."""
     if not 1 <= days <= MAX_EXTENSION_DAYS:
-        raise ApplicationError(f"An extension is 1 to {MAX_EXTENSION_DAYS} business days.")
+        raise ApplicationError(
+            _("An extension is 1 to %(max_extension_days)s business days.")
+            % {"max_extension_days": MAX_EXTENSION_DAYS}
+        )
     if not reason.strip():
-        raise ApplicationError("Give the reason for the extension in writing.")
+        raise ApplicationError(_("Give the reason for the extension in writing."))
     with transaction.atomic():
         ask = _locked(ask)
         if not acts_for(actor, ask.producer_id):
-            raise Forbidden("Only the producing unit's data administrators ask for an extension.")
+            raise Forbidden(_("Only the producing unit's data administrators ask for an extension."))
         if ask.extension_days is not None:
-            raise ApplicationError("An extension can be asked for only once.")
+            raise ApplicationError(_("An extension can be asked for only once."))
         if ask.status != InterfaceRequestStatus.OPEN:
-            raise ApplicationError("This request is no longer open.")
+            raise ApplicationError(_("This request is no longer open."))
         ask.extension_days, ask.extension_reason = days, reason
         ask.status = InterfaceRequestStatus.EXTENSION_REQUESTED
         ask.save()
@@ -144,7 +162,12 @@ def interface_request_ask_extension(
             owner_unit=ask.producer,
             detail={"days": days, "reason": reason},
         )
-        notify(recipients=[ask.requested_by], title=f"{ask.producer} 申请延期 {days} 个工作日", body=reason)
+        notify(
+            recipients=[ask.requested_by],
+            title=gettext_noop("%(unit)s asks for %(days)s more business days"),
+            params={"unit": ask.producer, "days": days},
+            body=reason,
+        )
     return ask
 
 
@@ -154,9 +177,9 @@ def interface_request_decide_extension(
     with transaction.atomic():
         ask = _locked(ask)
         if not reviews_for_unit(actor, ask.producer):
-            raise Forbidden("Only the authority that reviews this unit decides its extensions.")
+            raise Forbidden(_("Only the authority that reviews this unit decides its extensions."))
         if ask.status != InterfaceRequestStatus.EXTENSION_REQUESTED:
-            raise ApplicationError("No extension is waiting for a decision.")
+            raise ApplicationError(_("No extension is waiting for a decision."))
         ask.extension_granted = grant
         ask.extension_decided_by = actor
         if grant:
@@ -176,7 +199,12 @@ def interface_request_decide_extension(
         )
         notify(
             recipients=data_admins(ask.producer),
-            title=f"延期申请{'已批准' if grant else '未批准'}，截止日期 {ask.due}",
+            title=(
+                gettext_noop("Extension granted; the due date is %(due)s")
+                if grant
+                else gettext_noop("Extension refused; the due date is %(due)s")
+            ),
+            params={"due": ask.due},
         )
     return ask
 
@@ -187,11 +215,11 @@ def interface_request_fulfil(
     with transaction.atomic():
         ask = _locked(ask)
         if not acts_for(actor, ask.producer_id):
-            raise Forbidden("Only the producing unit's data administrators fulfil its requests.")
+            raise Forbidden(_("Only the producing unit's data administrators fulfil its requests."))
         if interface.resource.producer_id != ask.producer_id:
-            raise ApplicationError("That interface belongs to another unit.")
+            raise ApplicationError(_("That interface belongs to another unit."))
         if ask.status == InterfaceRequestStatus.FULFILLED:
-            raise ApplicationError("This request is fulfilled already.")
+            raise ApplicationError(_("This request is fulfilled already."))
         ask.interface = interface
         ask.status = InterfaceRequestStatus.FULFILLED
         ask.fulfilled_at = timezone.now()
@@ -205,5 +233,9 @@ def interface_request_fulfil(
             owner_unit=ask.producer,
             detail={"interface": interface.pk, "on_time": on_time},
         )
-        notify(recipients=[ask.requested_by], title=f"{ask.producer} 已提供接口：{interface.name}")
+        notify(
+            recipients=[ask.requested_by],
+            title=gettext_noop("%(unit)s has provided the interface: %(interface)s"),
+            params={"unit": ask.producer, "interface": interface.name},
+        )
     return ask

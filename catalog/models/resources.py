@@ -240,6 +240,11 @@ class Resource(models.Model):
         return f"{self.code} {self.name}"
 
     @property
+    def service_method_labels(self) -> list[str]:
+        """The service methods as people read them ("Data service interface", not "interface")."""
+        return [str(ServiceMethod(m).label) if m in ServiceMethod.values else m for m in self.service_methods]
+
+    @property
     def is_basic(self) -> bool:
         return self.category in BASIC_CATEGORIES
 

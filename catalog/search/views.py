@@ -52,7 +52,9 @@ class SearchForm(forms.Form):
             field.widget.attrs["class"] = (
                 "form-select" if isinstance(field.widget, forms.Select) else "form-control"
             )
-        self.fields["q"].widget.attrs["placeholder"] = _("e.g. 人口, 企业登记, credit code")
+        self.fields["q"].widget.attrs["placeholder"] = _(
+            "e.g. population, business registration, credit code"
+        )
 
 
 @login_required

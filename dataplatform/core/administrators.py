@@ -11,6 +11,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from .actors import acts_for
 from .audit_actions import AuditAction
@@ -45,23 +47,27 @@ def personnel_change_file(
     request=None,
 ) -> PersonnelChange:
     if role not in REGISTERED_ROLES:
-        raise ApplicationError("A unit registers its leader in charge and its data administrators.")
+        raise ApplicationError(_("A unit registers its leader in charge and its data administrators."))
     if not can_file_for(actor, unit):
-        raise Forbidden("You do not act for this unit.")
+        raise Forbidden(_("You do not act for this unit."))
     if incoming is None and outgoing is None:
-        raise ApplicationError("Name the person taking the role, the person leaving it, or both.")
+        raise ApplicationError(_("Name the person taking the role, the person leaving it, or both."))
     if incoming is not None:
         if incoming.unit_id != unit.pk:
-            raise ApplicationError(f"{incoming} does not work at {unit}.")
+            raise ApplicationError(
+                _("%(incoming)s does not work at %(unit)s.") % {"incoming": incoming, "unit": unit}
+            )
         if incoming.has_role(role):
-            raise ApplicationError(f"{incoming} holds this role already.")
+            raise ApplicationError(_("%(incoming)s holds this role already.") % {"incoming": incoming})
         real_name, phone = real_name.strip() or incoming.real_name, phone.strip() or incoming.phone
         email = email.strip() or incoming.email
         if not real_name or not phone:
             # Q9.2: registered by real name, with contact details.
-            raise ApplicationError("Give the incoming person's real name and phone number.")
+            raise ApplicationError(_("Give the incoming person's real name and phone number."))
     if outgoing is not None and not acts_for(outgoing, unit, role):
-        raise ApplicationError(f"{outgoing} does not hold this role at {unit}.")
+        raise ApplicationError(
+            _("%(outgoing)s does not hold this role at %(unit)s.") % {"outgoing": outgoing, "unit": unit}
+        )
     change = PersonnelChange(
         unit=unit,
         role=role,
@@ -86,7 +92,8 @@ def personnel_change_file(
         )
         notify(
             recipients=reviewers_of(unit.region),
-            title=f"人员变更待审批：{unit} · {change.get_role_display()}",
+            title=gettext_noop("Change of person to approve: %(unit)s · %(role)s"),
+            params={"unit": unit, "role": Role(change.role).label},
             body=reason,
             url="/units/administrators/",
         )
@@ -104,11 +111,13 @@ def personnel_change_decide(
             .get(pk=change.pk)
         )
         if not reviews_for_unit(actor, change.unit):
-            raise Forbidden("Only the unit's data authority decides.")
+            raise Forbidden(_("Only the unit's data authority decides."))
         if change.status != PersonnelChangeStatus.FILED:
-            raise ApplicationError(f"This change is {change.get_status_display()} already.")
+            raise ApplicationError(
+                _("This change is %(status)s already.") % {"status": change.get_status_display()}
+            )
         if not approve and not note.strip():
-            raise ApplicationError("Give the reason for the rejection.")
+            raise ApplicationError(_("Give the reason for the rejection."))
         if approve:
             _apply(actor, change)
         change.status = PersonnelChangeStatus.APPROVED if approve else PersonnelChangeStatus.REJECTED
@@ -127,7 +136,12 @@ def personnel_change_decide(
         recipients = {change.filed_by, *data_admins(change.unit)}
         notify(
             recipients=recipients,
-            title=f"人员变更{change.get_status_display()}：{change.unit} · {change.get_role_display()}",
+            title=gettext_noop("Change of person %(status)s: %(unit)s · %(role)s"),
+            params={
+                "status": PersonnelChangeStatus(change.status).label,
+                "unit": change.unit,
+                "role": Role(change.role).label,
+            },
             body=note,
             url="/units/administrators/",
         )
@@ -211,6 +225,10 @@ def personnel_pending_work(user: User) -> list:
         status=PersonnelChangeStatus.FILED, unit__region__in=regions_reviewed_by(user)
     ).select_related("unit")
     return [
-        PendingItem(f"审批人员变更：{c.unit} · {c.get_role_display()}", "/units/administrators/")
+        PendingItem(
+            _("Decide a change of person: %(unit)s · %(role)s")
+            % {"unit": c.unit, "role": c.get_role_display()},
+            "/units/administrators/",
+        )
         for c in filed
     ]

@@ -1,4 +1,5 @@
 from django.core.exceptions import PermissionDenied
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, status
 from rest_framework.exceptions import NotFound
@@ -42,7 +43,7 @@ class CalendarYearApi(APIView):
     @extend_schema(responses=s.CalendarYearOut, summary="A year's days off and adjusted working days")
     def get(self, request: ApiRequest, year: int) -> Response:
         if not 1900 <= year <= 9999:  # year 0 or 10000 would fail in the date lookups below
-            raise NotFound("No calendar for this year.")
+            raise NotFound(_("No calendar for this year."))
         known = CalendarYear.objects.filter(year=year).first()
         days = CalendarDay.objects.filter(date__year=year)
         return Response(

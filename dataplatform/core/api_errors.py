@@ -3,7 +3,8 @@ import logging
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DatabaseError, DataError, IntegrityError, ProgrammingError
 from django.http import JsonResponse
-from django.views.defaults import page_not_found
+from django.utils.translation import gettext as _
+from django.views.defaults import page_not_found, server_error
 from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -41,7 +42,7 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
         logger.exception("Database failure in %s", type(context.get("view")).__name__, exc_info=exc)
         set_rollback()
         return Response(
-            {"detail": "The service is unavailable for a moment: try again later.", "code": "unavailable"},
+            {"detail": _("The service is unavailable for a moment: try again later."), "code": "unavailable"},
             status=503,
             headers={"Retry-After": "30"},
         )
@@ -62,6 +63,29 @@ def with_code(response: Response | None, exc: Exception) -> Response | None:
 def not_found(request, exception: Exception | None = None):
     """handler404: an address under /api/ that matches no endpoint (a negative id, a word for a number)
     answers the envelope in JSON, as the endpoints' own 404s do; any other address gets the 404 page."""
-    if request.path.startswith("/api/v1/"):
-        return JsonResponse({"detail": "No API endpoint at this address.", "code": "not_found"}, status=404)
+    if request.path.startswith(CKAN_PATHS):
+        return _ckan_error(404, "Not Found Error", _("No API endpoint at this address."))
+    if request.path.startswith("/api/"):
+        return JsonResponse(
+            {"detail": _("No API endpoint at this address."), "code": "not_found"}, status=404
+        )
     return page_not_found(request, exception)
+
+
+CKAN_PATHS = ("/api/3/", "/api/action/")
+
+
+def _ckan_error(status: int, kind: str, message: str) -> JsonResponse:
+    """CKAN's own failure envelope, which its clients (ckanapi) read."""
+    return JsonResponse({"success": False, "error": {"__type": kind, "message": message}}, status=status)
+
+
+def server_failure(request):
+    """handler500: an API caller gets JSON it can parse (the envelope, or CKAN's), a person the error page.
+    Nothing of the failure is told: it is in the log, under the request's id."""
+    message = _("The server failed to answer this request; it has been logged.")
+    if request.path.startswith(CKAN_PATHS):
+        return _ckan_error(500, "Internal Server Error", message)
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": message, "code": "server_error"}, status=500)
+    return server_error(request)

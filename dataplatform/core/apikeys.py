@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from .audit_actions import AuditAction
 from .errors import ApplicationError
@@ -27,7 +28,7 @@ class IssuedKey:
 
 def api_key_issue(*, actor: User, unit: Unit, name: str, expires_at: dt.datetime | None = None) -> IssuedKey:
     if expires_at is not None and expires_at <= timezone.now():
-        raise ApplicationError("The expiry must be in the future.")
+        raise ApplicationError(_("The expiry must be in the future."))
     prefix = secrets.token_hex(4)
     key = f"{prefix}.{secrets.token_urlsafe(32)}"
     with transaction.atomic():
@@ -58,14 +59,14 @@ class KeyRejected(Exception):
 
 def api_key_authenticate(key: str) -> ApiKey:
     """The usable key matching ``key``, or KeyRejected saying why."""
-    prefix, _, _secret = key.partition(".")
+    prefix, _dot, _secret = key.partition(".")
     api_key = ApiKey.objects.select_related("unit").filter(prefix=prefix).first()
     if api_key is None or not hmac.compare_digest(api_key.hashed_key, _hash(key)):
-        raise KeyRejected("Invalid API key.")
+        raise KeyRejected(_("Invalid API key."))
     if api_key.revoked_at is not None:
-        raise KeyRejected("This API key has been revoked.")
+        raise KeyRejected(_("This API key has been revoked."))
     if api_key.is_expired:
-        raise KeyRejected("This API key has expired.")
+        raise KeyRejected(_("This API key has expired."))
     now = timezone.now()
     if api_key.last_used_at is None or now - api_key.last_used_at > LAST_USED_RESOLUTION:
         ApiKey.objects.filter(pk=api_key.pk).update(last_used_at=now)

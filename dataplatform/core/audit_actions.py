@@ -13,6 +13,8 @@ its value is not (old events keep the old value).
 
 from django.db import models
 
+from .audit_action_labels import ACTION_LABELS, GROUP_LABELS
+
 
 class AuditAction(models.TextChoices):
     # --- people, units and access (core) ------------------------------------------------------------
@@ -150,6 +152,9 @@ class AuditAction(models.TextChoices):
     GOVERNANCE_PROJECT_ASSET_ADD = "governance.project.asset_add"
     GOVERNANCE_PROJECT_ASSET_LINK = "governance.project.asset_link"
     GOVERNANCE_PROJECT_READINESS_CHECK = "governance.project.readiness_check"
+    GOVERNANCE_DOCUMENT_DOWNLOAD = (
+        "governance.document.download"  # a step's document, of a dispute or project
+    )
     # Data subjects (G41–G43): their identity, holdings, copies, authorizations and complaints
     GOVERNANCE_IDENTITY_VERIFY = "governance.identity.verify"
     GOVERNANCE_SUBJECT_HOLDINGS = "governance.subject.holdings"
@@ -208,7 +213,14 @@ class AuditAction(models.TextChoices):
         one action."""
         return [(group, group) for group in cls.groups()] + [(member.value, member.value) for member in cls]
 
+    @classmethod
+    def group_label(cls, prefix: str) -> str:
+        """The words for a group of actions ("application." → "Sharing applications"); its code if it has none."""
+        return str(GROUP_LABELS.get(prefix, prefix))
 
-for _member in AuditAction:  # the log, its pages and the admin show the action's code itself
-    _member._label_ = _member.value
+
+# The label is what a person reads (the search, the admin, the home page); a member still without one
+# shows its code (tests/audit/test_actions.py asks every member for one).
+for _member in AuditAction:
+    _member._label_ = ACTION_LABELS.get(_member.value, _member.value)
 _VALUES = frozenset(AuditAction.values)

@@ -1,4 +1,5 @@
 from django.core.exceptions import PermissionDenied
+from django.utils.functional import Promise
 
 
 class ApplicationError(Exception):
@@ -6,7 +7,8 @@ class ApplicationError(Exception):
 
     status = 400
 
-    def __init__(self, message: str, *, extra: dict | None = None) -> None:
+    def __init__(self, message: str | Promise, *, extra: dict | None = None) -> None:
+        message = str(message)  # a lazy message, in the language of the request that meets the rule
         super().__init__(message)
         self.message = message
         self.extra = extra or {}
@@ -28,7 +30,7 @@ class Forbidden(ApplicationError):
 
     status = 403
 
-    def __init__(self, message: str, *, extra: dict | None = None) -> None:
+    def __init__(self, message: str | Promise, *, extra: dict | None = None) -> None:
         super().__init__(message, extra={"code": "forbidden", **(extra or {})})
 
 
@@ -37,6 +39,6 @@ class Throttled(ApplicationError):
 
     status = 429
 
-    def __init__(self, message: str, *, retry_after: int) -> None:
+    def __init__(self, message: str | Promise, *, retry_after: int) -> None:
         super().__init__(message)
         self.retry_after = retry_after

@@ -15,16 +15,23 @@ from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
 from .models import Role
-from .people import is_government_staff
+from .people import awaits_role, is_government_staff
 
 Link = tuple[str, str]  # (label, url)
 
 
 def navigation_links(user) -> list[Link]:
     """Every link the person may follow, in the bar's order."""
-    providers = (
-        settings.NAVIGATION_PROVIDERS if user.is_authenticated else settings.PUBLIC_NAVIGATION_PROVIDERS
-    )
+    if not user.is_authenticated:
+        return _links(settings.PUBLIC_NAVIGATION_PROVIDERS, user)
+    if awaits_role(user):
+        # Q9.2: a person at a unit holds no role until the authority approves one, so none of the unit's
+        # work is theirs yet: their home page (whose approval they await) and the open-data portal.
+        return home_links(user) + _links(settings.PUBLIC_NAVIGATION_PROVIDERS, user)
+    return _links(settings.NAVIGATION_PROVIDERS, user)
+
+
+def _links(providers: list[str], user) -> list[Link]:
     return [link for path in providers for link in import_string(path)(user)]
 
 

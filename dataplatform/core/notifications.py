@@ -1,17 +1,20 @@
 import datetime as dt
 import logging
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from functools import partial
-from typing import cast
+from typing import Any, cast
 
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import F, Q
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.functional import Promise
 
+from .messages import message_id, message_params, message_render
 from .models import Notification, User
+from .site import absolute_url
 
 logger = logging.getLogger(__name__)
 
@@ -22,6 +25,7 @@ EMAIL_MAX_ATTEMPTS = 5
 
 
 TITLE_MAX = cast(int, Notification._meta.get_field("title").max_length)  # a CharField: always set
+MESSAGE_MAX = cast(int, Notification._meta.get_field("message").max_length)
 
 
 # Line breaks (an e-mail header may not hold one: BadHeaderError) and other control characters.
@@ -33,15 +37,35 @@ def subject_clean(text: str) -> str:
     return _CONTROL.sub(" ", text).strip()
 
 
-def notify(*, recipients: Iterable[User], title: str, body: str = "", url: str = "") -> list[Notification]:
+def title_fit(text: str) -> str:
+    """A title built from what people typed (an entry's or a collection's name) may run long: cut it,
+    rather than fail the operation it reports on. A line break in it would refuse the e-mail: a space."""
+    text = subject_clean(text)
+    return text if len(text) <= TITLE_MAX else text[: TITLE_MAX - 1] + "…"
+
+
+def notify(
+    *,
+    recipients: Iterable[User],
+    title: str | Promise,
+    params: Mapping[str, Any] | None = None,
+    body: str = "",
+    url: str = "",
+) -> list[Notification]:
     """Notify people in the app and by e-mail. The rows are the intent: each e-mail is queued after
-    commit, and the minute timer sends any whose task was lost."""
-    # A title built from what people typed (an entry's or a collection's name) may run long: cut it,
-    # rather than fail the operation it reports on. A line break in it would refuse the e-mail: a space.
-    title = subject_clean(title)
-    title = title if len(title) <= TITLE_MAX else title[: TITLE_MAX - 1] + "…"
+    commit, and the minute timer sends any whose task was lost.
+
+    ``title`` is an English message marked for translation (``gettext_noop("Grant %(status)s: %(name)s")``
+    or a lazy string) and ``params`` what goes into it: each reader sees it in their own language
+    (``Notification.display_title``); the e-mail goes in the platform's language."""
+    message, stored = message_id(title)[:MESSAGE_MAX], message_params(params or {})
+    with translation.override(settings.LANGUAGE_CODE):
+        text = title_fit(message_render(message, stored))
     notifications = Notification.objects.bulk_create(
-        [Notification(recipient=user, title=title, body=body, url=url) for user in recipients]
+        [
+            Notification(recipient=user, title=text, message=message, params=stored, body=body, url=url)
+            for user in recipients
+        ]
     )
     from .tasks import send_notification_email
 
@@ -86,7 +110,8 @@ def notification_send_email(notification_id: int) -> bool:
             send_mail(
                 # A row written before titles were cleaned may still hold a line break.
                 subject=subject_clean(notification.title),
-                message=f"{notification.body}\n\n{notification.url}".strip(),
+                # The row keeps the path the app links to; a mail reader needs the whole address.
+                message=f"{notification.body}\n\n{absolute_url(notification.url)}".strip(),
                 from_email=settings.DEFAULT_FROM_EMAIL,
                 recipient_list=[notification.recipient.email],
             )

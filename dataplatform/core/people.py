@@ -4,6 +4,7 @@ from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 from guardian.shortcuts import assign_perm, get_objects_for_user, remove_perm
 
 from .audit_actions import AuditAction
@@ -39,10 +40,15 @@ def unit_create(*, actor: User | None, **fields) -> Unit:
 def role_assign(*, actor: User | None, user: User, role: str) -> RoleAssignment:
     allowed = ROLE_UNIT_KINDS[role]
     if user.unit is None:
-        raise ApplicationError(f"{user} acts for no unit, so cannot hold the role {Role(role).label}.")
+        raise ApplicationError(
+            _("%(user)s acts for no unit, so cannot hold the role %(role)s.")
+            % {"user": user, "role": Role(role).label}
+        )
     if allowed is not None and user.unit.kind not in allowed:
         kinds = ", ".join(str(UnitKind(kind).label) for kind in allowed)
-        raise ApplicationError(f"The role {Role(role).label} is held only at: {kinds}.")
+        raise ApplicationError(
+            _("The role %(role)s is held only at: %(kinds)s.") % {"role": Role(role).label, "kinds": kinds}
+        )
     with transaction.atomic():
         assignment, created = RoleAssignment.objects.get_or_create(user=user, role=role)
         if role == Role.REVIEWER:
@@ -73,6 +79,23 @@ def is_government_staff(user, *roles: str) -> bool:
     administrator's by default. False for anonymous visitors, citizens and API clients."""
     unit = getattr(user, "unit", None)
     return unit is not None and unit.is_government and user.has_role(*(roles or (Role.DATA_ADMIN,)))
+
+
+def awaits_role(user) -> bool:
+    """The person works at a unit but holds no role there yet: filed with the authority and awaiting its
+    approval, or not filed at all (Q9.2). None of the unit's work is theirs until a role is."""
+    return getattr(user, "unit_id", None) is not None and not user.roles
+
+
+def working_unit_id(user) -> int | None:
+    """The unit whose work the caller may see (issue 18: roles, not membership): an API client's, the unit
+    its key was issued to; a person's, his unit once he holds a role there. None for a person with no role
+    or a pending one, a citizen, a visitor: they see their own profile and what the public sees."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    if getattr(user, "api_key", None) is not None:
+        return user.unit.pk
+    return user.unit_id if user.unit_id is not None and user.roles else None
 
 
 def data_admins(unit: Unit | int | None) -> QuerySet[User]:

@@ -48,6 +48,10 @@ class MeOut(serializers.Serializer):
 
 
 class NotificationOut(serializers.ModelSerializer):
+    title = serializers.CharField(
+        source="display_title", read_only=True, help_text="In the request's language (Accept-Language)."
+    )
+
     class Meta:
         model = Notification
         fields = ["id", "title", "body", "url", "created_at", "read_at"]

@@ -1,4 +1,3 @@
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
@@ -6,7 +5,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.module_loading import import_string
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -20,6 +19,16 @@ from .forms import ApiKeyForm
 from .models import Notification
 from .notifications import notification_mark_read
 from .pages import page_action
+from .people import awaits_role
+from .workbench import (
+    next_step_for,
+    pending_work_for,
+    recent_activity_for,
+    role_awaited_by,
+    shortcuts_for,
+    todo_counts,
+    todo_list,
+)
 
 
 class LoginView(auth_views.LoginView):
@@ -42,17 +51,23 @@ class LoginView(auth_views.LoginView):
         return super().form_invalid(form)
 
 
-def pending_work_for(user) -> list:
-    """Each app that gives people work to do names a provider in PENDING_WORK_PROVIDERS."""
-    items = []
-    for path in settings.PENDING_WORK_PROVIDERS:
-        items.extend(import_string(path)(user))
-    return sorted(items, key=lambda item: (item.due is None, item.due))
-
-
 @login_required
 def home(request: AuthenticatedHttpRequest) -> HttpResponse:
-    return render(request, "core/home.html", {"pending": pending_work_for(request.user)})
+    """The person's workbench (core/workbench.py); for one at a unit with no role yet, whose approval
+    they await."""
+    user = request.user
+    if awaits_role(user):
+        context = {"awaited": role_awaited_by(user), "shortcuts": shortcuts_for(user)}
+        return render(request, "core/home.html", context)
+    todos = todo_list(pending_work_for(user), today=timezone.localdate())
+    context = {
+        "todos": todos,
+        "counts": todo_counts(todos),
+        "activity": recent_activity_for(user),
+        "shortcuts": shortcuts_for(user),
+        "next_step": next_step_for(user),
+    }
+    return render(request, "core/home.html", context)
 
 
 @login_required

@@ -12,6 +12,7 @@ history row, write the audit event and notify (``notify`` writes its rows now; e
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
@@ -19,6 +20,9 @@ from typing import Any, Generic, TypeVar
 from django.db import models, transaction
 from django.http import HttpRequest
 from django.utils.functional import Promise
+from django.utils.module_loading import autodiscover_modules
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from .actors import Actor
 from .errors import ApplicationError, Forbidden
@@ -43,7 +47,7 @@ class Action(Generic[M]):
     allowed: Callable[[Any, M], bool]
     to: str | Callable[[Move[M]], str] | None = None
     needs_reason: bool = False
-    reason_message: str = "Give the reasons."
+    reason_message: str | Promise = gettext_lazy("Give the reasons.")
     check: Callable[[Move[M]], None] | None = None
     enter: Callable[[Move[M]], None] | None = None
     label: str = ""  # the verb in the audit action, where it is not the action's name
@@ -87,6 +91,57 @@ class Lifecycle(Generic[M]):
     audit: Callable[[Move[M]], dict[str, Any]] | None = None  # more audit fields (data items, purpose)
     notify: Callable[[Move[M]], None] | None = None
 
+    def __post_init__(self) -> None:
+        LIFECYCLES.append(self)  # so that a history row finds the words for its codes (``lifecycle_of``)
+
+    def step_title(self, name: str, *, first: bool = False) -> str:
+        """The words for a step of this lifecycle: its action's title, or for a step taken outside the
+        table (``first``: the creation, which may share an action's name) the step's own."""
+        action = self.actions.get(name)
+        if action is None or (first and name in STEP_TITLES):
+            return str(STEP_TITLES.get(name, name))
+        return str(action.title)
+
+    def status_label(self, status: str) -> str:
+        if not status:
+            return ""
+        choices = dict(self.model._meta.get_field("status").flatchoices)  # type: ignore[union-attr]  # every lifecycle's model has a status
+        return str(choices.get(status, status))
+
+
+LIFECYCLES: list[Lifecycle] = []
+
+# Steps that lifecycles take outside their tables (a creation, a timer's), and what their history rows read.
+STEP_TITLES: dict[str, Promise] = {
+    "create": pgettext_lazy("history step", "Created"),
+    "submit": pgettext_lazy("history step", "Submitted"),
+    "propose": pgettext_lazy("history step", "Proposed"),
+    "report": pgettext_lazy("history step", "Reported"),
+    "request": pgettext_lazy("history step", "Requested"),
+    "register": pgettext_lazy("history step", "Registered"),
+    "grant": pgettext_lazy("history step", "Granted"),
+    "record": pgettext_lazy("history step", "Recorded"),
+    "overdue": pgettext_lazy("history step", "Overdue"),
+    "escalate": pgettext_lazy("history step", "Escalated to the authority"),
+}
+
+
+@functools.cache
+def _discover_lifecycles() -> None:
+    """Each app's lifecycles are made when its workflow modules are first imported; a page showing a
+    history may not have imported them yet."""
+    autodiscover_modules("workflow", "applications")
+
+
+def lifecycle_of(row: HistoryEntry) -> Lifecycle | None:
+    """The lifecycle a history row belongs to: the one keeping its history in the row's model (of those
+    sharing one model, the one the row names)."""
+    _discover_lifecycles()
+    candidates = [lifecycle for lifecycle in LIFECYCLES if lifecycle.history is type(row)]
+    if len(candidates) > 1:
+        candidates = [lifecycle for lifecycle in candidates if lifecycle.name == row.lifecycle_name]
+    return candidates[0] if candidates else None
+
 
 def allowed_actions(lifecycle: Lifecycle[M], actor: Actor, obj: M) -> list[tuple[str, Action[M]]]:
     """The actions ``actor`` may take on ``obj`` now, on the object the page already holds."""
@@ -111,7 +166,10 @@ def act(
     """Take one action on ``obj``: lock, check, enter, record, audit, notify. Returns the object as saved."""
     step = lifecycle.actions.get(action)
     if step is None:
-        raise ApplicationError(f"Unknown action {action!r}; one of: {', '.join(lifecycle.actions)}.")
+        raise ApplicationError(
+            _("Unknown action %(action)s; one of: %(actions)s.")
+            % {"action": repr(action), "actions": ", ".join(lifecycle.actions)}
+        )
     reason = reason.strip()
     with transaction.atomic():
         locked = lifecycle.model.objects.select_for_update(of=("self",))  # type: ignore[attr-defined]  # every lifecycle's model has ``objects``
@@ -119,9 +177,12 @@ def act(
         source = obj.status  # type: ignore[attr-defined]
         if source not in step.sources:
             status = obj.get_status_display()  # type: ignore[attr-defined]
-            raise ApplicationError(f"{lifecycle.noun.capitalize()} that is {status} cannot {action}.")
+            raise ApplicationError(
+                _("“%(action)s” cannot be taken while the status is %(status)s.")
+                % {"action": step.title, "status": status}
+            )
         if not step.allowed(actor, obj):
-            raise Forbidden(f"You may not {action} this {lifecycle.noun.split(' ', 1)[-1]}.")
+            raise Forbidden(_("You may not take this step: %(action)s.") % {"action": step.title})
         if step.needs_reason and not reason:
             raise ApplicationError(step.reason_message)
         move = Move(

@@ -8,6 +8,7 @@ Bad values fail loudly with ImproperlyConfigured at start-up, never at the first
 
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
 from csp.constants import NONCE, NONE, SELF, UNSAFE_INLINE
@@ -29,6 +30,25 @@ if not SECRET_KEY:
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+# Where people reach the platform, for the absolute addresses it writes down: links in e-mails, the
+# portal's API box, a download's provenance. Not read from a request: an e-mail is sent by a worker,
+# and a proxy's internal address must not leak onto a public page. The demo's address by default; in
+# production the first of ALLOWED_HOSTS over HTTPS (SECURE_SSL_REDIRECT sends everyone there anyway).
+SITE_URL = env.str("SITE_URL", default="").rstrip("/") or (
+    "http://127.0.0.1:8000" if DEBUG else f"https://{(ALLOWED_HOSTS or [''])[0].lstrip('.')}"
+)
+_site = urlsplit(SITE_URL)
+if (
+    _site.scheme not in ("http", "https")
+    or not _site.netloc
+    or "*" in _site.netloc
+    or _site.path
+    or _site.query
+    or _site.fragment
+):
+    raise ImproperlyConfigured(
+        f"SITE_URL must be an origin such as https://data.example.gov.cn: {SITE_URL!r}"
+    )
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -44,6 +64,7 @@ INSTALLED_APPS = [
     "guardian",
     "axes",  # login lockout (see Security below)
     "csp",
+    "django_prometheus",  # request latency by view, at /metrics (dataplatform.core.metrics)
     "dataplatform.core",
     "audit",
     "catalog",
@@ -56,6 +77,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: the caller's address behind the proxies and the request id, for everything below.
+    "dataplatform.core.request_context.RequestContextMiddleware",
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -68,7 +92,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "dataplatform.core.middleware.DatabaseUnavailableMiddleware",
-    "axes.middleware.AxesMiddleware",  # last: it answers a locked-out login itself
+    "axes.middleware.AxesMiddleware",  # it answers a locked-out login itself
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
 ROOT_URLCONF = "dataplatform.urls"
@@ -128,9 +153,12 @@ AUTH_PASSWORD_VALIDATORS = [
 # --- Language and time (SPEC 8: store UTC, show and count dates in China Standard Time) ---------
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
-LOCALE_PATHS = [BASE_DIR / "locale"]
+# The project's catalog first; then the Chinese of installed packages that lack it (vendor_locale/README.md).
+LOCALE_PATHS = [BASE_DIR / "locale", BASE_DIR / "vendor_locale"]
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
+# Dates as 2026-12-03 and 2026-12-03 15:57, numbers grouped by three, in both languages (dataplatform/formats/).
+FORMAT_MODULE_PATH = ["dataplatform.formats"]
 USE_TZ = True
 
 # --- Static files: installed from npm by `make install`, served by whitenoise -------------------
@@ -264,6 +292,9 @@ HEALTH_HEARTBEAT_MAX_AGE = env.int("HEALTH_HEARTBEAT_MAX_AGE", default=300)
 HEALTH_SEALER_MAX_LAG = env.int("HEALTH_SEALER_MAX_LAG", default=600)
 # ... when the disk of AUDIT_CHECKPOINT_DIR or AUDIT_ARCHIVE_DIR has less free space than this.
 HEALTH_MIN_FREE_DISK_MB = env.int("HEALTH_MIN_FREE_DISK_MB", default=1024)
+# /metrics (Prometheus, operations.metrics) answers a scraper sending "Authorization: Bearer <METRICS_TOKEN>";
+# with no token, callers on the loopback address only.
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
 
 # --- Cache ----------------------------------------------------------------------------------------
 CACHES = {
@@ -284,9 +315,10 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "dataplatform.core.schema.AutoSchema",  # error answers, descriptions
     "EXCEPTION_HANDLER": "dataplatform.core.api_errors.exception_handler",
+    "NUM_PROXIES": 0,  # REMOTE_ADDR is already the caller's (PROXY_COUNT, RequestContextMiddleware)
 }
 SPECTACULAR_SETTINGS = {
-    "TITLE": "政务数据共享平台 API / Government data sharing platform API",
+    "TITLE": _("Government data sharing platform API"),  # in the language of the request (Accept-Language)
     "DESCRIPTION": "Authenticate REST clients with `Authorization: Api-Key <key>`.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
@@ -376,12 +408,13 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
 AXES_LOCKOUT_TEMPLATE = "core/locked_out.html"
-# The caller's address: REMOTE_ADDR unless PROXY_COUNT trusted reverse proxies stand in front of gunicorn;
-# an X-Forwarded-For that no proxy of ours wrote would let a guesser pose as a new address every time.
-AXES_IPWARE_PROXY_COUNT = env.int("PROXY_COUNT", default=0)
-AXES_IPWARE_META_PRECEDENCE_ORDER = (
-    ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR") if AXES_IPWARE_PROXY_COUNT else ("REMOTE_ADDR",)
-)
+# The caller's address: REMOTE_ADDR unless PROXY_COUNT trusted reverse proxies stand in front of gunicorn.
+# Then RequestContextMiddleware (first in MIDDLEWARE) puts the address the proxies saw into REMOTE_ADDR, taken
+# exactly PROXY_COUNT hops from the right of X-Forwarded-For, so the audit, django-axes, the API-key lockouts
+# and DRF's throttles (NUM_PROXIES 0: REMOTE_ADDR as it is) all count the caller, and an X-Forwarded-For that
+# no proxy of ours wrote cannot pose as a new address every time.
+PROXY_COUNT = env.int("PROXY_COUNT", default=0)
+AXES_IPWARE_META_PRECEDENCE_ORDER = ("REMOTE_ADDR",)
 # The same for API keys (dataplatform/core/authentication.py): this many rejected keys from one address,
 # or for one key prefix, within the window, and further calls get 429 until it has passed.
 API_KEY_FAILURE_LIMIT = env.int("API_KEY_FAILURE_LIMIT", default=10)
@@ -440,6 +473,55 @@ PENDING_WORK_PROVIDERS: list[str] = [
     "correction.pending.correction_pending_work",
     "opening.pending.opening_pending_work",
 ]
+# Functions that list the recent events a person may see, for the home page (core/workbench.py).
+RECENT_ACTIVITY_PROVIDERS: list[str] = ["audit.activity.recent_activity"]
+# The home page's shortcuts to each role's main work (core/workbench.py): URL names with a Bootstrap icon,
+# by role ("" for a person with none: a citizen, or someone awaiting approval). A person is offered those
+# of their roles that their navigation bar holds, in this order.
+HOME_SHORTCUTS: dict[str, list[tuple[str, str]]] = {
+    "reviewer": [
+        ("catalog-review", "clipboard-check"),
+        ("sharing-queue", "inbox"),
+        ("open-manage", "unlock"),
+        ("administrators", "person-badge"),
+        ("supervision-dashboard", "speedometer2"),
+        ("audit-index", "journal-text"),
+    ],
+    "evaluator": [
+        ("sharing-queue", "inbox"),
+        ("correction-home", "exclamation-triangle"),
+        ("open-applications", "file-earmark-check"),
+        ("sharing-verification-rules", "patch-check"),
+    ],
+    "data_admin": [  # a government unit's first; a university's or an enterprise's start at open data
+        ("catalog-mine", "folder2-open"),
+        ("sharing-applications", "send"),
+        ("sharing-queue", "inbox"),
+        ("sharing-grants", "shield-check"),
+        ("open-home", "globe2"),
+        ("open-applications", "file-earmark-check"),
+        ("api-keys", "key"),
+        ("correction-home", "exclamation-triangle"),
+    ],
+    "leader": [
+        ("catalog-mine", "folder2-open"),
+        ("sharing-applications", "send"),
+        ("sharing-grants", "shield-check"),
+        ("supervision-dashboard", "speedometer2"),
+        ("administrators", "person-badge"),
+    ],
+    "platform_admin": [
+        ("admin:index", "gear"),
+        ("supervision-dashboard", "speedometer2"),
+        ("audit-index", "journal-text"),
+        ("administrators", "person-badge"),
+    ],
+    "": [
+        ("open-home", "globe2"),
+        ("correction-home", "exclamation-triangle"),
+        ("governance-home", "person-lock"),
+    ],
+}
 # Functions that list the navigation bar's links a signed-in person may follow, in the bar's order
 # (dataplatform/core/navigation.py); the public ones for visitors who are not signed in.
 NAVIGATION_PROVIDERS: list[str] = [
@@ -466,10 +548,28 @@ NAVIGATION_MENUS = [
     ("/units/", _("Supervision")),
 ]
 
+# LOG_FORMAT=json (docker-compose) writes one JSON object a line for the log collector; both formats carry the
+# request id that the request's audit events carry too (dataplatform.core.request_context).
+LOG_FORMAT = env.str("LOG_FORMAT", default="text")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "dataplatform.core.request_context.RequestIdFilter"}},
+    "formatters": {
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": "%(asctime)s %(levelname)s %(name)s %(request_id)s %(message)s",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+        },
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["request_id"],
+            "formatter": "json" if LOG_FORMAT == "json" else "text",
+        }
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     # Eager tasks in the embedded demo would log every run at INFO.
     "loggers": {

@@ -186,13 +186,7 @@ def _describe(graph: Graph, node: URIRef, public: PublicDataset) -> None:
         graph.add((node, DCAT.keyword, _zh(keyword)))
     if entry.opened_at is not None:
         graph.add((node, DCTERMS.issued, _datetime(entry.opened_at)))
-    graph.add((node, DCTERMS.modified, _datetime(_modified(public))))
-
-
-def _modified(public: PublicDataset) -> dt.datetime:
-    """The last change the public can see: the reviewed description's or the data's."""
-    moments = [public.entry.opened_at, public.resource.published_at, public.resource.last_aggregated_at]
-    return max((m for m in moments if m is not None), default=public.resource.created_at)
+    graph.add((node, DCTERMS.modified, _datetime(public.modified_at)))
 
 
 def _classify(graph: Graph, node: URIRef, public: PublicDataset) -> None:
@@ -208,7 +202,7 @@ def _cover(graph: Graph, site: Site, node: URIRef, public: PublicDataset) -> Non
     period = BNode()
     graph.add((period, RDF.type, DCTERMS.PeriodOfTime))
     graph.add((period, DCAT.startDate, _date(resource.created_at)))
-    graph.add((period, DCAT.endDate, _date(resource.last_aggregated_at or _modified(public))))
+    graph.add((period, DCAT.endDate, _date(resource.last_aggregated_at or public.modified_at)))
     graph.add((node, DCTERMS.temporal, period))
 
 

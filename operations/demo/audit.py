@@ -127,7 +127,7 @@ class _History:
         return _event(
             action="data.verify" if verify else "data.query",
             occurred_at=at,
-            actor_name=f"api-key:{key.prefix}" if key else grant.unit.name,
+            actor_name=f"API · {key.name}" if key else grant.unit.name,
             actor_unit=grant.unit,
             api_key=key,
             owner_unit=grant.resource.producer,

@@ -1,6 +1,7 @@
 """REST API of bulk exchange: a grant's push tasks, their runs, and the buttons of the push page."""
 
 from django.http import Http404
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
@@ -196,4 +197,6 @@ class PushTaskCheckApi(APIView):
     def post(self, request: PersonApiRequest, pk: int) -> Response:
         task = push_task_for_user(request.user, pk)
         rows = push_task_check(actor=request.user, task=task)
-        return Response({"detail": f"Connected: the table {task.table} is ready.", "rows": rows})
+        return Response(
+            {"detail": _("Connected: the table %(table)s is ready.") % {"table": task.table}, "rows": rows}
+        )

@@ -4,6 +4,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from audit.services import audit_record
 from catalog.models import ServiceMethod
@@ -45,7 +46,7 @@ def push_task_for_user(user, pk: int) -> PushTask:
 def _check_manager(actor, grant: Grant) -> None:
     if not can_manage_pushes(actor, grant):
         raise Forbidden(
-            "Only the data administrators of the unit holding a bulk exchange grant set up its pushes."
+            _("Only the data administrators of the unit holding a bulk exchange grant set up its pushes.")
         )
 
 
@@ -56,7 +57,7 @@ def push_task_save(
     stored one stays. A new task runs its first (full) push at once."""
     _check_manager(actor, grant)
     if grant.status != GrantStatus.ACTIVE:
-        raise ApplicationError("The grant is not active: no push can be set up for it.")
+        raise ApplicationError(_("The grant is not active: no push can be set up for it."))
     creating = task is None
     task = task or PushTask(grant=grant, created_by=actor, next_run_at=timezone.now())
     before = [getattr(task, name) for name in TARGET_FIELDS]
@@ -70,7 +71,9 @@ def push_task_save(
     try:
         task.full_clean(exclude=["password_encrypted", "grant", "created_by"])
     except ValidationError as exc:
-        raise ApplicationError("Check the push task's settings.", extra={"fields": exc.message_dict}) from exc
+        raise ApplicationError(
+            _("Check the push task's settings."), extra={"fields": exc.message_dict}
+        ) from exc
     with transaction.atomic():
         task.save()
         audit_record(
@@ -104,10 +107,10 @@ def push_task_check(*, actor: User, task: PushTask) -> int:
 def push_now(*, actor: User, task: PushTask, request=None) -> PushRun:
     _check_manager(actor, task.grant)
     if task.paused:
-        raise ApplicationError("The task is paused; resume it first.")
+        raise ApplicationError(_("The task is paused; resume it first."))
     run = push_start(task=task, trigger=RunTrigger.MANUAL, actor=actor)
     if run is None:
-        raise ApplicationError("A run of this task is already queued or going.")
+        raise ApplicationError(_("A run of this task is already queued or going."))
     return run
 
 

@@ -10,6 +10,7 @@ import hashlib
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
+from django.utils.translation import gettext as _
 
 
 def _fernet() -> MultiFernet:
@@ -30,4 +31,4 @@ def secret_decrypt(token: str) -> str:
     try:
         return _fernet().decrypt(token.encode()).decode()
     except InvalidToken as exc:
-        raise ValueError("The stored password cannot be decrypted with the configured keys.") from exc
+        raise ValueError(_("The stored password cannot be decrypted with the configured keys.")) from exc

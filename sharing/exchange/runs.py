@@ -17,6 +17,7 @@ from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from audit.models import Outcome
 from audit.services import audit_record
@@ -93,7 +94,8 @@ def push_run_execute(run_id: int) -> PushRun | None:
         return _fail(run, claim, str(exc))
     except Exception as exc:
         logger.exception("Push run %s stopped", run_id)
-        return _fail(run, claim, f"The push stopped on an unexpected error: {exc.__class__.__name__}")
+        message = _("The push stopped on an unexpected error: %(error)s") % {"error": exc.__class__.__name__}
+        return _fail(run, claim, message)
 
 
 def _orphaned(now: dt.datetime) -> Q:
@@ -267,14 +269,14 @@ def _audit(run: PushRun, *, outcome: str, record_count: int, error: str = "") ->
 
 def _grant_refusal(grant) -> str:
     if grant.service_method != ServiceMethod.BULK_EXCHANGE:
-        return "This grant is not for bulk exchange."
+        return _("This grant is not for bulk exchange.")
     status = grant.status
     if status == GrantStatus.ACTIVE and grant.end_date < timezone.localdate():
         status = GrantStatus.EXPIRED
     if status == GrantStatus.ACTIVE:
         return ""
     template, _code = WHY[status]
-    return template.format(reason=grant.status_reason, end_date=grant.end_date)
+    return _(template) % {"reason": grant.status_reason, "end_date": grant.end_date}
 
 
 def _columns(grant) -> list[Column]:

@@ -16,6 +16,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
+from django.utils.translation import gettext as _
+
 from catalog.models import ItemType
 
 from .crypto import secret_decrypt
@@ -98,7 +100,7 @@ class Target:
         try:
             self.conn = self._connect(secret_decrypt(self.task.password_encrypted))
         except Exception as exc:  # the driver's own message names host and reason, never the password
-            raise TargetError(f"Cannot connect to the target database: {exc}") from exc
+            raise TargetError(_("Cannot connect to the target database: %(exc)s") % {"exc": exc}) from exc
         return self
 
     def __exit__(self, *exc_info) -> None:
@@ -124,7 +126,7 @@ class Target:
             raise
         except Exception as exc:
             self.conn.rollback()
-            raise TargetError(f"The target refused to prepare the table: {exc}") from exc
+            raise TargetError(_("The target refused to prepare the table: %(exc)s") % {"exc": exc}) from exc
 
     def state(self) -> State:
         """This task's progress in this table; none (a full load) when the row was written for another
@@ -178,7 +180,7 @@ class Target:
             raise
         except Exception as exc:
             self.conn.rollback()
-            raise TargetError(f"The target refused the batch: {exc}") from exc
+            raise TargetError(_("The target refused the batch: %(exc)s") % {"exc": exc}) from exc
 
     def _save_state(self, cur, old: State, new: State) -> bool:
         """Insert or update this task's state row, provided it still says ``old`` (for no state: no row,
@@ -298,7 +300,8 @@ class PostgresTarget(Target):
             missing = self._missing_columns({name for (name,) in cur.fetchall()})
             if missing:
                 raise TargetError(
-                    f"The target table {self.task.table} lacks the columns: {', '.join(missing)}."
+                    _("The target table %(table)s lacks the columns: %(missing)s.")
+                    % {"table": self.task.table, "missing": ", ".join(missing)}
                 )
 
     def _copy(self, cur, rows: list[tuple] | None, chunks=None) -> None:
@@ -375,7 +378,7 @@ class MysqlTarget(Target):
                     "DROP INDEX IF EXISTS `PRIMARY`, MODIFY task_id BIGINT NULL, "
                     f"ADD UNIQUE INDEX IF NOT EXISTS {STATE_TABLE}_task_uuid (task_uuid)"
                 )
-            schema, _, name = self.task.table.rpartition(".")
+            schema, _dot, name = self.task.table.rpartition(".")
             cur.execute(
                 "SELECT column_name FROM information_schema.columns "
                 "WHERE table_schema = COALESCE(NULLIF(%s, ''), DATABASE()) AND table_name = %s",
@@ -394,7 +397,8 @@ class MysqlTarget(Target):
             missing = self._missing_columns(existing)
             if missing:
                 raise TargetError(
-                    f"The target table {self.task.table} lacks the columns: {', '.join(missing)}."
+                    _("The target table %(table)s lacks the columns: %(missing)s.")
+                    % {"table": self.task.table, "missing": ", ".join(missing)}
                 )
 
     def _copy(self, cur, rows: list[tuple], chunks=None) -> None:

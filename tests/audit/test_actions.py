@@ -3,9 +3,11 @@
 import importlib
 
 import pytest
+from django.utils import translation
 
 from audit.models import AuditEvent
 from audit.services import audit_record
+from dataplatform.core.audit_action_labels import ACTION_LABELS, GROUP_LABELS
 from dataplatform.core.audit_actions import AuditAction
 from dataplatform.core.workflow import Lifecycle
 
@@ -67,3 +69,13 @@ def test_the_search_filters_by_one_action_or_a_group_exactly(api_as, platform_ad
     assert found(action="data.") == {query.pk, verify.pk}
     assert found(action="data") == {query.pk, verify.pk}  # a group without its dot, as the API took before
     assert api_as(platform_admin).get("/api/v1/audit/events/", {"action": "dat"}).status_code == 400
+
+
+def test_every_action_and_every_group_of_several_has_its_words():
+    assert set(AuditAction.values) - set(ACTION_LABELS) == set()
+    assert set(ACTION_LABELS) - set(AuditAction.values) == set()  # no label of a forgotten action
+    groups = {g for g in AuditAction.groups() if len(AuditAction.group(g)) > 1}
+    assert groups - set(GROUP_LABELS) == set()
+    with translation.override("zh-hans"):
+        assert AuditAction.DATA_QUERY.label == "查询数据"
+        assert AuditAction.group_label("application.") == "共享申请"

@@ -119,11 +119,14 @@ def test_the_days_csv_says_who_used_which_items_how_many_records_under_which_gra
     response = client.get(f"/audit/usage/{today.isoformat()}.csv")
     assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
     rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))
-    assert [(r["action"], r["record_count"]) for r in rows] == [("data.query", "1"), ("data.query", "3")]
+    assert [(r["操作"], r["记录数"]) for r in rows] == [("查询数据", "1"), ("查询数据", "3")]
     first = rows[0]
-    assert first["unit"] == applicant.unit.name and first["api_key"] and not first["person"]
-    assert first["resource"] == str(used.resource) and first["grant"] == str(used.pk)
-    assert first["data_items"] == "credit_code;company_name" and first["outcome"] == "ok"
+    assert first["单位"] == applicant.unit.name and first["API 密钥"] and not first["人员"]
+    assert first["数据资源"] == str(used.resource) and first["授权"] == str(used.pk)
+    assert (
+        first["数据项"] == "统一社会信用代码;企业名称" and first["数据项标识"] == "credit_code;company_name"
+    )
+    assert first["结果"] == "完成" and first["操作代码"] == "data.query"
 
 
 def test_the_days_page_shows_the_use_of_ones_own_units_data_only(client, used, today, producer, applicant):
@@ -147,6 +150,8 @@ def test_the_webhook_receives_the_days_log_signed_with_the_units_secret(used, to
     payload = json.loads(body)
     assert payload["unit"] == producer_unit.name and payload["date"] == today.isoformat()
     assert payload["count"] == 2 and payload["events"][0]["grant"] == used.pk
+    # The consumer's key by its name: its prefix would tell the producer which key to lock out (issue 18).
+    assert {event["api_key"] for event in payload["events"]} == {"一网通办系统"}
     push = UsagePush.objects.get(unit=producer_unit, day=today)
     assert push.status == PushStatus.DELIVERED and push.attempts == 1 and push.delivered_at
 

@@ -59,3 +59,47 @@ def test_an_applicant_asks_for_conditional_data_and_holds_the_grant_after_the_th
     page.goto(f"{live_server.url}/sharing/applications/{application.pk}/")
     expect(page.get_by_test_id("timeline").locator("li")).to_have_count(5)
     page.screenshot(path="/tmp/sharing-app.png", full_page=True)
+
+
+def test_the_wizard_selects_all_items_or_none_from_the_keyboard_and_moves_its_steps(
+    page, live_server, login_as, catalog
+):
+    login_as("market_admin")
+    page.goto(live_server.url + "/sharing/apply/")
+    page.get_by_test_id("choose-QZ-RS-SB-0001").click()
+    steps = page.get_by_test_id("wizard-steps-step")
+    expect(steps).to_have_count(4)
+
+    def states() -> list[str | None]:
+        return [steps.nth(n).get_attribute("data-state") for n in range(4)]
+
+    assert states() == ["done", "current", "todo", "todo"]
+
+    line = page.get_by_test_id("line-QZ-RS-SB-0001")
+    items = line.locator("tbody input[type=checkbox]")
+    toggle = line.get_by_test_id("select-all")
+    expect(toggle).to_be_visible()  # the script shows it; without the script it stays hidden
+    toggle.focus()
+    page.keyboard.press("Space")
+    assert all(items.nth(n).is_checked() for n in range(items.count()))
+    assert states() == ["done", "done", "current", "todo"]
+    expect(steps.nth(2)).to_have_attribute("aria-current", "step")
+
+    page.keyboard.press("Space")
+    assert not any(items.nth(n).is_checked() for n in range(items.count()))
+    assert states() == ["done", "current", "todo", "todo"]
+
+    page.get_by_test_id("item-id_number").check()
+    assert toggle.evaluate("box => box.indeterminate") and not toggle.is_checked()
+    page.check("input[name=service_method][value=interface]")
+    assert states() == ["done", "done", "done", "current"]
+    page.fill("#id_business_matter", "个体工商户社保补贴资格审核")
+    page.fill("#id_information_system", "惠企政策兑现系统")
+    page.fill("#id_scenario", "审核申请补贴的个体工商户经营者是否足额缴纳社会保险")
+    page.fill("#id_end_date", "2030-12-31")
+    assert states() == ["done", "done", "done", "done"]
+    page.get_by_test_id("save-draft").click()
+    expect(page.get_by_test_id("status")).to_have_attribute("data-status", "draft")
+    expect(page.get_by_test_id("line-item")).to_have_count(1)
+    expect(page.get_by_test_id("stages-step").first).to_have_attribute("data-state", "current")
+    expect(page.get_by_test_id("back")).to_have_attribute("href", "/sharing/applications/")

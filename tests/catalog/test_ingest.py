@@ -7,6 +7,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.utils import translation
 from openpyxl import Workbook
 
 from catalog.ingest import (
@@ -25,6 +26,14 @@ from catalog.ingest import (
     to_string,
 )
 from catalog.ingest import readers as ingest
+
+
+@pytest.fixture(autouse=True)
+def in_english():
+    """The services' messages are asserted in English here; tests/*/test_labels.py has them in Chinese."""
+    with translation.override("en"):
+        yield
+
 
 SCHEMA = Schema(
     [
@@ -226,7 +235,7 @@ def test_errors_are_listed_up_to_a_cap_and_counted_in_full():
     content = ("credit_code,company_name,staff\n" + "".join(f"K{i},A,x\n" for i in range(1500))).encode()
     _, checker = check(content)
     assert (len(checker.errors), checker.error_count) == (MAX_LISTED_ERRORS, 1500)
-    assert "1500 error(s) in 1500 row(s); the first 1000 are listed" in checker.summary()
+    assert "1,500 error(s) in 1,500 row(s); the first 1,000 are listed" in checker.summary()
 
 
 def test_a_resource_needs_exactly_one_key_item():

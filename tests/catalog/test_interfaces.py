@@ -2,6 +2,7 @@ import datetime as dt
 
 import pytest
 import time_machine
+from django.utils import translation
 
 from catalog.interfaces.services import (
     interface_register,
@@ -15,6 +16,14 @@ from catalog.models import InterfaceStatus
 from dataplatform.core.errors import ApplicationError
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def in_english():
+    """The services' messages are asserted in English here; tests/*/test_labels.py has them in Chinese."""
+    with translation.override("en"):
+        yield
+
 
 THURSDAY = dt.datetime(2026, 9, 24, 2, 0, tzinfo=dt.UTC)
 INTERFACE = {

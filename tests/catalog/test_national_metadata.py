@@ -140,7 +140,7 @@ def test_a_length_is_a_positive_number(producer):
 def test_related_codes_must_name_existing_entries(producer):
     create(producer, code="QZ-SJ-0001")
     errors = refusal(lambda: create(producer, code="QZ-SJ-0002", related_codes=["QZ-SJ-0001", "NOPE-1"]))
-    assert errors == {"related_codes": ["No catalog entry has the code: NOPE-1."]}
+    assert errors == {"related_codes": ["没有目录使用以下代码：NOPE-1。"]}
     related = create(producer, code="QZ-SJ-0003", related_codes=["QZ-SJ-0001"])
     assert related.related_codes == ["QZ-SJ-0001"]
 

@@ -2,6 +2,7 @@ import datetime as dt
 
 import pytest
 import time_machine
+from django.utils import translation
 
 from audit.models import AuditEvent
 from catalog.models import ResourceStatus, ResourceStatusChange
@@ -12,6 +13,14 @@ from dataplatform.core.models import Notification
 from tests.factories.catalog import ITEMS
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def in_english():
+    """The services' messages are asserted in English here; tests/*/test_labels.py has them in Chinese."""
+    with translation.override("en"):
+        yield
+
 
 # Thursday 24 September 2026, 10:00 in Beijing.
 THURSDAY = dt.datetime(2026, 9, 24, 2, 0, tzinfo=dt.UTC)

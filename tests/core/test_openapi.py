@@ -59,6 +59,18 @@ def test_the_served_schema_passes_openapi_spec_validator(client):
     validate(answer.json())  # raises on the first violation
 
 
+@pytest.mark.django_db
+def test_the_schema_is_sent_compressed_to_a_browser_that_asks(client):
+    """A megabyte of JSON was two thirds of the API docs page's weight (bench/pages.py)."""
+    import gzip
+
+    answer = client.get("/api/v1/schema/", {"format": "json"}, HTTP_ACCEPT_ENCODING="gzip, deflate, br")
+    assert answer["Content-Encoding"] == "gzip"
+    compressed = answer.content
+    assert len(compressed) < 200_000
+    assert json.loads(gzip.decompress(compressed))["openapi"].startswith("3.")
+
+
 def test_every_operation_has_a_description_and_every_parameter_one(schema):
     missing = [f"{m} {p}" for p, m, op in operations(schema) if not op.get("description", "").strip()]
     assert not missing, missing

@@ -1,6 +1,7 @@
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError
+from django.utils import translation
 
 from audit.models import AuditEvent
 from dataplatform.core.credit_code import check_character, validate_credit_code
@@ -91,7 +92,7 @@ def test_an_evaluator_must_work_at_the_technical_service_unit(authority):
 
 @pytest.mark.django_db
 def test_a_citizen_holds_no_role():
-    with pytest.raises(ApplicationError, match="no unit"):
+    with translation.override("en"), pytest.raises(ApplicationError, match="no unit"):
         role_assign(actor=None, user=factories.person(None), role=Role.DATA_ADMIN)
 
 

@@ -4,6 +4,7 @@ import pytest
 
 from audit.models import AuditEvent
 from correction.models import CorrectionTicket
+from tests import factories
 from tests.factories.correction import WRONG, act
 
 pytestmark = pytest.mark.django_db
@@ -86,7 +87,9 @@ def test_the_producers_queue_shows_due_dates(client, dispatched, producer, outsi
     response = page(client, producer, "/correction/queue/")
     assert list(response.context["tickets"]) == [dispatched]
     assert dispatched.due.strftime("%Y-%m-%d") in response.content.decode()
-    assert page(client, outsider, "/correction/queue/").status_code == 403  # no role at a unit
+    assert list(page(client, outsider, "/correction/queue/").context["tickets"]) == []  # another unit's
+    no_role = factories.person(producer.unit, username="no_role")  # works there, holds no role yet
+    assert page(client, no_role, "/correction/queue/").status_code == 403
 
 
 def test_the_ticket_page_shows_the_buttons_of_the_table_for_each_person(
@@ -102,7 +105,7 @@ def test_the_ticket_page_shows_the_buttons_of_the_table_for_each_person(
 def test_a_button_takes_the_step_and_a_refused_step_says_why(client, dispatched, producer, applicant):
     client.force_login(applicant)
     response = client.post(f"/correction/{dispatched.pk}/act/", {"action": "correct"}, follow=True)
-    assert "may not correct" in response.content.decode()
+    assert "您无权执行此操作：决定纠正。" in response.content.decode()
     client.force_login(producer)
     client.post(f"/correction/{dispatched.pk}/act/", {"action": "correct", "opinion": "属实"})
     assert CorrectionTicket.objects.get(pk=dispatched.pk).status == "correcting"

@@ -3,6 +3,7 @@
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.http import Http404
+from django.utils import translation
 
 from correction.access import reportable_resources, ticket_for_user, tickets_visible_to
 from dataplatform.core.errors import ApplicationError
@@ -10,6 +11,13 @@ from sharing.services import grant_change
 from tests.factories.correction import OTHER, WRONG, act, report
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def in_english():
+    """The services' messages are asserted in English here; tests/*/test_labels.py has them in Chinese."""
+    with translation.override("en"):
+        yield
 
 
 def test_an_applying_unit_reports_on_data_it_uses_through_a_grant(applicant, companies, granted):

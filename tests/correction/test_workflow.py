@@ -2,6 +2,7 @@
 and resolution, which only the platform makes, on seeing the corrected records re-aggregated."""
 
 import pytest
+from django.utils import translation
 
 from audit.models import AuditEvent
 from catalog.aggregation.services import records_upsert
@@ -14,6 +15,13 @@ from dataplatform.core.models import Notification
 from tests.factories.correction import OTHER, RECORDS, WRONG, act, corrected_rows, report
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def in_english():
+    """The services' messages are asserted in English here; tests/*/test_labels.py has them in Chinese."""
+    with translation.override("en"):
+        yield
 
 
 def forbidden(ticket, action, actor, opinion="理由"):
@@ -89,7 +97,9 @@ def test_only_the_producers_data_administrator_decides(dispatched, action, who, 
 
 
 def test_a_decision_cannot_be_taken_before_dispatch(reported, producer):
-    with pytest.raises(ApplicationError, match="cannot correct"):
+    with pytest.raises(
+        ApplicationError, match="“Decide to correct” cannot be taken while the status is Being"
+    ):
         act(reported, "correct", producer)
 
 
@@ -207,7 +217,7 @@ def test_the_reporter_reopens_and_it_goes_back_to_triage_for_a_new_round(
 
 def test_a_confirmed_ticket_cannot_be_reopened(resolved, applicant):
     ticket = act(resolved, "confirm", applicant)
-    with pytest.raises(ApplicationError, match="cannot reopen"):
+    with pytest.raises(ApplicationError, match="“Reopen: the data is still wrong” cannot be taken"):
         act(ticket, "reopen", applicant, "还是不对")
 
 

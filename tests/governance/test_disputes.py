@@ -122,8 +122,11 @@ def test_documents_are_downloaded_by_the_parties_only(client, dispute, other_uni
     client.force_login(other_unit_admin)
     response = client.get(f"/governance/documents/{document.pk}/")
     assert response.status_code == 200 and b"".join(response.streaming_content) == b"%PDF-1.4 minutes"
+    read = AuditEvent.objects.get(action="governance.document.download")  # issue 18: the read is audited
+    assert read.actor == other_unit_admin and read.detail["document"] == document.pk
     client.force_login(outsider)
     assert client.get(f"/governance/documents/{document.pk}/").status_code == 404
+    assert AuditEvent.objects.filter(action="governance.document.download").count() == 1
 
 
 def test_disputes_over_the_api_with_documents(api_as, producer, other_unit_admin, reviewer, authority):

@@ -11,6 +11,7 @@ from governance.models import InfoProject, ProjectStage
 from governance.projects import project_asset_add, project_asset_link, project_register
 from governance.readiness import NOT_AGGREGATED, NOT_PUBLISHED, NOT_REGISTERED, project_readiness
 from governance.workflow import act
+from tests import factories
 from tests.factories.catalog import entry_fields
 
 pytestmark = pytest.mark.django_db
@@ -40,8 +41,10 @@ def test_a_unit_registers_a_project_with_its_data_assets_at_feasibility_stage(pr
 
 
 def test_only_a_government_units_data_admin_registers(reviewer, applicant_unit, outsider):
-    with pytest.raises(ApplicationError):
-        project_register(actor=outsider, code="X", name="x", approving_unit=applicant_unit, assets=["a"])
+    no_role = factories.person(outsider.unit, username="no_role")
+    for actor in (reviewer, no_role):
+        with pytest.raises(ApplicationError):
+            project_register(actor=actor, code="X", name="x", approving_unit=applicant_unit, assets=["a"])
 
 
 def test_each_asset_shows_what_is_missing_until_registered_published_and_aggregated(

@@ -106,6 +106,7 @@ ARGS: dict[str, dict] = {
     "correction-ticket": {"pk": "ticket"},
     "correction-act": {"pk": "ticket"},
     "correction-attachment": {"pk": "ticket"},
+    "audit-lookup": {"kind": "person"},  # a literal: the picker's kind
     "audit-usage-csv": {"day": "2026-11-20"},
     "audit-usage-day": {"day": "2026-11-20"},
     "governance-project": {"pk": "missing"},
@@ -129,6 +130,7 @@ EXEMPT = {
     # Public by design for the load balancer, and the same for every persona; its status depends on the
     # world's heartbeats and disk, not on who asks: tests/core/test_health.py tries it anonymously.
     "readyz": "public by design (readiness for the load balancer); tested in tests/core/test_health.py",
+    "metrics": "a scraper's token or loopback, not a persona's; tested in tests/core/test_metrics.py",
 }
 
 

@@ -89,14 +89,25 @@ def test_ten_invalid_keys_from_one_address_lock_that_address_out(api, applicant,
     assert call_me(api, issued, ip="10.0.0.10").status_code == 200
 
 
-def test_invalid_secrets_for_one_key_prefix_lock_that_prefix_out_from_every_address(api, applicant, settings):
+def test_wrong_secrets_sent_with_another_unit_s_key_prefix_do_not_lock_that_key_out(api, applicant, settings):
+    """Issue 18: the producer saw the consumer's key prefix in its logs; ten wrong secrets with that prefix,
+    from any address, locked the valid key out for 15 minutes. Now only the sender's own address is."""
     issued = api_key_issue(actor=applicant, unit=applicant.unit, name="系统").key
     prefix = issued.partition(".")[0]
-    for n in range(settings.API_KEY_FAILURE_LIMIT):
-        assert call_me(api, f"{prefix}.wrong-secret", ip=f"10.1.0.{n}").status_code == 401
-    assert call_me(api, issued, ip="10.2.0.1").status_code == 429
-    other = api_key_issue(actor=applicant, unit=applicant.unit, name="另一系统").key
-    assert call_me(api, other, ip="10.2.0.1").status_code == 200
+    for _ in range(settings.API_KEY_FAILURE_LIMIT):
+        assert call_me(api, f"{prefix}.wrong-secret", ip="10.1.0.1").status_code == 401
+    assert call_me(api, issued, ip="10.2.0.1").status_code == 200  # the key's owner, at its own address
+    assert call_me(api, f"{prefix}.wrong-secret", ip="10.1.0.1").status_code == 429  # the sender is stopped
+
+
+def test_spreading_wrong_secrets_over_addresses_locks_each_address_not_the_key(api, applicant, settings):
+    issued = api_key_issue(actor=applicant, unit=applicant.unit, name="系统").key
+    prefix = issued.partition(".")[0]
+    for n in range(3 * settings.API_KEY_FAILURE_LIMIT):
+        call_me(api, f"{prefix}.wrong-{n}", ip=f"10.1.{n % 3}.1")
+    for n in range(3):
+        assert call_me(api, issued, ip=f"10.1.{n}.1").status_code == 429
+    assert call_me(api, issued, ip="10.2.0.1").status_code == 200
 
 
 def test_fewer_failures_than_the_limit_lock_nothing(api, applicant, settings):
@@ -164,3 +175,15 @@ def test_every_inline_script_carries_the_csp_nonce_and_no_element_has_an_event_h
             continue
         assert "nonce=" in attributes, f'{path.name}: add nonce="{{{{ request.csp_nonce }}}}" to <script>'
     assert not EVENT_HANDLER.search(text), f"{path.name}: an inline on...= handler is blocked by the CSP"
+
+
+def test_the_audit_names_a_calling_key_by_its_name_not_its_prefix(applicant):
+    from audit.services import audit_record
+    from dataplatform.core.authentication import ApiClient
+    from dataplatform.core.models import ApiKey
+
+    issued = api_key_issue(actor=applicant, unit=applicant.unit, name="一网通办系统").key
+    client = ApiClient(api_key=ApiKey.objects.get(prefix=issued.partition(".")[0]))
+    event = audit_record(action="data.query", actor=client)
+    assert event.actor_name == "API · 一网通办系统"
+    assert event.api_key == client.api_key and event.actor_unit == applicant.unit

@@ -47,7 +47,7 @@ def test_a_producer_proposes_and_the_authority_is_told(api_as, producer, reviewe
 def test_a_proposal_without_a_rule_for_a_personal_item_cannot_open(api_as, producer, reviewer, resource):
     entry = api_as(producer).post(ENTRIES, proposal(resource, rules={}), format="json").json()
     refused = act(api_as, reviewer, f"{ENTRIES}{entry['id']}/", action="open")
-    assert refused.status_code == 400 and "de-identification" in refused.json()["detail"]
+    assert refused.status_code == 400 and "脱敏规则" in refused.json()["detail"]
 
 
 def test_an_outsider_cannot_propose_nor_see_the_entry(api_as, outsider, resource, proposed):

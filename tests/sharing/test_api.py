@@ -137,7 +137,7 @@ def test_a_public_organization_cannot_apply(api_as, city, conditional):
 
     company = factories.person(factories.unit("某公司", UnitKind.ENTERPRISE, city), Role.DATA_ADMIN)
     response = api_as(company).post("/api/v1/sharing/applications/", body(conditional), format="json")
-    assert response.status_code == 400 and "government" in response.json()["detail"]
+    assert response.status_code == 400 and "政务部门" in response.json()["detail"]
 
 
 def test_an_attachment_title_over_200_characters_is_a_field_error(api_as, applicant, not_shared):

@@ -151,7 +151,7 @@ def test_walking_keys_in_sequence_alerts_the_authority_once(call, granted, uncon
     for record in RECORDS:
         call(url(unconditional, record["credit_code"]))
     alerts = Notification.objects.filter(recipient=reviewer, title__startswith="疑似爬虫")
-    assert alerts.count() == 1 and "in sequence" in alerts.get().body
+    assert alerts.count() == 1 and alerts.get().body == "连续按顺序遍历了 5 个键"  # the platform's language
     assert AuditEvent.objects.filter(action="grant.crawler_alert").count() == 1
     granted.refresh_from_db()
     assert granted.status == "active"  # no automatic suspension unless the setting asks
@@ -171,7 +171,7 @@ def test_a_high_share_of_misses_alerts_the_authority(call, granted, unconditiona
     for n in range(12):
         call(url(unconditional, f"guess-{n * 7}"))
     alert = Notification.objects.get(recipient=reviewer, title__startswith="疑似爬虫")
-    assert "found nothing" in alert.body
+    assert "次未找到数据" in alert.body
 
 
 @pytest.fixture
@@ -213,3 +213,18 @@ def test_a_key_lookup_costs_four_queries(call, granted, unconditional, django_as
     # The API key, the grant with its resource, the record, the audit row.
     with django_assert_num_queries(4):
         assert call(url(unconditional, RECORDS[1]["credit_code"])).status_code == 200
+
+
+def test_data_calls_are_counted_by_answer_for_the_metrics(call, granted, unconditional, outsider):
+    from prometheus_client import REGISTRY
+
+    def count(answer):
+        labels = {"action": "data.query", "answer": answer}
+        return REGISTRY.get_sample_value("dataplatform_data_calls_total", labels) or 0
+
+    ok, refused = count("ok"), count("no_grant")
+    outsider_key = api_key_issue(actor=outsider, unit=outsider.unit, name="别的系统").key
+    assert call(url(unconditional, RECORDS[3]["credit_code"])).status_code == 200
+    assert call(url(unconditional, RECORDS[3]["credit_code"]), key=outsider_key).status_code == 403
+    assert count("ok") == ok + 1
+    assert count("no_grant") == refused + 1

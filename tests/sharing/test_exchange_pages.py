@@ -1,6 +1,10 @@
 """Bulk exchange pages and API: who sees a push, who sets it up, the buttons and the run history."""
 
+import datetime as dt
+import re
+
 import pytest
+from django.utils import timezone
 
 from sharing.exchange.models import RunStatus
 from sharing.exchange.runs import push_run_execute
@@ -109,3 +113,81 @@ def test_the_pages_set_up_a_push_and_show_its_runs(client, applicant, producer, 
     seen = client.get(f"/sharing/pushes/{task.pk}/")
     assert seen.status_code == 200 and b'data-testid="push-run"' not in seen.content
     assert client.post(f"/sharing/pushes/{task.pk}/run/").status_code == 403
+
+
+# --- how a push reads: paused, its interval in words, counts with separators -----------------------------
+
+
+@pytest.fixture
+def push(applicant, bulk_grant):
+    """A push task set up six hours apart, whose last run wrote 108,010 rows (no target is reached)."""
+    task = PushTask.objects.create(
+        grant=bulk_grant,
+        name="人社库",
+        engine="postgresql",
+        host="db.example",
+        port=5432,
+        database="hrss",
+        username="push",
+        table="companies",
+        interval_minutes=6 * 60,
+        next_run_at=timezone.now() + dt.timedelta(hours=6),
+        created_by=applicant,
+    )
+    PushRun.objects.create(
+        task=task, trigger="schedule", status=RunStatus.DONE, rows_written=108010, rows_deleted=1200
+    )
+    return task
+
+
+def cell(html: str, testid: str) -> str:
+    found = re.search(rf'data-testid="{testid}">(.*?)</(?:td|span)>', html, re.S)
+    assert found, testid
+    return re.sub(r"<[^>]+>", "", found.group(1)).strip()
+
+
+def test_a_push_shows_its_interval_in_words_and_its_next_run(client, applicant, bulk_grant, push):
+    client.force_login(applicant)
+    listed = client.get(f"/sharing/grants/{bulk_grant.pk}/pushes/").content.decode()
+    assert cell(listed, "push-interval") == "每 6 小时"
+    assert cell(listed, "push-next-run") == timezone.localtime(push.next_run_at).strftime("%Y-%m-%d %H:%M")
+    client.cookies["django_language"] = "en"
+    detail = client.get(f"/sharing/pushes/{push.pk}/").content.decode()
+    assert cell(detail, "push-interval") == "every 6 hours"
+    assert "minutes" not in cell(detail, "push-interval")
+
+
+def test_a_paused_push_says_paused_and_shows_no_next_run(client, applicant, bulk_grant, push):
+    client.force_login(applicant)
+    client.post(f"/sharing/pushes/{push.pk}/pause/")
+    next_run = timezone.localtime(push.next_run_at).strftime("%Y-%m-%d %H:%M")
+    listed = client.get(f"/sharing/grants/{bulk_grant.pk}/pushes/").content.decode()
+    assert cell(listed, "push-next-run") == "已暂停" and next_run not in listed
+    detail = client.get(f"/sharing/pushes/{push.pk}/").content.decode()
+    assert cell(detail, "push-next-run") == "已暂停，不安排运行" and next_run not in detail
+
+
+def test_the_rows_of_a_run_read_with_thousands_separators(client, applicant, push):
+    client.force_login(applicant)
+    detail = client.get(f"/sharing/pushes/{push.pk}/").content.decode()
+    assert '<td class="text-end" data-field="rows_written">108,010</td>' in detail
+    assert '<td class="text-end" data-field="rows_deleted">1,200</td>' in detail
+
+
+def test_the_form_offers_intervals_in_words_with_the_tasks_own(client, applicant, push):
+    PushTask.objects.filter(pk=push.pk).update(interval_minutes=90)
+    client.force_login(applicant)
+    detail = client.get(f"/sharing/pushes/{push.pk}/").content.decode()
+    select = re.search(r'<select name="task-interval_minutes".*?</select>', detail, re.S).group(0)
+    options = re.findall(r'<option value="(\d+)"( selected)?>([^<]+)</option>', select)
+    assert ("1440", "", "每天") in options and ("360", "", "每 6 小时") in options
+    assert ("90", " selected", "每 90 分钟") in options  # not one of the offered intervals, kept
+
+
+def test_a_push_set_up_on_the_page_takes_the_chosen_interval(client, applicant, bulk_grant, pg_target_db):
+    client.force_login(applicant)
+    form = {f"new-{name}": value for name, value in target(pg_target_db).items()}
+    client.post(f"/sharing/grants/{bulk_grant.pk}/pushes/", {**form, "new-interval_minutes": "360"})
+    assert PushTask.objects.get(grant=bulk_grant).interval_minutes == 360
+    refused = client.post(f"/sharing/grants/{bulk_grant.pk}/pushes/", {**form, "new-interval_minutes": "7"})
+    assert refused.status_code == 200 and PushTask.objects.filter(grant=bulk_grant).count() == 1

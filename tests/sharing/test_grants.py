@@ -2,6 +2,7 @@ import datetime as dt
 
 import pytest
 import time_machine
+from django.utils import translation
 
 from audit.models import AuditEvent
 from dataplatform.core.errors import ApplicationError
@@ -12,6 +13,13 @@ from sharing.workflow import application_act
 from tests.factories.sharing import apply
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def in_english():
+    """The services' messages are asserted in English here; tests/*/test_labels.py has them in Chinese."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture

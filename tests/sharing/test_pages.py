@@ -373,6 +373,17 @@ def test_the_holder_sees_how_to_call_the_data_interface_for_an_interface_grant(
     assert "fields=credit_code,company_name" in page
 
 
+def test_how_to_call_names_the_platforms_public_address_not_the_host_asked(
+    client, applicant, unconditional, settings
+):
+    settings.SITE_URL = "https://data.example.gov.cn"
+    application_act(application=apply(applicant, unconditional), action="submit", actor=applicant)
+    client.force_login(applicant)
+    html = page(client, "/sharing/grants/")
+    assert f'"https://data.example.gov.cn/api/v1/data/resources/{unconditional.pk}/records/' in html
+    assert "http://testserver" not in html
+
+
 def test_the_technical_service_unit_makes_a_verification_rule_on_its_page(
     client, evaluator, applicant, unconditional
 ):
@@ -395,3 +406,21 @@ def test_the_technical_service_unit_makes_a_verification_rule_on_its_page(
     assert response.status_code == 302
     assert VerificationRule.objects.get().name == "企业存在性核验"
     assert "企业存在性核验" in client.get("/sharing/verification-rules/").content.decode()
+
+
+def test_a_verification_rule_shows_its_inputs_labels_and_its_resources_by_name(
+    client, evaluator, unconditional
+):
+    from sharing.models import VerificationRule
+
+    VerificationRule.objects.create(
+        name="企业存在性核验",
+        inputs=[{"name": "code", "label": "统一社会信用代码"}],
+        checks=[{"name": "known", "resource": unconditional.pk, "match": {"credit_code": "code"}}],
+        created_by=evaluator,
+    )
+    client.force_login(evaluator)
+    html = page(client, "/sharing/verification-rules/")
+    rules = html[html.index('data-testid="rules"') : html.index("</table>")]
+    assert '<span title="code">统一社会信用代码</span>' in rules
+    assert f"<code>known</code> · {unconditional.name}" in rules

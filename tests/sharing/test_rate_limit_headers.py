@@ -2,7 +2,11 @@
 rate, with RateLimit-Policy naming the rate and the daily quota), and the grant's limits in the grants API."""
 
 # ruff: noqa: F811  (the data interface's fixtures are imported from its tests and named as arguments)
+import datetime as dt
+import re
+
 import pytest
+import time_machine
 
 from sharing import misuse
 from sharing.models import Grant
@@ -143,3 +147,60 @@ def test_the_reviewers_change_answer_carries_the_limits(api_as, applicant, revie
         f"/api/v1/sharing/grants/{granted.pk}/change/", {"move": "suspend", "reason": "核查"}, format="json"
     )
     assert answer.status_code == 200 and answer.json()["limits"]["used_today"] == 0
+
+
+# --- the grants page: today's calls against the quota, and the rate ------------------------------------
+
+# A moment the calls and the page share: the minute's counter cannot roll over between them.
+FROZEN = dt.datetime(2026, 12, 3, 10, 15, 20, tzinfo=dt.UTC)
+
+
+def grant_card(html: str, testid: str) -> str:
+    found = re.search(rf'data-testid="{testid}">(.*?)</dd>', html, re.S)
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", found.group(1))).strip() if found else ""
+
+
+def test_the_grants_page_shows_todays_calls_against_the_quota_and_the_rate(
+    client, applicant, call, granted, unconditional
+):
+    Grant.objects.filter(pk=granted.pk).update(rate_per_minute=30, daily_quota=12000)
+    client.force_login(applicant)
+    with time_machine.travel(FROZEN, tick=False):
+        for _ in range(3):
+            call(url(unconditional, KEY))
+        html = client.get("/sharing/grants/").content.decode()
+    assert grant_card(html, "grant-calls-today") == "3 / 12,000 次（每日配额，剩余 11,997 次）"
+    assert grant_card(html, "grant-rate") == "每分钟 30 次 · 本分钟已调用 3 次"
+    assert 'aria-valuenow="0"' in html  # 3 of 12,000: under one percent
+
+
+def test_the_producer_and_the_authority_see_the_same_use_in_english(
+    client, producer, reviewer, call, granted, unconditional, settings
+):
+    settings.DATA_API = {**settings.DATA_API, "RATE_PER_MINUTE": 60, "DAILY_QUOTA": 20000}
+    with time_machine.travel(FROZEN, tick=False):
+        call(url(unconditional, KEY))
+        client.cookies["django_language"] = "en"
+        for person in (producer, reviewer):
+            client.force_login(person)
+            html = client.get("/sharing/grants/").content.decode()
+            assert grant_card(html, "grant-calls-today") == "1 of 20,000 a day (19,999 left)"
+            assert grant_card(html, "grant-rate") == "60 calls a minute · 1 this minute"
+
+
+def test_the_grants_page_reads_the_counters_on_redis_too(
+    client, applicant, call, granted, unconditional, redis_counters
+):
+    with time_machine.travel(FROZEN, tick=False):
+        call(url(unconditional, KEY))
+        call(url(unconditional, KEY))
+        client.force_login(applicant)
+        html = client.get("/sharing/grants/").content.decode()
+    assert grant_card(html, "grant-calls-today").startswith("2 / ")
+    assert grant_card(html, "grant-rate").endswith("本分钟已调用 2 次")
+
+
+def test_a_bulk_exchange_grant_counts_no_calls_and_shows_none(client, applicant, bulk_grant):
+    client.force_login(applicant)
+    html = client.get("/sharing/grants/").content.decode()
+    assert 'data-testid="grant"' in html and 'data-testid="grant-calls-today"' not in html

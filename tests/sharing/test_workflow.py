@@ -5,6 +5,7 @@ import datetime as dt
 import pytest
 import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import translation
 
 from audit.models import AuditEvent
 from dataplatform.core.errors import ApplicationError
@@ -15,6 +16,14 @@ from sharing.workflow import allowed_actions, application_act
 from tests.factories.sharing import apply
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def in_english():
+    """The services' messages are asserted in English here; tests/*/test_labels.py has them in Chinese."""
+    with translation.override("en"):
+        yield
+
 
 # Thursday 24 September 2026, 10:00 in Beijing: the next five business days end on Friday 9 October.
 THURSDAY = dt.datetime(2026, 9, 24, 2, 0, tzinfo=dt.UTC)
@@ -201,7 +210,7 @@ def test_another_unit_cannot_submit_or_withdraw(applicant, outsider, conditional
 
 def test_a_step_out_of_order_is_refused(applicant, conditional, reviewer):
     application = act(apply(applicant, conditional), "submit", applicant)
-    with pytest.raises(ApplicationError, match="cannot approve"):
+    with pytest.raises(ApplicationError, match="“Approve” cannot be taken while the status is"):
         act(application, "approve", reviewer)
     with pytest.raises(ApplicationError, match="Unknown action"):
         act(application, "teleport", reviewer)

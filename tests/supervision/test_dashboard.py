@@ -6,7 +6,7 @@ import io
 import openpyxl
 import pytest
 
-from supervision.selectors import Period, quarter_of
+from supervision.periods import Period, quarter_of
 
 pytestmark = pytest.mark.django_db
 

@@ -6,6 +6,7 @@ Idempotent: running it again changes nothing that exists. Passwords are for the 
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.utils.translation import gettext_noop
 
 from ..credit_code import check_character
 from ..models import Region, Role, Unit, User
@@ -122,5 +123,9 @@ def seed_core() -> list[DemoPerson]:
         for role in person.roles:
             role_assign(actor=None, user=user, role=role)
     if created:
-        notify(recipients=created, title="欢迎使用泉州市政务数据共享平台", url="/")
+        notify(
+            recipients=created,
+            title=gettext_noop("Welcome to the Quanzhou government data sharing platform"),
+            url="/",
+        )
     return PEOPLE

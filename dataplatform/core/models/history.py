@@ -21,3 +21,33 @@ class HistoryEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action}: {self.from_status} → {self.to_status}"
+
+    # The words a person reads for the row's codes, from its lifecycle's table (core/workflow.py): the
+    # action's title ("Convene a joint consultation", not "convene_consultation") and the statuses' labels.
+
+    @property
+    def lifecycle_name(self) -> str | None:
+        """Where several lifecycles keep their history in one model, the row's lifecycle."""
+        return None
+
+    @property
+    def action_label(self) -> str:
+        lifecycle = self._lifecycle()
+        if lifecycle is None:
+            return self.action
+        return lifecycle.step_title(self.action, first=not self.from_status)
+
+    @property
+    def from_status_label(self) -> str:
+        lifecycle = self._lifecycle()
+        return lifecycle.status_label(self.from_status) if lifecycle is not None else self.from_status
+
+    @property
+    def to_status_label(self) -> str:
+        lifecycle = self._lifecycle()
+        return lifecycle.status_label(self.to_status) if lifecycle is not None else self.to_status
+
+    def _lifecycle(self):
+        from ..workflow import lifecycle_of  # the machine imports this model
+
+        return lifecycle_of(self)

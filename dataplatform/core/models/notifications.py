@@ -8,7 +8,11 @@ class Notification(models.Model):
     recipient = models.ForeignKey(
         "core.User", verbose_name=_("recipient"), on_delete=models.CASCADE, related_name="notifications"
     )
+    # The title as e-mailed, in the platform's language. A title written with ``message`` (the English
+    # message id) and ``params`` is shown to each reader in their own language (``display_title``).
     title = models.CharField(_("title"), max_length=200)
+    message = models.CharField(_("message"), max_length=200, blank=True)
+    params = models.JSONField(_("parameters"), default=dict, blank=True)
     body = models.TextField(_("body"), blank=True)
     url = models.CharField(_("link"), max_length=300, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
@@ -27,3 +31,11 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def display_title(self) -> str:
+        """The title in the active language (rows written before titles had messages keep their text)."""
+        from ..messages import message_render
+        from ..notifications import title_fit
+
+        return title_fit(message_render(self.message, self.params)) if self.message else self.title
