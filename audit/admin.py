@@ -1,7 +1,9 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from dataplatform.core.admin import ReadOnlyAdmin
 
+from .event_views import actor_not_a_person
 from .models import AuditArchive, AuditChain, AuditCheckpoint, AuditEvent, UsagePush, UsageWebhook
 
 
@@ -9,7 +11,7 @@ from .models import AuditArchive, AuditChain, AuditCheckpoint, AuditEvent, Usage
 class AuditEventAdmin(ReadOnlyAdmin):
     list_display = [
         "occurred_at",
-        "actor_name",
+        "actor",
         "actor_unit",
         "action",
         "object_repr",
@@ -20,6 +22,11 @@ class AuditEventAdmin(ReadOnlyAdmin):
     list_filter = ["outcome", "action"]
     search_fields = ["actor_name", "object_repr", "action"]
     date_hierarchy = "occurred_at"
+
+    @admin.display(description=_("done by"), ordering="actor_name")
+    def actor(self, event: AuditEvent) -> str:
+        """A person's name, or in words who acted when no person did ("public" is a stored code)."""
+        return event.actor_name if event.actor_id else actor_not_a_person(event)
 
 
 @admin.register(AuditChain)

@@ -33,11 +33,11 @@ def event_views(events: Iterable[AuditEvent]) -> list[dict]:
         row["outcome_label"] = outcome_label(event.outcome)
         row["item_labels"] = [_item_label(labels, resource_of(event), item) for item in row["data_items"]]
         row["items_text"] = pgettext("list separator", ", ").join(row["item_labels"])
-        row["actor_text"] = row["person"] or _not_a_person(event)
+        row["actor_text"] = row["person"] or actor_not_a_person(event)
     return rows
 
 
-def _not_a_person(event: AuditEvent) -> str:
+def actor_not_a_person(event: AuditEvent) -> str:
     """Who acted when no person did: an information system by its key's name (never the key's prefix,
     which the data's owner must not learn), a visitor of the portal, or the platform's own timers."""
     if event.api_key_id is not None and event.actor_name.startswith("API · "):
