@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from dataplatform.core.audit_actions import AuditAction
 from dataplatform.core.models import Role
+from dataplatform.core.people import working_unit_id
 from dataplatform.core.workbench import ActivityItem
 
 from .models import AuditEvent
@@ -53,8 +54,8 @@ def _latest(events: QuerySet[AuditEvent], limit: int) -> QuerySet[AuditEvent]:
 
 def _concerning(user) -> list[Q]:
     scopes = [Q(actor=user)]
-    if user.unit_id is not None and user.roles:  # a person awaiting a role sees none of the unit's work
-        scopes += [Q(actor_unit=user.unit_id), Q(owner_unit=user.unit_id)]
+    if unit_id := working_unit_id(user):  # a person awaiting a role sees none of the unit's work
+        scopes += [Q(actor_unit=unit_id), Q(owner_unit=unit_id)]
     return scopes
 
 

@@ -2,6 +2,7 @@
 tests need. Plain factory functions are in ``tests/factories/``."""
 
 import pytest
+from django.utils import translation
 from rest_framework.test import APIClient
 
 from dataplatform.core.models import Role
@@ -120,6 +121,13 @@ def celery_eager():
     app.conf.task_always_eager = app.conf.task_eager_propagates = True
     yield app
     app.conf.task_always_eager, app.conf.task_eager_propagates = saved
+
+
+@pytest.fixture(autouse=True)
+def default_language_after_each_test():
+    """A test that switches the language, or a request's Accept-Language, leaves the next test Chinese."""
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture(autouse=True)

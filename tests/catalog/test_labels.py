@@ -3,7 +3,6 @@ outcome and each refused value in words, numbers grouped by three (issue 15: "in
 "3000 row(s): 3000 inserted…", "'2020-02-30' is not a date…")."""
 
 import pytest
-from django.utils import translation
 
 from catalog.models import AggregationBatch, BatchSource, BatchStatus
 from tests.factories.catalog import entry_fields
@@ -14,12 +13,6 @@ pytestmark = pytest.mark.django_db
 FIELDS = entry_fields()
 KEY = next(item["name"] for item in FIELDS["items"] if item.get("is_key"))
 DATE = next(item["name"] for item in FIELDS["items"] if item["item_type"] == "date")
-
-
-@pytest.fixture(autouse=True)
-def default_language_after_each_test():
-    yield
-    translation.deactivate()
 
 
 @pytest.fixture

@@ -16,12 +16,6 @@ from sharing.models import GrantStatus
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def default_language_after_each_test():
-    yield
-    translation.deactivate()
-
-
 @pytest.fixture
 def suspended(applicant):
     """A title with a status label among its parameters: translated too."""

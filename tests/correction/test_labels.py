@@ -2,18 +2,11 @@
 shows amounts with thousands separators, and its to-do reads in the reader's language."""
 
 import pytest
-from django.utils import translation
 
 from catalog.aggregation.services import records_upsert
 from tests.factories.correction import RECORDS, report
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def default_language_after_each_test():
-    yield
-    translation.deactivate()
 
 
 @pytest.fixture

@@ -2,19 +2,12 @@
 ("convene_consultation"); the notification of a step reads in the reader's language too."""
 
 import pytest
-from django.utils import translation
 
 from dataplatform.core.models import Notification
 from governance.disputes import dispute_record
 from governance.workflow import act
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def default_language_after_each_test():
-    yield
-    translation.deactivate()
 
 
 @pytest.fixture

@@ -3,15 +3,8 @@ de-identification rules ("Mask a name", not mask_name) and the history's steps a
 awaiting the authority → Open", not proposed → open)."""
 
 import pytest
-from django.utils import translation
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def default_language_after_each_test():
-    yield
-    translation.deactivate()
 
 
 def history(page) -> str:

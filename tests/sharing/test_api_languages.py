@@ -4,7 +4,6 @@
 import re
 
 import pytest
-from django.utils import translation
 
 from catalog.aggregation.services import records_upsert
 from dataplatform.core.apikeys import api_key_issue
@@ -17,12 +16,6 @@ pytestmark = pytest.mark.django_db
 HAN = re.compile(r"[\u4e00-\u9fff]")
 LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
 RECORD = {"credit_code": "91350500MA0000001X", "company_name": "泉州某公司", "capital": "100"}
-
-
-@pytest.fixture(autouse=True)
-def default_language_after_each_test():
-    yield
-    translation.deactivate()  # a request's Accept-Language stays active in the thread otherwise
 
 
 @pytest.fixture
