@@ -4,7 +4,15 @@ from django.utils.translation import gettext_lazy as _
 from dataplatform.core.admin import ReadOnlyAdmin
 
 from .event_views import actor_not_a_person
-from .models import AuditArchive, AuditChain, AuditCheckpoint, AuditEvent, UsagePush, UsageWebhook
+from .models import (
+    AuditAnchor,
+    AuditArchive,
+    AuditChain,
+    AuditCheckpoint,
+    AuditEvent,
+    UsagePush,
+    UsageWebhook,
+)
 
 
 @admin.register(AuditEvent)
@@ -37,6 +45,14 @@ class AuditChainAdmin(ReadOnlyAdmin):
 @admin.register(AuditCheckpoint)
 class AuditCheckpointAdmin(ReadOnlyAdmin):
     list_display = ["created_at", "chain", "seq", "hash"]
+
+
+@admin.register(AuditAnchor)
+class AuditAnchorAdmin(ReadOnlyAdmin):
+    """Chain heads timestamped by the TSA or sent to a unit (audit.anchoring); a failed attempt shows its error."""
+
+    list_display = ["created_at", "kind", "where", "digest", "error"]
+    list_filter = ["kind"]
 
 
 @admin.register(AuditArchive)

@@ -9,6 +9,11 @@ class AuditConfig(AppConfig):
     def ready(self) -> None:
         from dataplatform.core.events import register_writer
 
+        from .models import AuditEvent
         from .services import audit_record
 
-        register_writer(audit_record)
+        def event_times(*, action: str, client_ip: str, since):
+            events = AuditEvent.objects.filter(action=action, client_ip=client_ip, occurred_at__gte=since)
+            return list(events.order_by("occurred_at").values_list("occurred_at", flat=True))
+
+        register_writer(audit_record, event_times)

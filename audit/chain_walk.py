@@ -27,7 +27,10 @@ REORDER_LIMIT = 50_000
 
 @dataclass(frozen=True)
 class ChainBreak:
-    """The first thing wrong in a chain. ``kind``: missing, link, content, checkpoint, truncated."""
+    """The first thing wrong in a chain. ``kind``: missing, link, content, truncated, or the kind of the
+    record the chain disagrees with: checkpoint, anchor (a TSA's timestamp), witness. For the log as a
+    whole: anchor (a token that does not verify), checkpoint-file (a row missing from the files), witness
+    (a witness' line that cannot be read)."""
 
     kind: str
     message: str
@@ -37,9 +40,12 @@ class ChainBreak:
 
 @dataclass(frozen=True)
 class Checkpoint:
+    """A head recorded somewhere: a checkpoint, a head row, an anchor or a witness (``kind``)."""
+
     seq: int
     hash: str
     where: str
+    kind: str = "checkpoint"
 
 
 @dataclass
@@ -177,7 +183,7 @@ def _archived_head_break(walk: _Walk) -> ChainBreak | None:
     for checkpoint in walk.at_seq.get(chain.verified, []) if chain.verified else []:
         if checkpoint.hash != chain.head_hash:
             message = _("%(where)s recorded another hash at this position: the history was rewritten.")
-            return ChainBreak("checkpoint", message % {"where": checkpoint.where}, seq=chain.verified)
+            return ChainBreak(checkpoint.kind, message % {"where": checkpoint.where}, seq=chain.verified)
     return None
 
 
@@ -215,5 +221,7 @@ def _checkpoint_break(event: _SealedRow, checkpoints: list[Checkpoint]) -> Chain
     for checkpoint in checkpoints:
         if checkpoint.hash != event.hash:
             message = _("%(where)s recorded another hash at this position: the history was rewritten.")
-            return ChainBreak("checkpoint", message % {"where": checkpoint.where}, event.pk, event.chain_seq)
+            return ChainBreak(
+                checkpoint.kind, message % {"where": checkpoint.where}, event.pk, event.chain_seq
+            )
     return None

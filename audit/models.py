@@ -80,7 +80,7 @@ class AuditEvent(models.Model):
     request_id = models.CharField(_("request id"), max_length=64, blank=True)
     # The seal (Q8.4 tamper evidence), written once by ``audit_seal`` behind the insert: the event's
     # place in its owner's chain and sha256(prev_hash + canonical JSON). The database triggers
-    # (migration 0004) allow exactly that one UPDATE, and no other.
+    # (migrations 0004, 0012) allow exactly that one UPDATE, all four at once, from unset, and no other.
     chain_seq = models.PositiveBigIntegerField(_("chain position"), null=True, blank=True)
     prev_hash = models.CharField(_("previous hash"), max_length=64, blank=True)
     hash = models.CharField(_("hash"), max_length=64, blank=True)
@@ -218,6 +218,38 @@ class AuditCheckpoint(models.Model):
 
     def __str__(self) -> str:
         return f"{self.chain} {self.seq} {self.hash[:12]}"
+
+
+class AnchorKind(models.TextChoices):
+    TSA = "tsa", _("Timestamp authority")
+    WITNESS = "witness", _("Witness (the producing unit)")
+
+
+class AuditAnchor(models.Model):
+    """Chain heads held by someone outside the platform (``audit.anchoring``): a timestamp authority's
+    signed token over them, or the head a producing unit received with its usage log (a witness).
+
+    ``heads`` are ``[{"owner_unit": id or null, "seq": n, "hash": h}]`` and ``digest`` the SHA-256 of their
+    text (``anchoring.heads_text``), which the token timestamps. A TSA attempt that failed is a row too,
+    with ``error`` and no token: counted, and retried by the next tick. Appended to the checkpoint files as
+    well; never changed, never deleted (migration 0012's triggers).
+    """
+
+    kind = models.CharField(_("kind"), max_length=10, choices=AnchorKind.choices)
+    created_at = models.DateTimeField(_("time"), default=timezone.now)
+    heads = models.JSONField(_("chain heads"), default=list)
+    digest = models.CharField(_("digest"), max_length=64)
+    token = models.BinaryField(_("timestamp token"), blank=True, default=bytes)
+    where = models.CharField(_("held by"), max_length=500)  # the TSA's or the witness' address
+    error = models.CharField(_("error"), max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("audit anchor")
+        verbose_name_plural = _("audit anchors")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.created_at:%Y-%m-%d %H:%M} {self.digest[:12]}"
 
 
 class UsageWebhook(models.Model):

@@ -9,6 +9,9 @@ these functions do nothing.
 What a partition carries by itself: the parent's indexes and guard trigger are cloned onto every
 partition by PostgreSQL; the one-event-per-chain-position unique index cannot live on the parent (a
 unique index of a partitioned table must contain the partition key), so it is created on each partition.
+
+Who may maintain them: only the owner of the table may create, detach or drop a partition; the
+application's database role may not (``manage.py grant_app_role``, dataplatform/core/db_roles.py).
 """
 
 import datetime as dt
@@ -66,6 +69,19 @@ def is_partitioned() -> bool:
         cursor.execute("SELECT relkind FROM pg_class WHERE oid = to_regclass(%s)", [PARENT])
         row = cursor.fetchone()
     return row is not None and row[0] == "p"
+
+
+def partitions_maintainable() -> bool:
+    """Whether this connection may create, detach and drop partitions: the table's owner (or a member of
+    its role) may, the application's role may not."""
+    if not is_partitioned():
+        return False
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_has_role(current_user, relowner, 'USAGE') FROM pg_class WHERE oid = %s::regclass",
+            [PARENT],
+        )
+        return cursor.fetchone()[0]
 
 
 def partitions_list() -> list[Partition]:
@@ -130,7 +146,7 @@ def partitions_ensure(*, since: dt.date | None = None, months_ahead: int = MONTH
                         "Audit events of %s are in the default partition; %s not created.", month, name
                     )
                 else:
-                    for sql in partition_create_sql(month):
+                    for sql in [*partition_create_sql(month), partition_read_only_sql(name)]:
                         cursor.execute(sql)
                     created.append(name)
             month = next_month(month)
@@ -143,6 +159,25 @@ def _default_holds(cursor, month: dt.date) -> bool:
         [month_start(month), month_start(next_month(month))],
     )
     return cursor.fetchone()[0]
+
+
+def partition_read_only_sql(name: str) -> str:
+    """Every role the owner's default privileges gave a new partition keeps SELECT only (manage.py backup
+    reads partitions one by one): rows are written through the parent, whose grants PostgreSQL checks,
+    and a role that could write a partition directly could delete from it."""
+    return f"""
+        DO $$
+        DECLARE grantee regrole;
+        BEGIN
+            FOR grantee IN
+                SELECT DISTINCT acl.grantee::regrole FROM pg_class, aclexplode(relacl) AS acl
+                WHERE pg_class.oid = '{name}'::regclass AND acl.grantee NOT IN (0, relowner)
+            LOOP
+                EXECUTE format('REVOKE ALL ON {name} FROM %s', grantee);
+                EXECUTE format('GRANT SELECT ON {name} TO %s', grantee);
+            END LOOP;
+        END $$
+    """
 
 
 def partition_drop_sql(partition: Partition) -> list[str]:

@@ -1,6 +1,6 @@
 """Reads over the audit log: verification of the hash chains (Q8.4, F24)."""
 
-from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -12,8 +12,9 @@ from dataplatform.core.models import Unit
 
 from .archive_verify import heads_by_owner
 from .chain_walk import ChainBreak, ChainReport, Checkpoint, chains_walk
-from .checkpoint_files import checkpoint_files_read
-from .models import AuditArchive, AuditChain, AuditCheckpoint, AuditEvent
+from .checkpoint_files import FileCheckpoint
+from .models import AuditArchive, AuditEvent
+from .recorded_heads import recorded_heads
 
 __all__ = ["ChainBreak", "ChainReport", "Checkpoint", "VerifyReport", "audit_verify"]
 
@@ -23,31 +24,31 @@ class VerifyReport:
     checked_at: datetime
     chains: list[ChainReport] = field(default_factory=list)
     unreadable_checkpoints: list[str] = field(default_factory=list)
+    # The log's own: anchors that do not verify, rows missing from the checkpoint files, witness lines.
+    problems: list[ChainBreak] = field(default_factory=list)
+    anchors: int = 0  # anchors that hold
 
     @property
     def ok(self) -> bool:
-        return not self.unreadable_checkpoints and all(chain.ok for chain in self.chains)
+        return (
+            not self.unreadable_checkpoints and not self.problems and all(chain.ok for chain in self.chains)
+        )
 
 
-def audit_verify() -> VerifyReport:
+def audit_verify(*, witness: Iterable[FileCheckpoint] = ()) -> VerifyReport:
     """Recompute every chain from its first event; stop each at its first broken or missing link, and
-    hold it against the chain heads recorded earlier (head rows, checkpoint rows, checkpoint files)."""
+    hold it against the chain heads recorded earlier (head rows, checkpoint rows and files, anchors, and
+    the ``witness`` lines given: ``checkpoint_files.witness_file_read``)."""
     report = VerifyReport(checked_at=timezone.now())
     # Heads and checkpoints are read before the events: a sealer running meanwhile only adds events
     # after them, never makes a recorded head look lost.
-    recorded: dict[int | None, list[Checkpoint]] = defaultdict(list)
-    for head in AuditChain.objects.filter(head_seq__gt=0):
-        recorded[head.owner_unit_id].append(
-            Checkpoint(head.head_seq, head.head_hash, _("the chain's head row"))
-        )
-    for checkpoint in AuditCheckpoint.objects.select_related("chain").order_by("id"):
-        where = _("checkpoint row %(id)s") % {"id": checkpoint.pk}
-        recorded[checkpoint.chain.owner_unit_id].append(Checkpoint(checkpoint.seq, checkpoint.hash, where))
-    for entry in checkpoint_files_read():
-        if entry.owner_unit_id == -1:
-            report.unreadable_checkpoints.append(entry.where)
-        else:
-            recorded[entry.owner_unit_id].append(Checkpoint(entry.seq, entry.hash, entry.where))
+    gathered = recorded_heads(witness=witness)
+    recorded = gathered.heads
+    report.unreadable_checkpoints, report.problems, report.anchors = (
+        gathered.unreadable,
+        gathered.problems,
+        gathered.anchors,
+    )
     unsealed: dict[int | None, int] = dict(
         AuditEvent.objects.filter(sealed_at__isnull=True)
         .order_by()

@@ -10,6 +10,7 @@ from dataplatform.core.audit_actions import AuditAction
 from dataplatform.core.models import ApiKey, Unit, User
 from dataplatform.core.request_context import current_request_id
 
+from .anchoring import audit_anchor_tsa
 from .archive_verify import chain_hash
 from .checkpoint_files import checkpoint_files_append
 from .models import AuditChain, AuditCheckpoint, AuditEvent, Outcome
@@ -160,7 +161,8 @@ def _seal_rows(events: list[AuditEvent]) -> None:
 
 def audit_checkpoint() -> list[AuditCheckpoint]:
     """Record every chain head that moved since its last checkpoint: in the day's file first, outside
-    the database, where a history rewritten later in the database cannot reach; then as a row."""
+    the database, where a history rewritten later in the database cannot reach; then as a row. Then have
+    the heads timestamped (``anchoring``), after the checkpoints: a TSA down holds up nothing."""
     last = dict(
         AuditCheckpoint.objects.values("chain_id").annotate(seq=Max("seq")).values_list("chain_id", "seq")
     )
@@ -173,4 +175,5 @@ def audit_checkpoint() -> list[AuditCheckpoint]:
     if checkpoints:
         checkpoint_files_append(checkpoints)
         AuditCheckpoint.objects.bulk_create(checkpoints)
+    audit_anchor_tsa()
     return checkpoints

@@ -4,6 +4,13 @@ where the unit set one.
 
 The push of one unit's day is a ``UsagePush`` row first; a worker claims it with a compare-and-swap
 update and only then sends, so running the daily task twice, or two workers at once, sends nothing twice.
+
+The webhook's JSON body: ``{"unit": name, "date": "YYYY-MM-DD", "count": n, "events": [...], "chain":
+{"owner_unit": id, "seq": n, "hash": h, "at": time} or null}``. ``chain`` is the head of the unit's audit
+hash chain when the push was sent: the unit is a witness (``audit.anchoring``). Kept by the unit, one JSON
+line per push, those heads are what ``manage.py verify_audit --witness FILE`` holds the chain against: a
+history rewritten or cut short on the platform no longer reaches a head the unit received. Each delivered
+head is recorded as a witness ``AuditAnchor`` too.
 """
 
 import csv
@@ -29,8 +36,9 @@ from dataplatform.core.models import Role, Unit, User
 from dataplatform.core.notifications import notify
 from dataplatform.core.spreadsheets import spreadsheet_safe
 
+from .anchoring import audit_anchor_witness
 from .grants import resource_names
-from .models import AuditEvent, PushStatus, UsagePush, UsageWebhook
+from .models import AuditChain, AuditEvent, PushStatus, UsagePush, UsageWebhook
 
 CST = ZoneInfo("Asia/Shanghai")  # the log's days are China Standard Time days, whatever the server's zone
 USAGE_ACTIONS = AuditAction.group(
@@ -245,7 +253,7 @@ def usage_push_deliver(push_id: int) -> bool:
         UsagePush.objects.filter(pk=push_id).update(status=PushStatus.NO_WEBHOOK)
         return False
     try:
-        _post(webhook, push)
+        head = _post(webhook, push)
     except Exception as exc:  # any failure of the receiver or the network: retried by a later run
         gave_up = push.attempts >= MAX_ATTEMPTS
         UsagePush.objects.filter(pk=push_id).update(
@@ -255,12 +263,31 @@ def usage_push_deliver(push_id: int) -> bool:
     UsagePush.objects.filter(pk=push_id).update(
         status=PushStatus.DELIVERED, delivered_at=timezone.now(), last_error=""
     )
+    if head is not None:
+        audit_anchor_witness(
+            head={k: head[k] for k in ("owner_unit", "seq", "hash")}, where=f"usage-push:{push.pk}"
+        )
     return True
 
 
-def usage_payload(push: UsagePush) -> bytes:
+def usage_chain_head(unit_id: int) -> dict | None:
+    """The head of the unit's audit chain now, as the push carries it to the unit (a witness)."""
+    chain = AuditChain.objects.filter(owner_unit_id=unit_id, head_seq__gt=0).first()
+    if chain is None:
+        return None
+    at = timezone.now().isoformat()
+    return {"owner_unit": unit_id, "seq": chain.head_seq, "hash": chain.head_hash, "at": at}
+
+
+def usage_payload(push: UsagePush, *, head: dict | None = None) -> bytes:
     events = event_rows(usage_events(unit=push.unit_id, day=push.day))
-    body = {"unit": push.unit.name, "date": push.day.isoformat(), "events": events, "count": len(events)}
+    body = {
+        "unit": push.unit.name,
+        "date": push.day.isoformat(),
+        "events": events,
+        "count": len(events),
+        "chain": head,
+    }
     return json.dumps(body, ensure_ascii=False, cls=DjangoJSONEncoder).encode()
 
 
@@ -268,8 +295,10 @@ def signature(secret: str, body: bytes) -> str:
     return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
 
 
-def _post(webhook: UsageWebhook, push: UsagePush) -> None:
-    body = usage_payload(push)
+def _post(webhook: UsageWebhook, push: UsagePush) -> dict | None:
+    """POST the push; return the chain head it carried."""
+    head = usage_chain_head(push.unit_id)
+    body = usage_payload(push, head=head)
     request = urllib.request.Request(
         webhook.url,
         data=body,
@@ -285,6 +314,7 @@ def _post(webhook: UsageWebhook, push: UsagePush) -> None:
     with urllib.request.urlopen(request, timeout=WEBHOOK_TIMEOUT) as response:  # noqa: S310 (https or http URLField)
         if not 200 <= response.status < 300:
             raise OSError(f"HTTP {response.status}")
+    return head
 
 
 def usage_push_daily(*, day: dt.date | None = None) -> int:

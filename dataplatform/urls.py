@@ -56,5 +56,6 @@ urlpatterns = [
 ]
 
 # An unmatched address under /api/v1/ answers the JSON error envelope (the OpenAPI schema documents it).
+handler400 = "dataplatform.core.api_errors.bad_request"
 handler404 = "dataplatform.core.api_errors.not_found"
 handler500 = "dataplatform.core.api_errors.server_failure"

@@ -4,7 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from catalog.models import Resource
-from dataplatform.core.models import Unit, User
+from dataplatform.core.models import IdentityStatus, Unit, User
 
 from .models import DisputeMatter
 
@@ -101,7 +101,10 @@ class ObjectionForm(StyledForm):
 
 
 class AuthorizationForm(StyledForm):
-    grantee = forms.ModelChoiceField(label=_("Authorized unit"), queryset=Unit.objects.filter(is_active=True))
+    grantee = forms.ModelChoiceField(
+        label=_("Authorized unit"),
+        queryset=Unit.objects.filter(is_active=True, identity_status=IdentityStatus.VERIFIED),
+    )
     resources = forms.ModelMultipleChoiceField(
         label=_("Data"), queryset=Resource.objects.none(), widget=forms.CheckboxSelectMultiple
     )

@@ -4,8 +4,9 @@ Identity, as the platform supports it:
 - a citizen (a person with no unit) is a subject once a platform administrator has recorded the ID
   number verified in person or through the province's unified identity authentication
   (``SubjectIdentity``); a number a person merely types in is never trusted;
-- a company (a public organization's unit) acts through its data administrator: the unit's unified
-  social credit code was checked when the unit was registered on the platform (Q9.2 real names).
+- a company (a public organization's unit) acts through its data administrator once the data authority
+  has verified the unit's registration documents against its unified social credit code (issue 18:
+  anyone may register an organization under any code; ``people.acts_for_proven_organization``).
 
 Finding the data: the records of every available, aggregated catalog entry whose data items identify a
 subject of that kind (an item named like ``id_number`` / ``credit_code``, or a personal item labelled
@@ -22,6 +23,7 @@ from django.db.models import Q
 
 from catalog.models import DataFormat, DataItem, Record, Resource, ResourceStatus
 from dataplatform.core.models import Role, User
+from dataplatform.core.people import acts_for_proven_organization
 
 from .models import SubjectIdentity, SubjectKind
 
@@ -53,14 +55,15 @@ class Holding:
 
 
 def subject_of(user) -> Subject | None:
-    """The subject ``user`` acts for, or None (API keys, government staff, unverified citizens)."""
+    """The subject ``user`` acts for, or None (API keys, government staff, unverified citizens and
+    organizations)."""
     if not isinstance(user, User) or not user.is_authenticated:
         return None
     unit = user.unit
     if unit is None:
         identity = SubjectIdentity.objects.filter(user=user).only("id_number").first()
         return Subject(SubjectKind.PERSON, identity.id_number) if identity else None
-    if unit.is_public_organization and user.has_role(Role.DATA_ADMIN):
+    if acts_for_proven_organization(user) and user.has_role(Role.DATA_ADMIN):
         return Subject(SubjectKind.COMPANY, unit.credit_code)
     return None
 

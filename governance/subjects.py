@@ -210,6 +210,9 @@ def authorization_grant(
         raise ApplicationError(_("The period must end on or after its start, and not in the past."))
     if not grantee.is_active:
         raise ApplicationError(_("The authorized unit is not active."))
+    if not grantee.identity_proven:
+        # Issue 18: a unit registered under a name nobody has checked may be posing as another.
+        raise ApplicationError(_("The authorized unit's identity has not been verified."))
     with transaction.atomic():
         authorization = SubjectAuthorization.objects.create(
             subject_kind=subject.kind,

@@ -18,8 +18,9 @@ from dataplatform.core.audit_actions import AuditAction
 from dataplatform.core.errors import ApplicationError
 from dataplatform.core.models import Role
 from dataplatform.core.pages import page_action
-from dataplatform.core.people import is_government_staff
+from dataplatform.core.people import awaits_identity, is_government_staff
 from dataplatform.core.request_types import AuthenticatedHttpRequest
+from dataplatform.core.workbench import identity_awaited_by
 
 from . import access
 from .disputes import dispute_record
@@ -198,7 +199,8 @@ def _subject_post(request: AuthenticatedHttpRequest, auth_form, complaint_form) 
 def subject_home(request: AuthenticatedHttpRequest) -> HttpResponse:
     user = request.user
     if subject_of(user) is None:
-        return render(request, "governance/subject_unverified.html")
+        awaited = identity_awaited_by(user) if awaits_identity(user) else None
+        return render(request, "governance/subject_unverified.html", {"identity": awaited})
     subject, holdings = holdings_search(actor=user, request=request)
     which = request.POST.get("form") if request.method == "POST" else None
     resources = [h.resource for h in holdings]

@@ -18,7 +18,7 @@ from dataplatform.core.errors import ApplicationError, Forbidden
 from dataplatform.core.models import Role, Unit, User
 from dataplatform.core.models.units import UnitKind
 from dataplatform.core.notifications import notify
-from dataplatform.core.people import data_admins, reviewers_of
+from dataplatform.core.people import acts_for_proven_organization, data_admins, reviewers_of
 from dataplatform.core.workflow import Action, Lifecycle, Move, act
 from dataplatform.core.workflow import allowed_actions as lifecycle_actions
 
@@ -45,10 +45,16 @@ def is_confirming_reviewer(user: Actor, application: OpenApplication) -> bool:
     return is_reviewer(user, application.entry.resource)
 
 
-def _check_organization(unit: Unit | None, use_kind: str, declares_domestic_controlled: bool) -> None:
+def _check_organization(actor: User, use_kind: str, declares_domestic_controlled: bool) -> Unit:
+    unit = actor.unit
     if unit is None or not unit.is_public_organization:
         raise Forbidden(
             _("Domestic-controlled enterprises, universities and research institutes apply (Q6.4).")
+        )
+    if not acts_for_proven_organization(actor):
+        # Issue 18: the credit code is the organization's own only once its documents are verified.
+        raise Forbidden(
+            _("Your organization applies once the data authority has verified its registration documents.")
         )
     if use_kind not in UseKind.values:
         raise ApplicationError(_("Unknown kind of use %(use_kind)s.") % {"use_kind": repr(use_kind)})
@@ -59,6 +65,7 @@ def _check_organization(unit: Unit | None, use_kind: str, declares_domestic_cont
         )
     if unit.kind == UnitKind.ENTERPRISE and not declares_domestic_controlled:
         raise ApplicationError(_("An enterprise declares that it is domestic-controlled (Q6.4)."))
+    return unit
 
 
 def open_application_submit(
@@ -74,9 +81,7 @@ def open_application_submit(
     declares_domestic_controlled: bool = False,
     request=None,
 ) -> OpenApplication:
-    unit = actor.unit
-    _check_organization(unit, use_kind, declares_domestic_controlled)
-    assert unit is not None  # refused above otherwise
+    unit = _check_organization(actor, use_kind, declares_domestic_controlled)
     if not actor.has_role(Role.DATA_ADMIN):
         raise Forbidden(_("The organization's data administrator applies."))
     if not (entry.is_public and entry.open_type == OpenType.ON_APPLICATION):

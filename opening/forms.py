@@ -76,6 +76,11 @@ class RegistrationForm(forms.Form):
     phone = forms.CharField(label=_("Phone"), max_length=20)
     username = forms.CharField(label=_("User name"), max_length=150)
     password = forms.CharField(label=_("Password"), widget=forms.PasswordInput)
+    # Issue 18: checked by the data authority before the organization acts as itself.
+    proof = forms.FileField(
+        label=_("Registration document (business licence or legal-person certificate: PDF, JPEG or PNG)"),
+        widget=forms.FileInput(attrs={"accept": ".pdf,.jpg,.jpeg,.png"}),
+    )
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)

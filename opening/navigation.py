@@ -6,7 +6,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from dataplatform.core.models import Role
-from dataplatform.core.people import is_government_staff
+from dataplatform.core.people import acts_for_proven_organization, is_government_staff
 
 
 def public_links(user) -> list[tuple[str, str]]:
@@ -17,7 +17,6 @@ def opening_links(user) -> list[tuple[str, str]]:
     links = public_links(user)
     if user.has_role(Role.REVIEWER) or is_government_staff(user):
         links.append((_("Open catalog"), reverse("open-manage")))
-    unit = user.unit
-    if user.has_role(Role.REVIEWER, Role.EVALUATOR) or (unit is not None and unit.is_public_organization):
+    if user.has_role(Role.REVIEWER, Role.EVALUATOR) or acts_for_proven_organization(user):
         links.append((_("Open data applications"), reverse("open-applications")))
     return links

@@ -1,14 +1,20 @@
 """A public organization registers for on-application open data (Q6.4): a domestic-controlled enterprise,
-a university or a research institute, with its data administrator registered by real name (Q9.2)."""
+a university or a research institute, with its data administrator registered by real name (Q9.2) and its
+registration document (issue 18). Anyone may type any name and credit code here, so the unit starts
+unverified: it browses the open data until the data authority verifies the document
+(``dataplatform.core.identity``)."""
 
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from audit.services import audit_record
 from dataplatform.core.audit_actions import AuditAction
+from dataplatform.core.credit_code import validate_credit_code
 from dataplatform.core.errors import ApplicationError
+from dataplatform.core.identity import identity_proof_add, identity_submitted, proof_type
 from dataplatform.core.models import Region, Role, Unit, User
 from dataplatform.core.models.units import PUBLIC_ORGANIZATION_KINDS, Level, UnitKind
 from dataplatform.core.people import role_assign, unit_create
@@ -26,6 +32,7 @@ def organization_register(
     real_name: str,
     username: str,
     password: str,
+    proof: UploadedFile,
     phone: str = "",
     declares_domestic_controlled: bool = False,
     request=None,
@@ -33,6 +40,10 @@ def organization_register(
     if kind not in PUBLIC_ORGANIZATION_KINDS:
         raise ApplicationError(_("Enterprises, universities and research institutes register here."))
     credit_code = credit_code.strip().upper()
+    try:
+        validate_credit_code(credit_code)  # GB 32100, its check character too
+    except ValidationError as exc:
+        raise ApplicationError(" ".join(exc.messages)) from exc
     if credit_code[:1] not in CODE_FIRST[kind]:
         raise ApplicationError(
             _("The credit code's first character does not match the kind of organization.")
@@ -45,6 +56,7 @@ def organization_register(
         validate_password(password)
     except ValidationError as exc:
         raise ApplicationError(" ".join(exc.messages)) from exc
+    proof_type(proof)  # refused before anything is written
     region = (
         Region.objects.filter(code=credit_code[2:8]).first()
         or Region.objects.filter(level=Level.CITY).first()
@@ -72,6 +84,8 @@ def organization_register(
             target=unit,
             detail={"kind": kind, "domestic_controlled": unit.declares_domestic_controlled},
         )
+        document = identity_proof_add(actor=user, unit=unit, document=proof)
+        identity_submitted(actor=user, unit=unit, proof=document, request=request)
     return user
 
 

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 from catalog.models import OpenType
 from dataplatform.core.errors import ApplicationError
 from dataplatform.core.pages import page_action
+from dataplatform.core.people import awaits_identity
 from dataplatform.core.request_types import AuthenticatedHttpRequest
 
 from .access import application_for_user, applications_visible_to
@@ -38,6 +39,8 @@ def application_new(request: AuthenticatedHttpRequest, slug: str) -> HttpRespons
     entry = public_entry(slug)
     if not (entry.is_public and entry.open_type == OpenType.ON_APPLICATION):
         raise Http404
+    if awaits_identity(request.user):  # issue 18: said plainly, before a form it could not send
+        return render(request, "opening/application_form.html", {"entry": entry, "identity_pending": True})
     form = ApplicationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         application = page_action(
@@ -95,12 +98,14 @@ def agreement(request: HttpRequest) -> HttpResponse:
 
 
 def organization_register_view(request: HttpRequest) -> HttpResponse:
-    form = RegistrationForm(request.POST or None)
+    form = RegistrationForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         user = page_action(
             request,
             lambda: _register(request, form.cleaned_data),
-            success=_("Registered. Log in to apply for open data."),
+            success=_(
+                "Registered. The data authority verifies your registration document; log in to follow it."
+            ),
             form=form,
         )
         if user is not None:

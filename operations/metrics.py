@@ -28,6 +28,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, 
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 
+from audit.anchoring import anchor_failures
 from catalog.models import Resource, ResourceStatus
 from correction.models import TIMED_STATUSES, CorrectionTicket
 from dataplatform.core.health import check_audit_sealer
@@ -96,6 +97,11 @@ class PlatformCollector(Collector):
             "dataplatform_audit_sealer_lag_seconds",
             "Age of the oldest audit event not yet sealed into its chain (0: none waiting)",
             value=sealer["lag_seconds"],
+        )
+        yield GaugeMetricFamily(
+            "dataplatform_audit_anchor_failures",
+            "Timestamps of the audit chain heads (AUDIT_TSA_URL) that failed since the last one that succeeded",
+            value=anchor_failures(),
         )
         yield from self._redis_metrics()
 

@@ -10,7 +10,7 @@ from dataplatform.core.request_types import ApiRequest, PersonApiRequest
 
 from . import serializers as s
 from .access import application_for_user, applications_visible_to, grant_for_user, grants_visible_to
-from .misuse import grant_usage_today
+from .misuse import grant_usage
 from .models import ApplicationStatus
 from .services import application_create, application_update, attachment_add, grant_change, usage_report_file
 from .workflow import application_act, is_applicant
@@ -121,7 +121,7 @@ class AttachmentApi(APIView):
 
 class GrantListApi(generics.ListAPIView):
     """Grants the caller holds, whose data it produces, or that its authority governs. ``?status=``.
-    Each says its rate, its daily quota and today's use (``limits``)."""
+    Each says its rate, its daily quotas of calls and records and today's use (``limits``)."""
 
     serializer_class = s.GrantOut
 
@@ -129,7 +129,7 @@ class GrantListApi(generics.ListAPIView):
         if args and kwargs.get("many"):
             # Today's calls of the whole page in one cache read, not one per grant.
             grants = list(args[0])
-            kwargs["context"] = {**self.get_serializer_context(), "usage_today": grant_usage_today(grants)}
+            kwargs["context"] = {**self.get_serializer_context(), "usage_today": grant_usage(grants)}
             args = (grants, *args[1:])
         return super().get_serializer(*args, **kwargs)
 

@@ -4,10 +4,12 @@ so that none escapes the grant, the limits, the crawler watch or the audit (Q5.3
 automatic query tools).
 
 In order: the grant for the caller's unit is found, the resource must be available and the items
-granted (a refusal is audited, then raised); the call is counted against the grant's limits (rate and
-daily quota); the read runs and its audit event is written before anything is answered, so a call
+granted (a refusal is audited, then raised); the call is counted against the grant's limits (rate,
+daily quotas of calls and of records, the page walk and the share of the table taken: sharing.misuse);
+the read runs and its audit event is written before anything is answered, so a call
 whose audit cannot be written answers nothing; then the answered call is watched for the signs of a crawler
-(after the read: a key lookup that found nothing is one of them).
+(after the read: a key lookup that found nothing is one of them), and the records it returned are
+counted.
 
 Refusals are ``GrantRefused`` (403 with its code), ``Throttled`` (429 with Retry-After) or ``Http404``,
 mapped to HTTP once, in dataplatform.core.api_errors.
@@ -28,8 +30,9 @@ from audit.services import audit_record
 from catalog.models import Resource, ServiceMethod
 from dataplatform.core.errors import Throttled
 
+from .crawler_signs import observe
 from .grant_check import GrantRefused, check_items, grant_for_call
-from .misuse import Limits, count_call, enforce, observe
+from .misuse import Limits, count_call, enforce, enforce_rows, release
 
 NO_RESOURCE = gettext_lazy("No published resource with this id.")
 RATE_LIMIT_ATTR = "data_call_limits"  # on the request: where the call's grant stands (RateLimit fields)
@@ -102,6 +105,10 @@ class Use:
     items: Sequence[str] = ()
     also: Sequence[str] = ()
     target: models.Model | None = None  # what the audit event names, when not the scope's own target
+    # The records the call will return at most (a list's page size, 1 for a key lookup): reserved
+    # against the daily record quota before the read, settled after it.
+    expect_rows: int = 0
+    walk: str | None = None  # a list call's filter set, whose pages the page-walk watch counts
 
 
 @dataclass
@@ -112,7 +119,6 @@ class Granted:
     grant: Any
     resource: Resource
     items: list[str]
-    calls: int = 0  # the grant's calls today, this one included (from the limits)
 
 
 @dataclass
@@ -167,20 +173,54 @@ def _serve(
 ) -> Read:
     granted = [_admit(client, request, action, use, detail) for use in uses]
     limited = _distinct([g for g in granted if g.use.scope.limited])
-    for one in limited:
-        limits = count_call(one.grant)
-        one.calls = limits.used_today
-        _remember(request, limits)  # before a refusal: a 429 carries the RateLimit fields too
-        enforce(limits)
-    result = read(granted)
-    # The audit events are written before anything is answered: if they cannot be, nothing is. Several
-    # (a rule's checks) are written together; one needs no transaction of its own (the hot path).
-    with transaction.atomic(savepoint=False) if len(granted) > 1 else nullcontext():
-        for one, audited in zip(granted, result.audited, strict=True):
-            _audit(client, request, action, one, audited, detail)
-    for one in limited:
-        observe(one.grant, client=client, calls=one.calls, key=result.key, found=result.found)
+    counted = _count(client, request, limited)
+    try:
+        result = read(granted)
+        # The audit events are written before anything is answered: if they cannot be, nothing is.
+        # Several (a rule's checks) are written together; one needs no transaction of its own (the hot path).
+        with transaction.atomic(savepoint=False) if len(granted) > 1 else nullcontext():
+            for one, audited in zip(granted, result.audited, strict=True):
+                _audit(client, request, action, one, audited, detail)
+    except BaseException:
+        release(counted)  # a page past the end, a bad filter value, an audit that failed: nothing left
+        raise
+    rows = _rows_by_grant(granted, result.audited)
+    for one, limits in zip(limited, counted, strict=True):
+        rows_returned = rows[_grant_key(one)]
+        observe(
+            one.grant, client=client, limits=limits, rows=rows_returned, key=result.key, found=result.found
+        )
     return result
+
+
+def _count(client, request, limited: list[Granted]) -> list[Limits]:
+    """Count the call against each grant's limits, in order; over one, the records reserved are given
+    back and the call refused (Throttled)."""
+    counted: list[Limits] = []
+    try:
+        for one in limited:
+            use = one.use
+            limits = count_call(one.grant, expect=use.expect_rows, walk=use.walk)
+            counted.append(limits)
+            _remember(request, limits)  # before a refusal: a 429 carries the RateLimit fields too
+            enforce(limits)
+            enforce_rows(one.grant, limits, client=client)
+    except BaseException:
+        release(counted)
+        raise
+    return counted
+
+
+def _grant_key(one: Granted) -> tuple:
+    return (type(one.grant), one.grant.pk)
+
+
+def _rows_by_grant(granted: list[Granted], audited: list[Audited]) -> dict[tuple, int]:
+    """The records the call returned under each grant (a rule's checks may rely on one grant twice)."""
+    rows: dict[tuple, int] = {}
+    for one, said in zip(granted, audited, strict=True):
+        rows[_grant_key(one)] = rows.get(_grant_key(one), 0) + (said.count or 0)
+    return rows
 
 
 def _admit(client, request, action: str, use: Use, detail: dict) -> Granted:
@@ -244,5 +284,5 @@ def _distinct(granted: list[Granted]) -> list[Granted]:
     """One per grant: a call relying twice on one grant (two checks of a rule) counts once."""
     seen: dict[tuple, Granted] = {}
     for one in granted:
-        seen.setdefault((type(one.grant), one.grant.pk), one)
+        seen.setdefault(_grant_key(one), one)
     return list(seen.values())

@@ -9,6 +9,7 @@ handler (dataplatform.core.api_errors).
 import json
 import urllib.request
 
+from django.http import Http404
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
@@ -24,6 +25,7 @@ from dataplatform.core.models import Role
 from dataplatform.core.permissions import IsApiClient
 from dataplatform.core.request_types import ApiRequest, PersonApiRequest
 
+from .access import verification_rule_for_user, verification_rules_visible_to
 from .calls import Audited, Granted, Read, SharedResource, Use, data_call, rate_limit_headers
 from .grant_check import REFUSAL_CODES
 from .models import VerificationRule
@@ -124,7 +126,9 @@ class RecordDetailApi(DataApiView):
             audited = Audited(count=1 if record else 0, detail={"key": key})
             return Read(answer, [audited], key=key, found=record is not None)
 
-        use = Use(SharedResource(pk), items=requested_fields(request), also=filter_names(request))
+        use = Use(
+            SharedResource(pk), items=requested_fields(request), also=filter_names(request), expect_rows=1
+        )
         call = data_call(client=request.user, request=request, action="data.query", uses=[use], read=read)
         if call.answer is None:
             raise exceptions.NotFound(_("No record with this key."))
@@ -154,10 +158,23 @@ class RecordListApi(DataApiView):
             audited = Audited(count=len(page), detail={"filters": {k[6:]: v for k, v in filters.items()}})
             return Read(answer, [audited])
 
-        use = Use(SharedResource(pk), items=requested_fields(request), also=filter_names(request))
+        use = Use(
+            SharedResource(pk),
+            items=requested_fields(request),
+            also=filter_names(request),
+            expect_rows=RecordPage().get_page_size(request) or RecordPage.page_size,
+            walk=walked_filters(request),
+        )
         return data_call(
             client=request.user, request=request, action="data.query", uses=[use], read=read
         ).answer
+
+
+def walked_filters(request: Request) -> str:
+    """The filter set a list call pages through (its filters only), so that its pages count together for
+    the page-walk watch whatever their size or the items they ask for."""
+    query = sorted((k, v) for k, v in request.query_params.items() if k not in RESERVED_PARAMS)
+    return json.dumps(query, ensure_ascii=False)
 
 
 def record_filters(request: Request, types: dict[str, str]) -> dict:
@@ -206,7 +223,8 @@ class StatisticsOut(serializers.Serializer):
 class VerificationRuleListApi(APIView):
     @extend_schema(responses=VerificationRuleSerializer(many=True), summary="Verification rules")
     def get(self, request: ApiRequest) -> Response:
-        rules = VerificationRule.objects.filter(is_active=True)
+        # Only to whom may call them or owns the data they check (issue 18): a rule names resources and items.
+        rules = verification_rules_visible_to(request.user)
         return Response(VerificationRuleSerializer(rules, many=True).data)
 
     @extend_schema(
@@ -241,9 +259,10 @@ class VerifyApi(DataApiView):
         ],
     )
     def post(self, request: ApiRequest, pk: int) -> Response:
-        rule = VerificationRule.objects.filter(pk=pk, is_active=True).first()
-        if rule is None:
-            raise exceptions.NotFound(_("No such verification rule."))
+        try:
+            rule = verification_rule_for_user(request.user, pk)
+        except Http404 as exc:  # missing, inactive or not the caller's: the same answer
+            raise exceptions.NotFound(_("No such verification rule.")) from exc
         body = VerifyIn(data=request.data)
         body.is_valid(raise_exception=True)
         return Response(

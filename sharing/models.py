@@ -196,6 +196,8 @@ class Grant(models.Model):
     # Q5.3: no crawlers or automatic query tools. Empty: the platform's defaults (settings.DATA_API).
     rate_per_minute = models.PositiveIntegerField(_("calls per minute"), null=True, blank=True)
     daily_quota = models.PositiveIntegerField(_("calls per day"), null=True, blank=True)
+    # A grant is no licence to export the table: the records its calls return are counted too.
+    daily_row_quota = models.PositiveIntegerField(_("records per day"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("grant")

@@ -7,7 +7,7 @@ from catalog.models import Resource, ServiceMethod
 from catalog.serializers import UnitRef
 from dataplatform.core.models import User
 
-from .misuse import grant_limits, grant_usage_today
+from .misuse import grant_usage
 from .models import Application, ApplicationLine, ApplicationStep, Attachment, Grant, GrantEvent, UsageReport
 
 
@@ -144,6 +144,11 @@ class GrantLimitsOut(serializers.Serializer):
     )
     used_today = serializers.IntegerField(help_text="Data calls counted against the quota today.")
     remaining_today = serializers.IntegerField(help_text="Data calls left in today's quota.")
+    daily_row_quota = serializers.IntegerField(
+        help_text="Records the grant's calls may return per calendar day (list pages count their rows)."
+    )
+    rows_today = serializers.IntegerField(help_text="Records returned today, counted against that quota.")
+    rows_remaining_today = serializers.IntegerField(help_text="Records left in today's quota.")
 
 
 class GrantOut(serializers.ModelSerializer):
@@ -151,7 +156,8 @@ class GrantOut(serializers.ModelSerializer):
     resource = serializers.SerializerMethodField()
     events = GrantEventOut(many=True)
     limits = serializers.SerializerMethodField(
-        help_text="The grant's rate and daily quota for the data interface, and today's use."
+        help_text="The grant's rate and daily quotas of calls and records for the data interface, and "
+        "today's use."
     )
 
     class Meta:
@@ -178,14 +184,16 @@ class GrantOut(serializers.ModelSerializer):
     @extend_schema_field(GrantLimitsOut)
     def get_limits(self, grant: Grant) -> dict:
         # A list reads the page's counters at once and passes them in the context (api.GrantListApi).
-        usage = self.context.get("usage_today")
-        used = usage.get(grant.pk, 0) if usage is not None else grant_usage_today([grant]).get(grant.pk, 0)
-        rate, quota = grant_limits(grant)
+        usage = self.context.get("usage_today") or grant_usage([grant])
+        used = usage[grant.pk]
         return {
-            "rate_per_minute": rate,
-            "daily_quota": quota,
-            "used_today": used,
-            "remaining_today": max(0, quota - used),
+            "rate_per_minute": used.rate,
+            "daily_quota": used.quota,
+            "used_today": used.today,
+            "remaining_today": used.left_today,
+            "daily_row_quota": used.row_quota,
+            "rows_today": used.rows_today,
+            "rows_remaining_today": used.rows_left_today,
         }
 
 

@@ -153,3 +153,25 @@ def audit_checkpoints_in_tmp(settings, tmp_path):
     """Chain heads written by a test's timers stay in its own folder, never beside the demo database."""
     settings.AUDIT_CHECKPOINT_DIR = tmp_path / "audit-checkpoints"
     settings.AUDIT_ARCHIVE_DIR = tmp_path / "audit-archives"
+
+
+@pytest.fixture(scope="session")
+def app_role(django_db_setup, django_db_blocker):
+    """The application's database role (``manage.py grant_app_role``) in the test database, PostgreSQL
+    only. Roles belong to the whole cluster, which other test runs share: the name is this session's
+    own, and the role is dropped at its end."""
+    import io
+    import uuid
+
+    from django.core.management import call_command
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("database roles are PostgreSQL's")
+    role = f"dp_app_test_{uuid.uuid4().hex[:12]}"
+    with django_db_blocker.unblock():
+        call_command("grant_app_role", role=role, stdout=io.StringIO())
+    yield role
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        cursor.execute(f'DROP OWNED BY "{role}"')
+        cursor.execute(f'DROP ROLE "{role}"')

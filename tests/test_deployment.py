@@ -29,12 +29,14 @@ import dataplatform
 
 REPO = Path(__file__).resolve().parent.parent
 APP_SERVICES = ["web", "worker", "beat"]
+OWNER_SERVICES = ["migrate", "maintenance"]  # run as the owner of the tables (DATABASE_OWNER_URL)
 PRODUCTION_VARIABLES = {"DATABASE_URL", "REDIS_URL", "SECRET_KEY", "ALLOWED_HOSTS", "DEBUG"}
 # What the operator gives `docker compose` for the ${...:?...} it requires.
 OPERATOR_VARIABLES = {
     "SECRET_KEY": "operator-secret",
     "ALLOWED_HOSTS": "data.example.gov.cn",
     "POSTGRES_PASSWORD": "operator-password",
+    "POSTGRES_APP_PASSWORD": "operator-app-password",
     "METRICS_TOKEN": "operator-metrics-token",
 }
 # env("NAME", ...), env.str("NAME", ...), env.db("NAME", ...) and so on in the settings modules.
@@ -110,14 +112,33 @@ def manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
 
 
 def test_compose_defines_the_web_worker_beat_db_and_redis_services():
-    assert {"web", "worker", "beat", "db", "redis"} <= set(compose()["services"])
+    assert {"web", "worker", "beat", "db", "redis", *OWNER_SERVICES} <= set(compose()["services"])
 
 
-def test_compose_web_migrates_the_database_then_serves_the_wsgi_application_with_gunicorn():
+def test_compose_migrates_then_grants_the_application_role_once_before_the_app_starts():
+    shell, flag, script = command("migrate")
+    assert (shell, flag) == ("sh", "-c")
+    steps = [shlex.split(step) for step in script.split("&&")]
+    assert steps == [
+        ["python", "manage.py", "migrate", "--no-input"],
+        ["python", "manage.py", "grant_app_role"],
+    ]
+    assert service("migrate")["restart"] == "no"
+    for name in [*APP_SERVICES, "maintenance"]:
+        assert service(name)["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
+
+
+def test_compose_maintenance_runs_the_audit_partition_maintenance_daily():
+    shell, flag, script = command("maintenance")
+    assert (shell, flag) == ("sh", "-c")
+    assert "python manage.py archive_audit;" in script and "sleep 86400" in script
+
+
+def test_compose_web_serves_the_wsgi_application_with_gunicorn():
     shell, flag, script = command("web")
     assert (shell, flag) == ("sh", "-c")
     steps = [shlex.split(step) for step in script.split("&&")]
-    assert steps[0] == ["python", "manage.py", "migrate", "--no-input"]
+    assert not any("migrate" in step for step in steps)  # the migrate service's, as the owner
     last = [word for word in steps[-1] if "=" not in word or word.startswith("-")]  # VAR=value exec ...
     gunicorn = last[1:] if last[0] == "exec" else last
     assert gunicorn[0] == "gunicorn"
@@ -155,7 +176,7 @@ def test_the_settings_scan_finds_the_variables_production_needs():
     assert PRODUCTION_VARIABLES - variables_the_settings_read() == set()
 
 
-@pytest.mark.parametrize("name", APP_SERVICES)
+@pytest.mark.parametrize("name", APP_SERVICES + OWNER_SERVICES)
 def test_compose_sets_only_environment_variables_the_settings_read(name):
     assert set(environment(name)) - variables_the_settings_read() == set()
 
@@ -178,10 +199,34 @@ def test_compose_points_the_database_at_the_db_service_and_the_broker_at_the_red
     assert database["ENGINE"] == "django.db.backends.postgresql"
     assert (database["HOST"], database["PORT"]) == ("db", 5432)
     assert database["NAME"] == service("db")["environment"]["POSTGRES_DB"]
-    assert database["USER"] == service("db")["environment"]["POSTGRES_USER"]
 
     redis = urlsplit(env["REDIS_URL"])
     assert (redis.scheme, redis.hostname, redis.port) == ("redis", "redis", 6379)
+
+
+def database_of(name: str, variable: str) -> dict:
+    return environ.Env.db_url_config(interpolate(environment(name)[variable]))
+
+
+@pytest.mark.parametrize("name", APP_SERVICES)
+def test_compose_web_worker_and_beat_connect_as_the_application_role_never_as_the_owner(name):
+    owner = service("db")["environment"]["POSTGRES_USER"]  # the image makes it, and it owns the tables
+    assert "DATABASE_OWNER_URL" not in environment(name)
+    application = database_of(name, "DATABASE_URL")
+    assert application["USER"] != owner
+    assert application["PASSWORD"] != interpolate(service("db")["environment"]["POSTGRES_PASSWORD"])
+
+
+@pytest.mark.parametrize("name", OWNER_SERVICES)
+def test_compose_migrates_and_maintains_as_the_owner_and_grants_to_the_role_the_app_uses(name):
+    owner = database_of(name, "DATABASE_OWNER_URL")
+    assert owner["USER"] == service("db")["environment"]["POSTGRES_USER"]
+    assert owner["PASSWORD"] == interpolate(service("db")["environment"]["POSTGRES_PASSWORD"])
+    # grant_app_role grants to, and sets the password of, the user of DATABASE_URL: the app's.
+    assert database_of(name, "DATABASE_URL") == database_of("web", "DATABASE_URL")
+    assert {key: owner[key] for key in ("NAME", "HOST", "PORT")} == {
+        key: database_of("web", "DATABASE_URL")[key] for key in ("NAME", "HOST", "PORT")
+    }
 
 
 def test_compose_starts_the_app_once_the_database_is_healthy_and_redis_is_up():
@@ -201,7 +246,7 @@ def test_the_audit_files_outside_the_database_live_on_a_volume_of_the_web_and_th
     for setting in ("AUDIT_CHECKPOINT_DIR", "AUDIT_ARCHIVE_DIR"):
         folder = env[setting]
         assert setting in variables_the_settings_read()
-        for name in ("web", "worker"):
+        for name in ("web", "worker", "maintenance"):
             mounts = [volume.split("#")[0].strip().split(":") for volume in service(name)["volumes"]]
             assert any(
                 folder.startswith(target.rstrip("/") + "/") and source in compose()["volumes"]
@@ -255,6 +300,16 @@ def test_settings_refuse_to_load_with_debug_off_and_no_secret_key(tmp_path):
     result = manage("check", env=env)
     assert result.returncode != 0
     assert "SECRET_KEY" in result.stderr
+
+
+def test_settings_refuse_an_owner_url_naming_another_database(tmp_path):
+    env = production_environment(
+        DATABASE_URL=f"sqlite:///{tmp_path / 'x.sqlite3'}",
+        DATABASE_OWNER_URL=f"sqlite:///{tmp_path / 'y.sqlite3'}",
+    )
+    result = manage("check", env=env)
+    assert result.returncode != 0
+    assert "DATABASE_OWNER_URL must name the database of DATABASE_URL" in result.stderr
 
 
 def test_collectstatic_as_the_image_runs_it_collects_every_file_the_templates_use(tmp_path):

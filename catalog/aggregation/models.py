@@ -45,6 +45,9 @@ class AggregationBatch(models.Model):
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    # Written every few seconds by the worker that holds the batch: a processing batch whose heartbeat
+    # stopped lost its worker. started_at, set by each claim, tells the claims apart.
+    heartbeat_at = models.DateTimeField(_("heartbeat at"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
 
     class Meta:
@@ -74,6 +77,11 @@ class AggregationBatch(models.Model):
             gettext("%(rows)s row(s): %(inserted)s inserted, %(updated)s updated, %(unchanged)s unchanged.")
             % counts
         )
+
+    @property
+    def file_removed(self) -> bool:
+        """An uploaded file is removed once its batch has finished (UPLOAD_KEEP_HOURS)."""
+        return self.source == BatchSource.FILE and not self.file
 
     @property
     def progress(self) -> int:

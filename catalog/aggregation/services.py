@@ -14,8 +14,10 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from itertools import repeat
+from pathlib import PurePath
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import UploadedFile
 from django.db import InterfaceError, OperationalError, connection, transaction
@@ -32,11 +34,13 @@ from dataplatform.core.audit_actions import AuditAction
 from dataplatform.core.authentication import ApiClient
 from dataplatform.core.errors import ApplicationError
 from dataplatform.core.models import User
+from dataplatform.core.people import working_unit_id
 
 from ..access import can_aggregate, resources_visible_to
 from ..ingest.readers import check_file_name, chunked, read_table
 from ..ingest.rows import Chunk, RowChecker
 from ..ingest.schema import IngestError, Schema, schema_from_items
+from ..ingest.sniff import check_upload
 from ..models import (
     AggregationBatch,
     BatchSource,
@@ -47,15 +51,16 @@ from ..models import (
     ResourceStatus,
     ResourceVersion,
 )
+from .claims import batch_claim, heartbeat, worker_lost
+from .files import upload_file_remove
 
 logger = logging.getLogger(__name__)
 
 MAX_API_RECORDS = 10_000
 MAX_UPLOAD_BYTES = 512 * 1024 * 1024
 PROGRESS_SECONDS = 1.0  # between two progress writes of a file's batch (each ends one COPY statement)
-# Longer than CELERY_TASK_TIME_LIMIT: a claim this old lost its worker, and nothing of it was applied.
-STALE_CLAIM = dt.timedelta(hours=6)
 LOST_TASK_AFTER = dt.timedelta(minutes=10)  # a batch still waiting this long lost its task
+FILE_NAME_MAX = 200  # AggregationBatch.file_name
 
 
 # --- Access ----------------------------------------------------------------------------------------
@@ -72,9 +77,11 @@ def resource_for_aggregation(user, pk: int) -> Resource:
 
 
 def batch_for_user(user, pk: int) -> AggregationBatch:
-    """A batch, for whoever may aggregate into its entry: its errors quote the producer's data."""
+    """A batch, for whoever may aggregate into its entry: its errors quote the producer's data. Another
+    unit's batch answers 404 as a missing one does (issue 18: no probing ids); the producer's own people
+    who may not aggregate get 403."""
     batch = AggregationBatch.objects.select_related("resource__producer").filter(pk=pk).first()
-    if batch is None or not resources_visible_to(user).filter(pk=batch.resource_id).exists():
+    if batch is None or working_unit_id(user) != batch.resource.producer_id:
         raise Http404
     if not can_aggregate(user, batch.resource):
         raise PermissionDenied
@@ -88,8 +95,7 @@ def batches_of(resource: Resource, *, limit: int = 20) -> QuerySet[AggregationBa
 def batch_ids_waiting() -> list[int]:
     """Batches whose task was lost (a broker restart) or whose worker died: for the timer."""
     now = timezone.now()
-    lost = Q(status=BatchStatus.PENDING, created_at__lt=now - LOST_TASK_AFTER)
-    lost |= Q(status=BatchStatus.PROCESSING, started_at__lt=now - STALE_CLAIM)
+    lost = Q(status=BatchStatus.PENDING, created_at__lt=now - LOST_TASK_AFTER) | worker_lost(now)
     return list(AggregationBatch.objects.filter(lost).values_list("pk", flat=True))
 
 
@@ -115,7 +121,7 @@ def aggregation_schema(resource: Resource) -> Schema:
         number=resource.published_version,  # type: ignore[misc]
     ).first()
     items = (version.snapshot.get("items") if version else None) or list(
-        resource.items.values("name", "label", "item_type", "required", "is_key")
+        resource.items.values("name", "label", "item_type", "required", "is_key", "length")
     )
     try:
         return schema_from_items(items)
@@ -171,16 +177,18 @@ def records_upsert(*, actor: Actor, resource: Resource, records: list, request=N
 def batch_upload(*, actor: Actor, resource: Resource, file: UploadedFile, request=None) -> AggregationBatch:
     """Store an uploaded file as a waiting batch; a task aggregates it after commit."""
     _check_available(resource)
-    try:
-        check_file_name(file.name or "")
-    except IngestError as exc:
-        raise ApplicationError(str(exc)) from exc
     if not file.size:
-        raise ApplicationError(_("The file is empty."))
+        raise _file_refused(_("The file is empty."))
     if file.size > MAX_UPLOAD_BYTES:
-        raise ApplicationError(
+        raise _file_refused(
             _("The file is larger than %(size)s MB; split it.") % {"size": MAX_UPLOAD_BYTES // 2**20}
         )
+    try:
+        # What the worker would find out later, found now from the first bytes: not what the name
+        # says, not UTF-8 or Chinese GBK text, not a workbook, a zip bomb. Nothing is stored.
+        check_upload(file, check_file_name(file.name or ""))
+    except IngestError as exc:
+        raise _file_refused(str(exc)) from exc
     aggregation_schema(resource)  # an entry that cannot take records says so now, not in the worker
     from .tasks import aggregate_batch
 
@@ -189,7 +197,7 @@ def batch_upload(*, actor: Actor, resource: Resource, file: UploadedFile, reques
             resource=resource,
             source=BatchSource.FILE,
             file=file,
-            file_name=(file.name or "")[:200],
+            file_name=_file_name(file.name or ""),
             **_actor_fields(actor),
         )
         # The row is the intent; the task goes to the broker only once the row and its file are there.
@@ -198,14 +206,38 @@ def batch_upload(*, actor: Actor, resource: Resource, file: UploadedFile, reques
     return batch
 
 
+def _file_refused(message: str) -> ApplicationError:
+    """A 400 with the message as the error of the form's or the request's field ``file``."""
+    return ApplicationError(message, extra={"file": [message]})
+
+
+def _file_name(name: str) -> str:
+    """The name as shown and read by its extension: a long one loses the end of its stem, never the
+    extension that says how to read it."""
+    if len(name) <= FILE_NAME_MAX:
+        return name
+    suffix = PurePath(name).suffix
+    return name[: FILE_NAME_MAX - len(suffix)] + suffix
+
+
 def batch_process(*, batch_id: int) -> AggregationBatch | None:
-    """Claim a waiting batch and aggregate its file, all rows or none. None if it was not waiting."""
-    if not _batch_claim(batch_id):
+    """Claim a waiting batch and aggregate its file, all rows or none. None if it was not waiting.
+    A finished batch's file is removed at once unless UPLOAD_KEEP_HOURS keeps it for a while."""
+    claimed_at = batch_claim(batch_id)
+    if claimed_at is None:
         return None
     batch = AggregationBatch.objects.select_related("resource__producer", "created_by", "api_key__unit").get(
         pk=batch_id
     )
-    actor = _batch_actor(batch)
+    with heartbeat(batch_id=batch_id, claimed_at=claimed_at):
+        batch = _process_claimed(batch)
+    if not settings.UPLOAD_KEEP_HOURS and batch.status in (BatchStatus.DONE, BatchStatus.FAILED):
+        upload_file_remove(batch=batch)  # after the outcome is committed: the file is no longer needed
+    return batch
+
+
+def _process_claimed(batch: AggregationBatch) -> AggregationBatch:
+    batch_id, actor = batch.pk, _batch_actor(batch)
     try:
         return _process_file(batch, actor)
     except (IngestError, ApplicationError) as exc:
@@ -230,18 +262,6 @@ def batch_process(*, batch_id: int) -> AggregationBatch | None:
             "The aggregation stopped on an unexpected error and nothing was stored; send the file again."
         )
         return _batch_fail(batch=batch, actor=actor, message=message)
-
-
-def _batch_claim(batch_id: int) -> bool:
-    """Compare and swap: of two workers (or a retry) only one goes on."""
-    now = timezone.now()
-    waiting = Q(status=BatchStatus.PENDING) | Q(
-        status=BatchStatus.PROCESSING, started_at__lt=now - STALE_CLAIM
-    )
-    claimed = AggregationBatch.objects.filter(waiting, pk=batch_id).update(
-        status=BatchStatus.PROCESSING, started_at=now, processed_rows=0
-    )
-    return claimed == 1
 
 
 def _process_file(batch: AggregationBatch, actor: Actor) -> AggregationBatch:

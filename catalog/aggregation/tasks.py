@@ -5,6 +5,7 @@ The names are the ones the tasks had as ``catalog.tasks``: the beat schedule and
 
 from celery import shared_task
 
+from .files import upload_files_remove_kept
 from .services import batch_ids_waiting, batch_process
 
 
@@ -22,3 +23,9 @@ def aggregate_waiting_batches() -> int:
     for batch_id in ids:
         aggregate_batch.delay(batch_id)
     return len(ids)
+
+
+@shared_task(name="catalog.tasks.remove_kept_upload_files")
+def remove_kept_upload_files() -> int:
+    """Timer: remove the files of batches finished more than UPLOAD_KEEP_HOURS ago."""
+    return upload_files_remove_kept()

@@ -2,12 +2,11 @@
 
 Nothing here touches the database: ``catalog.aggregation`` stages and applies the rows this package accepts.
 ``values`` turns one cell into its canonical form, ``rows`` checks rows, ``readers`` reads CSV, XLSX and
-JSON files, ``schema`` describes a resource's data items. The public names are re-exported here.
+JSON files (``sniff`` checks them before they are stored), ``schema`` describes a resource's data items. The public names are re-exported here.
 """
 
 from .readers import (
     CHUNK_ROWS,
-    FALLBACK_ENCODING,
     FORMATS,
     RowChunk,
     Table,
@@ -27,6 +26,7 @@ from .schema import (
     Schema,
     schema_from_items,
 )
+from .sniff import FALLBACK_ENCODING, check_upload
 from .values import (
     CONVERTERS,
     FAST_TEXT_CONVERTERS,
@@ -54,6 +54,7 @@ __all__ = [
     "Schema",
     "Table",
     "check_file_name",
+    "check_upload",
     "chunked",
     "read_table",
     "schema_from_items",

@@ -1,6 +1,6 @@
 """Checking rows against a resource's data items: required values, types, keys."""
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from ..models import ItemType
 from .readers import RowChunk
 from .schema import Item, Schema
-from .values import CONVERTERS, FAST_TEXT_CONVERTERS, _show
+from .values import CONVERTERS, FAST_TEXT_CONVERTERS, MAX_CELL_CHARS, OutOfRange, _show
 
 MAX_LISTED_ERRORS = 1000  # a file of bad rows lists this many; the count says how many more there were
 KEY_MAX_LENGTH = 200  # Record.key
@@ -137,6 +137,18 @@ class RowChecker:
             )
 
 
+def _convert_one(convert: Callable[[Any], Any], raw: Any, limit: int | None) -> Any:
+    """One value, for its message: a number out of range, a text over its data item's length."""
+    if isinstance(raw, OutOfRange):
+        raise ValueError(raw.message)
+    value = convert(raw)
+    if limit is not None and value is not None and len(value) > limit:
+        raise ValueError(
+            _("The text is longer than the data item's %(length)s characters.") % {"length": limit}
+        )
+    return value
+
+
 class _ChunkCheck:
     """One chunk's checks; errors are collected by row, then handed to the checker in row order."""
 
@@ -217,14 +229,17 @@ class _ChunkCheck:
     def convert(self, item: Item, column: str, raw: Sequence, text: bool) -> list:
         fast = FAST_TEXT_CONVERTERS.get(item.item_type) if text else None
         convert = CONVERTERS[item.item_type]
+        limit = (item.length or MAX_CELL_CHARS) if item.item_type == ItemType.STRING else None
         try:
-            return fast(raw) if fast is not None else list(map(convert, raw))
+            values = fast(raw) if fast is not None else list(map(convert, raw))
+            if limit is None or max(map(len, filter(None, values)), default=0) <= limit:
+                return values
         except _BAD_CELL:
             pass
         values = []
         for i, value in enumerate(raw):
             try:
-                values.append(convert(value))
+                values.append(_convert_one(convert, value, limit))
             except ValueError as exc:
                 values.append(None)
                 self.fail(i, column, str(exc))

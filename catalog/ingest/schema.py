@@ -20,6 +20,7 @@ class Item:
     item_type: str
     required: bool = False
     is_key: bool = False
+    length: int | None = None  # of a text value, in characters, as the catalog states it
 
     @property
     def type_label(self) -> str | Promise:
@@ -63,6 +64,7 @@ def schema_from_items(items: Iterable[dict]) -> Schema:
             item_type=item.get("item_type") or ItemType.STRING,
             required=bool(item.get("required")) or bool(item.get("is_key")),
             is_key=bool(item.get("is_key")),
+            length=item.get("length") or None,
         )
         for item in items
     )

@@ -13,14 +13,67 @@ from django.utils.translation import gettext as _
 
 from ..models import ItemType
 
+MAX_NUMBER_CHARS = 40  # digits of a whole number, characters of a number as a JSON file writes it
+MAX_EXPONENT = 100  # of a decimal: 1E+100 and 1E-100 are the largest and smallest written out
+MAX_CELL_CHARS = 4000  # of a text value whose data item states no length
+
 
 def _show(value: Any) -> str:
     text = str(value)
     return f"'{text[:40]}…'" if len(text) > 40 else f"'{text}'"
 
 
+class OutOfRange:
+    """A number in a JSON file that no data item holds (too many digits, an exponent of 999999, NaN,
+    Infinity). The parser keeps it as written, so that the row and column are named; a converter meeting
+    it refuses it like any value of the wrong kind, and is never asked to write out a million digits."""
+
+    __slots__ = ("text",)
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def __str__(self) -> str:
+        return self.text
+
+    @property
+    def message(self) -> str:
+        return _("%(value)s is not a number in range.") % {"value": _show(self.text)}
+
+
+def json_int(text: str) -> int | OutOfRange:
+    """json.loads' parse_int: bounded before int() reads the digits."""
+    return int(text) if len(text) <= MAX_NUMBER_CHARS else OutOfRange(text)
+
+
+def json_float(text: str) -> Decimal | OutOfRange:
+    """json.loads' parse_float: an exact decimal, as written, within the bounds."""
+    if len(text) > MAX_NUMBER_CHARS:
+        return OutOfRange(text)
+    number = Decimal(text)
+    return number if _in_range(number) else OutOfRange(text)
+
+
+def json_constant(text: str) -> OutOfRange:
+    """json.loads' parse_constant: NaN, Infinity and -Infinity are no values a record holds."""
+    return OutOfRange(text)
+
+
+def _in_range(number: Decimal) -> bool:
+    exponent = number.as_tuple().exponent  # a letter for NaN and the infinities, else a number
+    return isinstance(exponent, int) and abs(exponent) <= MAX_EXPONENT and number.adjusted() <= MAX_EXPONENT
+
+
+def _number(raw: float | Decimal) -> Decimal:
+    """A float or decimal from a workbook or JSON as an exact decimal, refused out of range."""
+    number = Decimal(repr(raw)) if isinstance(raw, float) else raw
+    if not _in_range(number):
+        raise ValueError(_("%(value)s is not a number in range.") % {"value": _show(raw)})
+    return number
+
+
 def _text_of_number(value: float | Decimal) -> str:
-    return _decimal_text(Decimal(repr(value)) if isinstance(value, float) else value)
+    return _decimal_text(_number(value))
 
 
 def to_string(raw: Any) -> str | None:
@@ -60,8 +113,7 @@ def _parse_decimal(text: str) -> Decimal:
         number = Decimal(text)
     except InvalidOperation:
         raise ValueError(_("%(value)s is not a number.") % {"value": _show(text)}) from None
-    exponent = number.as_tuple().exponent  # a letter for NaN and the infinities, else a number
-    if not isinstance(exponent, int) or abs(exponent) > 100:
+    if len(text) > MAX_NUMBER_CHARS or not _in_range(number):
         raise ValueError(_("%(value)s is not a number in range.") % {"value": _show(text)})
     return number
 
@@ -71,6 +123,8 @@ def to_integer(raw: Any) -> int | None:
         value = raw.strip()
         if not value:
             return None
+        if len(value) > MAX_NUMBER_CHARS:
+            raise ValueError(_("%(value)s is not a number in range.") % {"value": _show(value)})
         try:
             return int(value)
         except ValueError:
@@ -84,15 +138,20 @@ def to_integer(raw: Any) -> int | None:
     elif isinstance(raw, bool):
         raise ValueError(_("%(value)s is a yes/no value, not a whole number.") % {"value": _show(raw)})
     elif isinstance(raw, int):
+        if len(str(abs(raw))) > MAX_NUMBER_CHARS:
+            raise ValueError(_("%(value)s is not a number in range.") % {"value": _show(raw)})
         return raw
     elif isinstance(raw, float | Decimal):
-        number = Decimal(repr(raw)) if isinstance(raw, float) else raw
-        if not number.is_finite():
-            raise ValueError(_("%(value)s is not a whole number.") % {"value": _show(raw)})
+        try:
+            number = _number(raw)
+        except ValueError:
+            raise ValueError(_("%(value)s is not a whole number.") % {"value": _show(raw)}) from None
     else:
         raise ValueError(_("%(value)s is not a whole number.") % {"value": _show(raw)})
     if number != number.to_integral_value():
         raise ValueError(_("%(value)s is not a whole number.") % {"value": _show(raw)})
+    if number.adjusted() >= MAX_NUMBER_CHARS:
+        raise ValueError(_("%(value)s is not a number in range.") % {"value": _show(raw)})
     return int(number)
 
 
@@ -115,10 +174,7 @@ def to_decimal(raw: Any) -> str | None:
     if isinstance(raw, int):
         return str(raw)
     if isinstance(raw, float | Decimal):
-        number = Decimal(repr(raw)) if isinstance(raw, float) else raw
-        if not number.is_finite():
-            raise ValueError(_("%(value)s is not a number in range.") % {"value": _show(raw)})
-        return _decimal_text(number)
+        return _decimal_text(_number(raw))
     raise ValueError(_("%(value)s is not a number.") % {"value": _show(raw)})
 
 
@@ -245,6 +301,8 @@ def _fast_strings(column: Sequence[str]) -> list[str] | list[str | None]:
 
 def _fast_integers(column: Sequence[str]) -> list[int | None]:
     stripped = list(map(str.strip, column))
+    if max(map(len, stripped), default=0) > MAX_NUMBER_CHARS:
+        raise ValueError
     if "" in stripped:
         return [int(value) if value else None for value in stripped]
     return list(map(int, stripped))

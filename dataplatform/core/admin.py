@@ -2,12 +2,13 @@ from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import UserChangeForm
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from guardian.admin import GuardedModelAdmin
 
 from .audit_actions import AuditAction
 from .events import record_event
-from .models import ApiKey, CalendarDay, CalendarYear, Notification, Region, Role, Unit, User
+from .models import ApiKey, CalendarDay, CalendarYear, IdentityStatus, Notification, Region, Role, Unit, User
 from .people import role_assign, role_revoke
 
 admin.site.site_header = _("Government Data Sharing Platform administration")
@@ -30,9 +31,18 @@ class RegionAdmin(GuardedModelAdmin):
 
 @admin.register(Unit)
 class UnitAdmin(AuditedAdmin):
-    list_display = ["name", "kind", "level", "region", "credit_code", "is_active"]
-    list_filter = ["kind", "level", "region"]
+    list_display = ["name", "kind", "level", "region", "credit_code", "identity_status", "is_active"]
+    list_filter = ["kind", "level", "region", "identity_status"]
     search_fields = ["name", "credit_code"]
+    # Issue 18: the identity moves only through the authority's verification (core.identity); a unit
+    # the platform administrator makes here is the platform's own word, so it is verified by him.
+    readonly_fields = ["identity_status", "identity_decided_at", "identity_decided_by", "identity_note"]
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.identity_status = IdentityStatus.VERIFIED
+            obj.identity_decided_at, obj.identity_decided_by = timezone.now(), request.user
+        super().save_model(request, obj, form, change)
 
 
 class UserForm(UserChangeForm):

@@ -4,6 +4,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DatabaseError, DataError, IntegrityError, ProgrammingError
 from django.http import JsonResponse
 from django.utils.translation import gettext as _
+from django.views.defaults import bad_request as bad_request_page
 from django.views.defaults import page_not_found, server_error
 from rest_framework import exceptions
 from rest_framework.response import Response
@@ -73,6 +74,18 @@ def not_found(request, exception: Exception | None = None):
 
 
 CKAN_PATHS = ("/api/3/", "/api/action/")
+
+
+def bad_request(request, exception: Exception | None = None):
+    """handler400: a request Django refuses to read (more fields than DATA_UPLOAD_MAX_NUMBER_FIELDS, a body
+    over the limit) answers an API caller the envelope in JSON, as the endpoints' own 400s do; a person
+    gets the 400 page."""
+    message = _("The request could not be read: it has too many fields or is too large.")
+    if request.path.startswith(CKAN_PATHS):
+        return _ckan_error(400, "Validation Error", message)
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": message, "code": "parse_error"}, status=400)
+    return bad_request_page(request, exception)
 
 
 def _ckan_error(status: int, kind: str, message: str) -> JsonResponse:

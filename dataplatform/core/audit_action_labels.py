@@ -16,9 +16,16 @@ ACTION_LABELS = {
     "role.revoke": pgettext_lazy("audit action", "Revoke a role"),
     "api_key.issue": pgettext_lazy("audit action", "Issue an API key"),
     "api_key.revoke": pgettext_lazy("audit action", "Revoke an API key"),
+    "api_key.reject": pgettext_lazy("audit action", "Reject an API key"),
     "personnel_change.file": pgettext_lazy("audit action", "File a personnel change"),
     "personnel_change.approve": pgettext_lazy("audit action", "Approve a personnel change"),
     "personnel_change.reject": pgettext_lazy("audit action", "Reject a personnel change"),
+    "unit.identity_submit": pgettext_lazy("audit action", "Submit an organization's registration documents"),
+    "unit.identity_verify": pgettext_lazy("audit action", "Verify an organization's identity"),
+    "unit.identity_reject": pgettext_lazy("audit action", "Reject an organization's registration documents"),
+    "unit.identity_proof_download": pgettext_lazy(
+        "audit action", "Download an organization's registration document"
+    ),
     "calendar.import": pgettext_lazy("audit action", "Import the working-day calendar"),
     "calendaryear.create": pgettext_lazy("audit action", "Add a calendar year"),
     "calendaryear.update": pgettext_lazy("audit action", "Edit a calendar year"),

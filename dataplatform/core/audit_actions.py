@@ -25,9 +25,16 @@ class AuditAction(models.TextChoices):
     ROLE_REVOKE = "role.revoke"
     API_KEY_ISSUE = "api_key.issue"
     API_KEY_REVOKE = "api_key.revoke"
+    # A rejected API key (outcome "denied"): the lockout per address is rebuilt from these after a restart
+    API_KEY_REJECT = "api_key.reject"
     PERSONNEL_CHANGE_FILE = "personnel_change.file"
     PERSONNEL_CHANGE_APPROVE = "personnel_change.approve"
     PERSONNEL_CHANGE_REJECT = "personnel_change.reject"
+    # Issue 18: a public organization's registration documents and the authority's verification of them
+    UNIT_IDENTITY_SUBMIT = "unit.identity_submit"
+    UNIT_IDENTITY_VERIFY = "unit.identity_verify"
+    UNIT_IDENTITY_REJECT = "unit.identity_reject"
+    UNIT_IDENTITY_PROOF_DOWNLOAD = "unit.identity_proof_download"
     # The working-day calendar (the import command, the admin site)
     CALENDAR_IMPORT = "calendar.import"
     CALENDARYEAR_CREATE = "calendaryear.create"

@@ -1,12 +1,16 @@
+import datetime as dt
 from dataclasses import dataclass
 from typing import ClassVar
 
 from django.conf import settings
 from django.core.cache import cache
+from django.utils import timezone
 from django.utils.translation import gettext, gettext_lazy
 from rest_framework import authentication, exceptions
 
 from .apikeys import KeyRejected, api_key_authenticate
+from .audit_actions import AuditAction
+from .events import Outcome, event_times, record_event
 from .models import ApiKey, Unit
 
 KEYWORD = "Api-Key"
@@ -54,13 +58,51 @@ def _failure_counters(request, key: str) -> list[str]:
     return [f"api-key-failures:ip:{request.META.get('REMOTE_ADDR', '')}"]
 
 
-def _check_lockout(counters: list[str]) -> None:
-    # One round trip for both counters: this runs before every call made with a key.
-    if any(count >= settings.API_KEY_FAILURE_LIMIT for count in cache.get_many(counters).values()):
+KNOWN_TTL = 86400  # how long an address's counter is trusted before it is checked against the audit log again
+
+
+def _known_mark(request) -> str:
+    """Set once an address's failure counter holds what the audit log holds: gone with the counters
+    when Redis restarts, which is when the counter is rebuilt."""
+    return f"api-key-failures:known:ip:{request.META.get('REMOTE_ADDR', '')}"
+
+
+def _check_lockout(request, counters: list[str]) -> None:
+    # One round trip for the counters and the mark: this runs before every call made with a key.
+    mark = _known_mark(request)
+    found = cache.get_many([*counters, mark])
+    if mark not in found:
+        _rebuild(request, counters, mark)
+        found = cache.get_many(counters)
+    if any(count >= settings.API_KEY_FAILURE_LIMIT for key, count in found.items() if key != mark):
         raise KeyLockedOut(wait=settings.API_KEY_LOCKOUT_SECONDS)
 
 
-def _count_failure(counters: list[str]) -> None:
+def _rebuild(request, counters: list[str], mark: str) -> None:
+    """The lockout survives a restart of Redis: the address's rejected keys within the window are read
+    back from the audit log (each is audited: _count_failure) into its counter, by one caller only (add
+    is SET NX), for what is left of the window."""
+    address = request.META.get("REMOTE_ADDR", "")
+    if address:
+        window = dt.timedelta(seconds=settings.API_KEY_LOCKOUT_SECONDS)
+        times = event_times(
+            action=AuditAction.API_KEY_REJECT, client_ip=address, since=timezone.now() - window
+        )
+        if times:
+            left = int((times[0] + window - timezone.now()).total_seconds())
+            for counter in counters:
+                cache.add(counter, len(times), timeout=max(1, left))
+    cache.add(mark, 1, timeout=KNOWN_TTL)
+
+
+def _count_failure(request, counters: list[str], rejected: KeyRejected) -> None:
+    # Audited first: the record the counter is rebuilt from after a restart (and Q8.4 wants it anyway).
+    record_event(
+        action=AuditAction.API_KEY_REJECT,
+        outcome=Outcome.DENIED,
+        request=getattr(request, "_request", request),  # Django's request: DRF's would authenticate again
+        detail={"reason": str(rejected)},
+    )
     for counter in counters:
         # add() starts the window at the first failure; incr() keeps it (the timeout is not renewed).
         cache.add(counter, 0, timeout=settings.API_KEY_LOCKOUT_SECONDS)
@@ -83,11 +125,11 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
         if not key:
             raise exceptions.AuthenticationFailed(gettext("No API key was given after 'Api-Key'."))
         counters = _failure_counters(request, key)
-        _check_lockout(counters)
+        _check_lockout(request, counters)
         try:
             api_key = api_key_authenticate(key)
         except KeyRejected as exc:
-            _count_failure(counters)
+            _count_failure(request, counters, exc)
             raise exceptions.AuthenticationFailed(str(exc)) from exc
         return ApiClient(api_key=api_key), api_key
 

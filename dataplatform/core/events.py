@@ -3,9 +3,11 @@
 The audit app sits above the core (it stores who did what to which unit's data), yet the core's own
 services are audited too. The audit app registers its writer here when Django starts
 (``AuditConfig.ready``); the core calls ``record_event`` and never imports the audit app. With no writer
-registered, nothing is done silently: the call fails, so an operation is never left unaudited.
+registered, nothing is done silently: the call fails, so an operation is never left unaudited. The audit
+app registers a reader too (``event_times``), for the core's counters rebuilt from what it recorded.
 """
 
+import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
@@ -23,11 +25,15 @@ class Outcome(models.TextChoices):
 
 
 _writer: Callable[..., Any] | None = None
+_reader: Callable[..., list[dt.datetime]] | None = None
 
 
-def register_writer(writer: Callable[..., Any]) -> None:
-    global _writer
+def register_writer(
+    writer: Callable[..., Any], reader: Callable[..., list[dt.datetime]] | None = None
+) -> None:
+    global _writer, _reader
     _writer = writer
+    _reader = reader
 
 
 def record_event(**fields: Any) -> Any:
@@ -36,3 +42,10 @@ def record_event(**fields: Any) -> Any:
     if _writer is None:
         raise ImproperlyConfigured("No audit writer is registered: is the audit app installed?")
     return _writer(**fields)
+
+
+def event_times(*, action: str, client_ip: str, since: dt.datetime) -> list[dt.datetime]:
+    """When the events of ``action`` from ``client_ip`` since ``since`` were recorded, earliest first."""
+    if _reader is None:
+        raise ImproperlyConfigured("No audit reader is registered: is the audit app installed?")
+    return _reader(action=action, client_ip=client_ip, since=since)

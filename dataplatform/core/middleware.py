@@ -4,7 +4,7 @@ import json
 import logging
 
 from django.conf import settings
-from django.core.exceptions import RequestDataTooBig
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 
 from .api_errors import is_unavailable
@@ -80,7 +80,11 @@ class RefuseNulBytesMiddleware:
         if content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
             try:
                 form = request.POST
-            except Exception:  # a malformed or oversized body: the view's own parsing answers it
+            except SuspiciousOperation:
+                # More fields or files than allowed: the body is read and cannot be read again by the view
+                # (a multipart one made DRF fail with a 500), so Django answers 400 here (handler400).
+                raise
+            except Exception:  # a malformed body: the view's own parsing answers it
                 return None
             for name, values in form.lists():
                 if "\x00" in name or any("\x00" in value for value in values):

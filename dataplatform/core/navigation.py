@@ -47,6 +47,11 @@ def people_links(user) -> list[Link]:
         is_government_staff(user, Role.DATA_ADMIN, Role.LEADER)
     ):
         links.append((_("Administrators and leaders"), reverse("administrators")))  # Q9.2
+    unit = user.unit
+    if user.has_role(Role.REVIEWER, Role.PLATFORM_ADMIN) or (
+        unit is not None and unit.is_public_organization and user.has_role(Role.DATA_ADMIN)
+    ):
+        links.append((_("Organization registrations"), reverse("organization-verifications")))  # issue 18
     return links
 
 

@@ -81,6 +81,22 @@ def is_government_staff(user, *roles: str) -> bool:
     return unit is not None and unit.is_government and user.has_role(*(roles or (Role.DATA_ADMIN,)))
 
 
+def acts_for_proven_organization(user) -> bool:
+    """The person acts for a public organization (an enterprise, a university, a research institute)
+    whose identity the data authority has verified (issue 18). Anyone may register an organization
+    under any name and credit code; only this makes the code its own, so every right keyed on being
+    that organization (applying for open data, being the data subject, authorizing) asks it here."""
+    unit = getattr(user, "unit", None)
+    return unit is not None and unit.is_public_organization and unit.identity_proven
+
+
+def awaits_identity(user) -> bool:
+    """The person acts for a public organization whose registration is not (yet) verified: they browse
+    the open data and are told whose verification they await."""
+    unit = getattr(user, "unit", None)
+    return unit is not None and unit.is_public_organization and not unit.identity_proven
+
+
 def awaits_role(user) -> bool:
     """The person works at a unit but holds no role there yet: filed with the authority and awaiting its
     approval, or not filed at all (Q9.2). None of the unit's work is theirs until a role is."""

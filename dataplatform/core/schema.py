@@ -67,9 +67,18 @@ VALIDATION_ERROR = {
         "fields that are not valid are named, each with its messages: "
         '`{"<field>": ["<message>", ...]}` (nested as the body is; `non_field_errors` for the whole body).'
     ),
+    # A body may have fields named ``detail`` or ``code`` (an information project's code): their
+    # messages come under the same names, as a list.
     "properties": {
-        "detail": {"type": "string", "description": "Why a rule refused the request."},
-        "code": {"type": "string", "description": "The rule's code (`invalid` unless it names one)."},
+        "detail": {
+            "anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}],
+            "description": "Why a rule refused the request (or the messages of a field named `detail`).",
+        },
+        "code": {
+            "anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}],
+            "description": "The rule's code, `invalid` unless it names one (or the messages of a field named "
+            "`code`).",
+        },
     },
     "additionalProperties": {},
     "example": {"end_date": ["Enter a valid date."]},
@@ -92,8 +101,9 @@ ERROR_ANSWERS = {
     "403": "The caller may not do this: `code` is `permission_denied` or `forbidden` (or a rule's own code).",
     "404": "Nothing with this id that the caller may see (or a page number past the end).",
     "429": (
-        "Over a limit: a rate or a daily quota, or too many rejected API keys from this address "
-        "(`api_key_locked_out`). Wait `Retry-After` seconds."
+        "Over a limit: a rate, a daily quota of calls or of records returned, too many pages of one "
+        "filter set, most of a resource's records taken today (`throttled`), or too many rejected API "
+        "keys from this address (`api_key_locked_out`). Wait `Retry-After` seconds."
     ),
     "503": "The database could not do its part (nothing was done or answered): try again after `Retry-After`.",
 }

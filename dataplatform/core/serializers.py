@@ -34,7 +34,8 @@ class CalendarYearOut(serializers.Serializer):
 class UnitOut(serializers.ModelSerializer):
     class Meta:
         model = Unit
-        fields = ["id", "name", "credit_code", "kind", "level", "region"]
+        # identity_status: a public organization acts as itself once "verified" (issue 18)
+        fields = ["id", "name", "credit_code", "kind", "level", "region", "identity_status"]
 
 
 class MeOut(serializers.Serializer):

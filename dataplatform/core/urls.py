@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import api, api_administrators, views, views_administrators
+from . import api, api_administrators, api_identity, views, views_administrators, views_identity
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -24,6 +24,15 @@ urlpatterns = [
         views_administrators.personnel_change_decide_view,
         name="personnel-change-decide",
     ),
+    # Issue 18: public organizations' registration documents, verified by the data authority
+    path("units/verifications/", views_identity.verifications, name="organization-verifications"),
+    path(
+        "units/verifications/<int:pk>/decide/",
+        views_identity.verification_decide,
+        name="organization-verification-decide",
+    ),
+    path("units/verifications/proofs/", views_identity.proof_upload, name="organization-proof-upload"),
+    path("units/verifications/proofs/<int:pk>/", views_identity.proof_download, name="organization-proof"),
 ]
 
 api_urlpatterns = [
@@ -50,5 +59,15 @@ api_urlpatterns = [
         "personnel-changes/<int:pk>/decision/",
         api_administrators.PersonnelChangeDecisionApi.as_view(),
         name="api-personnel-change-decision",
+    ),
+    path(
+        "organizations/verifications/",
+        api_identity.OrganizationVerificationListApi.as_view(),
+        name="api-organization-verifications",
+    ),
+    path(
+        "organizations/<int:pk>/verification/",
+        api_identity.OrganizationVerificationDecisionApi.as_view(),
+        name="api-organization-verification-decision",
     ),
 ]

@@ -19,8 +19,9 @@ from .forms import ApiKeyForm
 from .models import Notification
 from .notifications import notification_mark_read
 from .pages import page_action
-from .people import awaits_role
+from .people import awaits_identity, awaits_role
 from .workbench import (
+    identity_awaited_by,
     next_step_for,
     pending_work_for,
     recent_activity_for,
@@ -54,10 +55,13 @@ class LoginView(auth_views.LoginView):
 @login_required
 def home(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The person's workbench (core/workbench.py); for one at a unit with no role yet, whose approval
-    they await."""
+    they await; for one of an organization not yet verified, whose verification."""
     user = request.user
     if awaits_role(user):
         context = {"awaited": role_awaited_by(user), "shortcuts": shortcuts_for(user)}
+        return render(request, "core/home.html", context)
+    if awaits_identity(user):
+        context = {"identity": identity_awaited_by(user), "shortcuts": shortcuts_for(user)}
         return render(request, "core/home.html", context)
     todos = todo_list(pending_work_for(user), today=timezone.localdate())
     context = {

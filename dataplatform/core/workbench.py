@@ -1,6 +1,7 @@
 """The home page as a person's workbench: their to-do with its counts (to do, due within one business day,
 overdue), the recent events they may see, shortcuts to their role's main work, what to do when nothing
-waits, and, for a person at a unit who holds no role yet, whose approval they await (Q9.2).
+waits, and, for a person at a unit who holds no role yet, whose approval they await (Q9.2); for a public
+organization's person before its registration is verified, whose verification (issue 18).
 
 Like the navigation, the core knows no app's pages: the to-do comes from PENDING_WORK_PROVIDERS, the
 events from RECENT_ACTIVITY_PROVIDERS, the shortcuts from HOME_SHORTCUTS (settings) and the navigation.
@@ -15,11 +16,11 @@ from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
 
 from .business_days import add_business_days
-from .models import PersonnelChange, PersonnelChangeStatus, Role, Unit, User
+from .models import IdentityStatus, PersonnelChange, PersonnelChangeStatus, Role, Unit, User
 from .models.units import UnitKind
 from .navigation import navigation_links
 from .pending import PendingItem
-from .people import reviewers_of
+from .people import acts_for_proven_organization, reviewers_of
 
 RECENT_ACTIVITY_LIMIT = 8
 SHORTCUT_LIMIT = 8
@@ -147,8 +148,7 @@ NEXT_STEP_WITHOUT_ROLE = _(
 
 
 def next_step_for(user) -> str:
-    unit = user.unit
-    if unit is not None and unit.is_public_organization and user.has_role(Role.DATA_ADMIN):
+    if acts_for_proven_organization(user) and user.has_role(Role.DATA_ADMIN):
         return str(NEXT_STEP_PUBLIC_ORGANIZATION)
     for role in Role.values:
         if role in user.roles:
@@ -191,6 +191,35 @@ def role_awaited_by(user: User) -> RoleAwaited:
     return RoleAwaited(
         unit=unit,
         change=change,
+        authorities=list(authorities),
+        reviewers=list(reviewers_of(unit.region_id).order_by("real_name")),
+    )
+
+
+@dataclass(frozen=True)
+class IdentityAwaited:
+    """A public organization's person before its registration is verified (issue 18): the status, the
+    reason of a rejection, and who decides."""
+
+    unit: Unit
+    authorities: list[Unit]  # the data authority of the unit's region, which verifies
+    reviewers: list[User]
+
+    @property
+    def authority_names(self) -> str:
+        return "、".join(authority.name for authority in self.authorities)
+
+    @property
+    def rejected(self) -> bool:
+        return self.unit.identity_status == IdentityStatus.REJECTED
+
+
+def identity_awaited_by(user: User) -> IdentityAwaited:
+    unit = user.unit
+    assert unit is not None  # only an organization's person awaits its verification
+    authorities = Unit.objects.filter(kind=UnitKind.AUTHORITY, region=unit.region_id).order_by("name")
+    return IdentityAwaited(
+        unit=unit,
         authorities=list(authorities),
         reviewers=list(reviewers_of(unit.region_id).order_by("real_name")),
     )

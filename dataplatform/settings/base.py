@@ -129,6 +129,20 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
     }
+# The role that owns the tables, for `migrate`, `grant_app_role` and the audit partition maintenance
+# (dataplatform/core/db_roles.py); DATABASE_URL is then the application's role, which cannot alter,
+# truncate or drop them. Unset: everything runs on DATABASE_URL, as the demo does.
+if env.str("DATABASE_OWNER_URL", default=""):
+    DATABASES["owner"] = {
+        **env.db("DATABASE_OWNER_URL"),
+        "ATOMIC_REQUESTS": False,
+        "TEST": {"MIRROR": "default"},  # the test database is made once, by the default connection
+    }
+    _where = ("ENGINE", "NAME", "HOST", "PORT")
+    if [DATABASES["owner"].get(key) for key in _where] != [DATABASES["default"].get(key) for key in _where]:
+        raise ImproperlyConfigured(
+            "DATABASE_OWNER_URL must name the database of DATABASE_URL, as another role."
+        )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- People ---------------------------------------------------------------------------------------
@@ -191,6 +205,14 @@ if AUDIT_RETENTION_DAYS < 3 * 365 + 1:
         "(1096 days; Q8.4, F24)."
     )
 AUDIT_ARCHIVE_DIR = env.path("AUDIT_ARCHIVE_DIR", default=VAR_DIR / "audit-archives")
+# The chain heads timestamped hourly by an RFC 3161 timestamp authority (audit.anchoring); empty: off.
+AUDIT_TSA_URL = env.str("AUDIT_TSA_URL", default="")
+# The TSA's CA certificates (PEM): only tokens signed under them count. Without it, tokens are checked for
+# integrity only (any key can sign one): set it wherever AUDIT_TSA_URL is set.
+AUDIT_TSA_CA_FILE = env.str("AUDIT_TSA_CA_FILE", default="")
+if AUDIT_TSA_CA_FILE and not Path(AUDIT_TSA_CA_FILE).is_file():
+    raise ImproperlyConfigured(f"AUDIT_TSA_CA_FILE is {AUDIT_TSA_CA_FILE}, which is not a file.")
+AUDIT_TSA_TIMEOUT = env.int("AUDIT_TSA_TIMEOUT", default=10)  # seconds
 
 # --- Email ----------------------------------------------------------------------------------------
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
@@ -237,10 +259,15 @@ CELERY_BEAT_SCHEDULE = {
         "task": "dataplatform.core.tasks.send_pending_notification_emails",
         "schedule": timedelta(minutes=1),
     },
-    # Uploads whose task was lost (a broker restart) or whose worker died are taken up again.
+    # Uploads whose task was lost (a broker restart) or whose worker died (no heartbeat for
+    # UPLOAD_STALE_SECONDS) are taken up again; files kept past UPLOAD_KEEP_HOURS are removed.
     "aggregate-waiting-batches": {
         "task": "catalog.tasks.aggregate_waiting_batches",
-        "schedule": timedelta(minutes=5),
+        "schedule": timedelta(minutes=2),
+    },
+    "remove-kept-upload-files": {
+        "task": "catalog.tasks.remove_kept_upload_files",
+        "schedule": timedelta(minutes=10),
     },
     # Sharing deadlines: each scan is idempotent, so running hourly costs nothing and a missed run
     # (a restart) is caught up by the next one.
@@ -354,6 +381,8 @@ SPECTACULAR_SETTINGS = {
         "TargetEngineEnum": "sharing.exchange.models.TargetEngine",
         "SourceCheckStatusEnum": "catalog.models.SourceCheckStatus",
         "PersonnelChangeStatusEnum": "dataplatform.core.models.PersonnelChangeStatus",
+        "IdentityStatusEnum": "dataplatform.core.models.IdentityStatus",
+        "UnitKindEnum": "dataplatform.core.models.units.UnitKind",
         "DisposalEnum": "catalog.models.Disposal",
         "OpenEntryStatusEnum": "opening.models.OpenEntryStatus",
         "OpenApplicationStatusEnum": "opening.models.OpenApplicationStatus",
@@ -427,12 +456,22 @@ API_KEY_LOCKOUT_SECONDS = env.int("API_KEY_LOCKOUT_SECONDS", default=15 * 60)
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=20 * 1024 * 1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 ATTACHMENT_MAX_BYTES = env.int("ATTACHMENT_MAX_BYTES", default=20 * 1024 * 1024)
+# Data files (catalog.aggregation): removed once their batch is aggregated or refused (0), or kept this many
+# hours for a look and then removed by a timer. The records are in the database; the file is a copy.
+UPLOAD_KEEP_HOURS = env.int("UPLOAD_KEEP_HOURS", default=0)
+# A processing batch whose worker wrote no heartbeat (every sixth of this) for this long lost its worker,
+# and is taken up again by the next run of the timer.
+UPLOAD_STALE_SECONDS = env.int("UPLOAD_STALE_SECONDS", default=180)
+if UPLOAD_KEEP_HOURS < 0 or UPLOAD_STALE_SECONDS < 30:
+    raise ImproperlyConfigured("UPLOAD_KEEP_HOURS must be 0 or more and UPLOAD_STALE_SECONDS 30 or more.")
 FILE_UPLOAD_PERMISSIONS = 0o640
 
 # --- Data service interface: misuse control (Q5.3 forbids crawlers and automatic query tools) ----
 DATA_API = {
     "RATE_PER_MINUTE": env.int("DATA_API_RATE_PER_MINUTE", default=120),  # per grant, unless the grant says
     "DAILY_QUOTA": env.int("DATA_API_DAILY_QUOTA", default=20000),
+    # Records a grant's calls may return a day (list pages count their rows, a key lookup 1), unless it says.
+    "DAILY_ROWS": env.int("DATA_API_DAILY_ROWS", default=10000),
     # Suspend a grant by itself when crawler-like use is detected (the authority is alerted either way).
     "AUTO_SUSPEND": env.bool("DATA_API_AUTO_SUSPEND", default=False),
     "SEQUENTIAL_RUN": 20,  # this many keys walked one after another
@@ -440,6 +479,10 @@ DATA_API = {
     "MISS_MIN_CALLS": 50,  # ... once there are this many in the day
     "VOLUME_FACTOR": 10,  # a day's calls this many times the grant's daily average of the past week ...
     "VOLUME_MIN": 1000,  # ... and at least this many
+    "PAGE_WALK": 10,  # more pages than this of one filter set ...
+    "PAGE_WALK_WINDOW": 600,  # ... within this many seconds of its first page
+    "WHOLE_TABLE_SHARE": 0.5,  # records returned today reach this share of the resource's records ...
+    "WHOLE_TABLE_MIN_ROWS": 100,  # ... and at least this many
     # Statistics answer only for groups at least this large, so no single record can be recovered.
     "MIN_GROUP_SIZE": env.int("DATA_API_MIN_GROUP_SIZE", default=5),
 }
@@ -469,6 +512,7 @@ PENDING_WORK_PROVIDERS: list[str] = [
     "catalog.pending.catalog_pending_work",
     "catalog.collection.pending.collection_pending_work",
     "dataplatform.core.administrators.personnel_pending_work",
+    "dataplatform.core.identity.identity_pending_work",
     "sharing.pending.sharing_pending_work",
     "correction.pending.correction_pending_work",
     "opening.pending.opening_pending_work",

@@ -18,6 +18,7 @@ from .config import (
     push_task_for_user,
     push_task_save,
     push_tasks_visible_to,
+    sees_connection,
 )
 from .models import PushRun, PushTask, TargetEngine
 
@@ -30,16 +31,32 @@ class PushTaskIn(serializers.Serializer):
     database = serializers.CharField(max_length=100)
     username = serializers.CharField(max_length=100)
     password = serializers.CharField(
-        max_length=200, required=False, allow_blank=True, write_only=True, help_text="Stored encrypted."
+        max_length=200,
+        required=False,
+        allow_blank=True,
+        write_only=True,
+        help_text="Stored encrypted. Omitted on a change, the stored one stays; a change of engine, host, "
+        "port, database or username needs it again (400 on `password` otherwise).",
     )
     table = serializers.CharField(max_length=130, help_text="`table` or `schema.table`; created if missing.")
     interval_minutes = serializers.IntegerField(min_value=5, max_value=60 * 24 * 31, default=24 * 60)
+
+
+# The target is the holding unit's own database: where it is, and what its driver said, are for that unit
+# only (issue 18). The serializers read null there unless the view puts ``sees_connection`` in their context.
+CONNECTION_OUT = ["engine", "host", "port", "database", "username", "table"]
+FOR_THE_HOLDER = "The unit holding the grant only; null for the producer and the authority."
+
+
+def _sees_connection(serializer: serializers.Serializer) -> bool:
+    return bool(serializer.context.get("sees_connection"))
 
 
 class PushRunOut(serializers.ModelSerializer):
     progress = serializers.IntegerField(allow_null=True, help_text="Percent; null before the count is known.")
     status_display = serializers.CharField(source="get_status_display")
     duration_seconds = serializers.SerializerMethodField()
+    error = serializers.CharField(allow_null=True, help_text=f"Why the run failed. {FOR_THE_HOLDER}")
 
     class Meta:
         model = PushRun
@@ -65,9 +82,21 @@ class PushRunOut(serializers.ModelSerializer):
     def get_duration_seconds(self, run: PushRun) -> float | None:
         return round(run.duration.total_seconds(), 3) if run.duration is not None else None
 
+    def to_representation(self, instance: PushRun) -> dict:
+        data = super().to_representation(instance)
+        if not _sees_connection(self):
+            data["error"] = None
+        return data
+
 
 class PushTaskOut(serializers.ModelSerializer):
     last_run = serializers.SerializerMethodField()
+    engine = serializers.ChoiceField(choices=TargetEngine.choices, allow_null=True, help_text=FOR_THE_HOLDER)
+    host = serializers.CharField(allow_null=True, help_text=FOR_THE_HOLDER)
+    port = serializers.IntegerField(allow_null=True, help_text=FOR_THE_HOLDER)
+    database = serializers.CharField(allow_null=True, help_text=FOR_THE_HOLDER)
+    username = serializers.CharField(allow_null=True, help_text=FOR_THE_HOLDER)
+    table = serializers.CharField(allow_null=True, help_text=FOR_THE_HOLDER)
 
     class Meta:
         model = PushTask
@@ -92,7 +121,17 @@ class PushTaskOut(serializers.ModelSerializer):
 
     def get_last_run(self, task: PushTask) -> dict | None:
         run = task.runs.first()
-        return PushRunOut(run).data if run is not None else None
+        return PushRunOut(run, context=self.context).data if run is not None else None
+
+    def to_representation(self, instance: PushTask) -> dict:
+        data = super().to_representation(instance)
+        if not _sees_connection(self):
+            data.update(dict.fromkeys(CONNECTION_OUT))
+        return data
+
+
+def _task_out(request: ApiRequest, task: PushTask) -> dict:
+    return PushTaskOut(task, context={"sees_connection": sees_connection(request.user, task.grant)}).data
 
 
 EXAMPLE = OpenApiExample(
@@ -116,7 +155,9 @@ class GrantPushTasksApi(APIView):
     @extend_schema(responses=PushTaskOut(many=True), summary="A bulk exchange grant's push tasks")
     def get(self, request: ApiRequest, pk: int) -> Response:
         grant = grant_for_user(request.user, pk)
-        return Response(PushTaskOut(push_tasks_visible_to(request.user).filter(grant=grant), many=True).data)
+        tasks = push_tasks_visible_to(request.user).filter(grant=grant)
+        context = {"sees_connection": sees_connection(request.user, grant)}
+        return Response(PushTaskOut(tasks, many=True, context=context).data)
 
     @extend_schema(
         request=PushTaskIn,
@@ -131,13 +172,13 @@ class GrantPushTasksApi(APIView):
         body = PushTaskIn(data=request.data)
         body.is_valid(raise_exception=True)
         task = push_task_save(actor=request.user, grant=grant, values=body.validated_data, request=request)
-        return Response(PushTaskOut(task).data, status=status.HTTP_201_CREATED)
+        return Response(_task_out(request, task), status=status.HTTP_201_CREATED)
 
 
 class PushTaskApi(APIView):
     @extend_schema(responses=PushTaskOut, summary="A push task")
     def get(self, request: ApiRequest, pk: int) -> Response:
-        return Response(PushTaskOut(push_task_for_user(request.user, pk)).data)
+        return Response(_task_out(request, push_task_for_user(request.user, pk)))
 
     @extend_schema(request=PushTaskIn, responses=PushTaskOut, summary="Change a push task")
     def patch(self, request: PersonApiRequest, pk: int) -> Response:
@@ -147,29 +188,33 @@ class PushTaskApi(APIView):
         task = push_task_save(
             actor=request.user, grant=task.grant, task=task, values=body.validated_data, request=request
         )
-        return Response(PushTaskOut(task).data)
+        return Response(_task_out(request, task))
 
 
 class PushTaskRunsApi(APIView):
     @extend_schema(responses=PushRunOut(many=True), summary="A push task's runs, newest first (50)")
     def get(self, request: ApiRequest, pk: int) -> Response:
         task = push_task_for_user(request.user, pk)
-        return Response(PushRunOut(task.runs.all()[:50], many=True).data)
+        context = {"sees_connection": sees_connection(request.user, task.grant)}
+        return Response(PushRunOut(task.runs.all()[:50], many=True, context=context).data)
 
     @extend_schema(request=None, responses={202: PushRunOut}, summary="Run the push now")
     def post(self, request: PersonApiRequest, pk: int) -> Response:
         run = push_now(actor=request.user, task=push_task_for_user(request.user, pk), request=request)
         run.refresh_from_db()
-        return Response(PushRunOut(run).data, status=status.HTTP_202_ACCEPTED)
+        context = {"sees_connection": sees_connection(request.user, run.task.grant)}
+        return Response(PushRunOut(run, context=context).data, status=status.HTTP_202_ACCEPTED)
 
 
 class PushRunApi(APIView):
     @extend_schema(responses=PushRunOut, summary="A push run: status, progress, counts, watermark, error")
     def get(self, request: ApiRequest, pk: int) -> Response:
-        run = PushRun.objects.filter(pk=pk, task__in=push_tasks_visible_to(request.user)).first()
+        runs = PushRun.objects.select_related("task__grant")
+        run = runs.filter(pk=pk, task__in=push_tasks_visible_to(request.user)).first()
         if run is None:
             raise Http404
-        return Response(PushRunOut(run).data)
+        context = {"sees_connection": sees_connection(request.user, run.task.grant)}
+        return Response(PushRunOut(run, context=context).data)
 
 
 class CheckOut(serializers.Serializer):
@@ -187,7 +232,7 @@ class PushTaskMoveApi(APIView):
             push_pause(actor=request.user, task=task, request=request)
         else:
             push_resume(actor=request.user, task=task, request=request)
-        return Response(PushTaskOut(PushTask.objects.get(pk=task.pk)).data)
+        return Response(_task_out(request, PushTask.objects.select_related("grant").get(pk=task.pk)))
 
 
 class PushTaskCheckApi(APIView):

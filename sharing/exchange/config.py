@@ -12,6 +12,7 @@ from dataplatform.core.actors import acts_for
 from dataplatform.core.audit_actions import AuditAction
 from dataplatform.core.errors import ApplicationError, Forbidden
 from dataplatform.core.models import User
+from dataplatform.core.people import working_unit_id
 
 from ..access import grants_visible_to
 from ..models import Grant, GrantStatus
@@ -22,6 +23,9 @@ from .targets import TargetError, target_for
 
 EDITABLE = ["name", "engine", "host", "port", "database", "username", "table", "interval_minutes"]
 TARGET_FIELDS = ["engine", "host", "port", "database", "table"]
+# Where the stored password is sent: a change of any of these without the password again would hand the
+# stored secret to a new server (issue 18).
+CONNECTION_FIELDS = ["engine", "host", "port", "database", "username"]
 
 
 def can_manage_pushes(user, grant: Grant) -> bool:
@@ -29,8 +33,17 @@ def can_manage_pushes(user, grant: Grant) -> bool:
     return acts_for(user, grant.unit_id) and grant.service_method == ServiceMethod.BULK_EXCHANGE
 
 
+def sees_connection(user, grant: Grant) -> bool:
+    """The target is the holder's own database: its host, port, database, user, table and the driver's
+    errors are for the holding unit's people only; the producer and the authority see that a push exists,
+    its status and its counts (issue 18)."""
+    unit_id = working_unit_id(user)
+    return unit_id is not None and unit_id == grant.unit_id
+
+
 def push_tasks_visible_to(user):
-    """Whoever sees the grant sees where its data goes (never the password)."""
+    """Whoever sees the grant sees that a push exists, its status and counts (never the password; the
+    connection only as ``sees_connection`` says)."""
     return PushTask.objects.filter(grant__in=grants_visible_to(user)).select_related(
         "grant__resource__producer", "grant__unit"
     )
@@ -54,12 +67,18 @@ def push_task_save(
     *, actor: User, grant: Grant, values: dict, task: PushTask | None = None, request=None
 ) -> PushTask:
     """Create or change a push task. ``password`` is stored encrypted; left empty on a change, the
-    stored one stays. A new task runs its first (full) push at once."""
+    stored one stays, unless the change points the task at another server or user (CONNECTION_FIELDS):
+    then the password is asked for again. A new task runs its first (full) push at once."""
     _check_manager(actor, grant)
     if grant.status != GrantStatus.ACTIVE:
         raise ApplicationError(_("The grant is not active: no push can be set up for it."))
     creating = task is None
     task = task or PushTask(grant=grant, created_by=actor, next_run_at=timezone.now())
+    if not creating and _needs_password_again(task, values):
+        raise ApplicationError(
+            _("Check the push task's settings."),
+            extra={"fields": {"password": [_("The connection changed: enter the password again.")]}},
+        )
     before = [getattr(task, name) for name in TARGET_FIELDS]
     for name in EDITABLE:
         if name in values:
@@ -90,6 +109,13 @@ def push_task_save(
             },
         )
     return task
+
+
+def _needs_password_again(task: PushTask, values: dict) -> bool:
+    """The stored password goes only to the server it was given for: a change of the connection comes
+    with the password again (a task without a password has none to hand over)."""
+    moved = any(name in values and values[name] != getattr(task, name) for name in CONNECTION_FIELDS)
+    return moved and bool(task.password_encrypted) and not values.get("password")
 
 
 def push_task_check(*, actor: User, task: PushTask) -> int:

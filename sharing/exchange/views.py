@@ -26,6 +26,7 @@ from .config import (
     push_task_for_user,
     push_task_save,
     push_tasks_visible_to,
+    sees_connection,
 )
 from .models import TargetEngine
 
@@ -51,7 +52,10 @@ class PushTaskForm(forms.Form):
         max_length=200,
         required=False,
         widget=forms.PasswordInput(render_value=False),
-        help_text=gettext_lazy("Stored encrypted. Leave empty to keep the stored one."),
+        help_text=gettext_lazy(
+            "Stored encrypted. Leave empty to keep the stored one, unless the database, host, port or "
+            "user changes: the password is then asked for again."
+        ),
     )
     table = forms.CharField(
         label=gettext_lazy("table"),
@@ -103,7 +107,13 @@ def push_tasks(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             messages.success(request, _("The push task is set up; its first run, a full load, starts now."))
             return redirect("sharing-push-task", task.pk)
     tasks = push_tasks_visible_to(request.user).filter(grant=grant).prefetch_related("runs")
-    return render(request, "sharing/push_tasks.html", {"grant": grant, "tasks": tasks, "form": form})
+    context = {
+        "grant": grant,
+        "tasks": tasks,
+        "form": form,
+        "sees_connection": sees_connection(request.user, grant),
+    }
+    return render(request, "sharing/push_tasks.html", context)
 
 
 @login_required
@@ -121,11 +131,15 @@ def push_task(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             messages.success(request, _("Saved."))
             return redirect("sharing-push-task", task.pk)
     runs = task.runs.all()[:30]
-    return render(
-        request,
-        "sharing/push_task.html",
-        {"task": task, "runs": runs, "form": form, "manages": manages, "active": runs[0] if runs else None},
-    )
+    context = {
+        "task": task,
+        "runs": runs,
+        "form": form,
+        "manages": manages,
+        "active": runs[0] if runs else None,
+        "sees_connection": sees_connection(request.user, task.grant),  # the target and its errors
+    }
+    return render(request, "sharing/push_task.html", context)
 
 
 MOVES = {"run", "pause", "resume", "check"}

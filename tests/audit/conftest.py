@@ -2,6 +2,7 @@ import pytest
 
 from audit.models import AuditEvent
 from audit.services import audit_record
+from tests.audit.tsa import local_tsa, rogue_tsa, tsa  # noqa: F401 (fixtures: a timestamp authority)
 
 
 @pytest.fixture(autouse=True)

@@ -64,4 +64,4 @@ def test_flush_empties_the_audit_tables_and_leaves_the_guard_in_place(record):
     if connection.vendor == "sqlite":
         with connection.cursor() as cursor:
             cursor.execute("SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'audit%'")
-            assert cursor.fetchone()[0] == 6  # events, checkpoints, archives: update and delete
+            assert cursor.fetchone()[0] == 8  # events, checkpoints, archives, anchors: update and delete

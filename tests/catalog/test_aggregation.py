@@ -511,8 +511,9 @@ def test_an_applicant_cannot_upload_or_follow_a_batch(client, api_as, applicant,
         ).status_code
         == 403
     )
-    assert client.get(f"/catalog/uploads/{batch.pk}/").status_code == 403
-    assert api_as(applicant).get(f"/api/v1/catalog/uploads/{batch.pk}/").status_code == 403
+    # Another unit's batch is not found, as a missing one is (issue 18): its id is no probe.
+    assert client.get(f"/catalog/uploads/{batch.pk}/").status_code == 404
+    assert api_as(applicant).get(f"/api/v1/catalog/uploads/{batch.pk}/").status_code == 404
     assert AggregationBatch.objects.count() == 1
 
 

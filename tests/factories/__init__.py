@@ -10,7 +10,7 @@ imports plain functions and data from here, never from a conftest.
 import itertools
 
 from dataplatform.core.demo.core import credit_code
-from dataplatform.core.models import Region, Unit, User
+from dataplatform.core.models import IdentityStatus, Region, Unit, User
 from dataplatform.core.models.units import Level, UnitKind
 from dataplatform.core.people import role_assign
 
@@ -33,6 +33,7 @@ def unit(
 ) -> Unit:
     n = next(_seq)
     region_ = region_ or region()
+    extra.setdefault("identity_status", IdentityStatus.VERIFIED)  # made by an administrator, as in the demo
     return Unit.objects.create(
         name=name or f"测试单位{n}",
         kind=kind,

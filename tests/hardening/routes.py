@@ -118,6 +118,9 @@ ARGS: dict[str, dict] = {
     "governance-act": {"kind": "projects", "pk": "missing"},
     "api-key-revoke": {"pk": "api_key"},
     "personnel-change-decide": {"pk": "missing"},
+    "organization-verification-decide": {"pk": "organization"},
+    "organization-proof": {"pk": "identity_proof"},
+    "api-organization-verification-decision": {"pk": "organization"},
 }
 
 # Not in the matrix, with the reason.

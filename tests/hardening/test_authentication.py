@@ -1,10 +1,13 @@
 """Authentication hardening: login lockout (django-axes), API key lockout, security headers and CSP."""
 
+import datetime as dt
 import re
 from pathlib import Path
 
 import pytest
+import time_machine
 from django.urls import reverse
+from django.utils import timezone
 
 from audit.models import AuditEvent, Outcome
 from dataplatform.core.apikeys import api_key_issue
@@ -115,6 +118,62 @@ def test_fewer_failures_than_the_limit_lock_nothing(api, applicant, settings):
     for n in range(settings.API_KEY_FAILURE_LIMIT - 1):
         call_me(api, f"guess{n:03d}.nothing")
     assert call_me(api, issued).status_code == 200
+
+
+def test_every_rejected_key_is_audited_with_its_address(api, settings):
+    for n in range(3):
+        call_me(api, f"guess{n:03d}.nothing", ip="10.3.0.1")
+    events = AuditEvent.objects.filter(action="api_key.reject")
+    assert events.count() == 3
+    assert {(e.outcome, e.client_ip) for e in events} == {(Outcome.DENIED, "10.3.0.1")}
+
+
+def test_a_lockout_survives_the_loss_of_the_counters(api, applicant, settings):
+    """Redis restarted (here: the cache emptied): the address's rejected keys within the window are read
+    back from the audit log, and the address stays locked out."""
+    from django.core.cache import cache
+
+    issued = api_key_issue(actor=applicant, unit=applicant.unit, name="系统").key
+    for n in range(settings.API_KEY_FAILURE_LIMIT):
+        call_me(api, f"guess{n:03d}.nothing")
+    cache.clear()
+    assert call_me(api, issued).status_code == 429
+    assert call_me(api, issued, ip="10.0.0.10").status_code == 200
+
+
+def test_failures_older_than_the_window_are_not_read_back(api, applicant, settings):
+    from django.core.cache import cache
+
+    issued = api_key_issue(actor=applicant, unit=applicant.unit, name="系统").key
+    with time_machine.travel(timezone.now() - dt.timedelta(seconds=settings.API_KEY_LOCKOUT_SECONDS + 1)):
+        for n in range(settings.API_KEY_FAILURE_LIMIT):
+            call_me(api, f"guess{n:03d}.nothing")
+    cache.clear()
+    assert call_me(api, issued).status_code == 200
+
+
+def test_a_lockout_survives_a_restart_of_redis(api, applicant, settings):
+    if not settings.REDIS_URL:
+        pytest.skip("needs REDIS_URL (make test sets it)")
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": settings.REDIS_URL}
+    }
+    from django.core.cache import cache
+
+    address = "10.4.0.1"
+
+    def restart():  # what a restart of Redis does to this address's counters
+        cache.delete_many([f"api-key-failures:ip:{address}", f"api-key-failures:known:ip:{address}"])
+
+    restart()
+    try:
+        issued = api_key_issue(actor=applicant, unit=applicant.unit, name="系统").key
+        for n in range(settings.API_KEY_FAILURE_LIMIT):
+            call_me(api, f"guess{n:03d}.nothing", ip=address)
+        restart()
+        assert call_me(api, issued, ip=address).status_code == 429
+    finally:
+        restart()
 
 
 # --- headers ------------------------------------------------------------------------------------------

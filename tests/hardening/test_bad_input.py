@@ -2,6 +2,7 @@
 refuses NUL in text), and an over-long value is a 400 with a field error, not a 500."""
 
 import json
+from urllib.parse import urlencode
 
 import pytest
 
@@ -69,3 +70,23 @@ def test_a_json_body_over_the_upload_limit_is_not_read(rf, settings):
 def test_a_clean_request_passes(api_as, applicant, unconditional):
     response = api_as(applicant).post("/api/v1/sharing/applications/", body(unconditional), format="json")
     assert response.status_code == 201, response.json()
+
+
+def test_too_many_form_fields_to_the_api_is_the_error_envelope_not_an_html_page(
+    client, producer, unconditional, settings
+):
+    """Found by the schema fuzz at 50 examples: Django refuses a body of more fields than
+    DATA_UPLOAD_MAX_NUMBER_FIELDS; its 400 was an HTML page for a form, and a 500 for a multipart body
+    (the NUL check had read it, and DRF could not read it again)."""
+    settings.DATA_UPLOAD_MAX_NUMBER_FIELDS = 10
+    client.force_login(producer)
+    fields = {f"f{n}": "x" for n in range(11)}
+    url = f"/api/v1/catalog/resources/{unconditional.pk}/records/delete/"
+    for response in (
+        client.post(url, fields),  # multipart
+        client.post(url, urlencode(fields), content_type="application/x-www-form-urlencoded"),
+    ):
+        assert response.status_code == 400
+        assert response.json()["code"] == "parse_error"
+    page = client.post("/accounts/password_change/", fields)
+    assert page.status_code == 400 and page["Content-Type"].startswith("text/html")

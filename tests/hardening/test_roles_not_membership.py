@@ -82,3 +82,38 @@ def test_a_reviewer_sees_another_unit_s_entry_once_submitted_not_as_a_draft(prod
     draft = resource_create(actor=producer, producer=producer.unit, **entry_fields(code="QZ-DRAFT-1"))
     assert resources_visible_to(producer).filter(pk=draft.pk).exists()
     assert not resources_visible_to(reviewer).filter(pk=draft.pk).exists()
+
+
+# --- drafts are their unit's alone until submitted (issue 18, item 6) ------------------------------------
+
+OUTSIDE_THE_UNIT = ["applicant", "outsider", "evaluator", "reviewer", "county_reviewer", "platform_admin"]
+
+
+@pytest.mark.parametrize("persona", OUTSIDE_THE_UNIT)
+def test_a_draft_entry_is_seen_by_no_one_outside_its_unit_until_submitted(api_as, producer, persona, request):
+    from catalog.workflow import resource_transition
+
+    someone = request.getfixturevalue(persona)
+    draft = resource_create(actor=producer, producer=producer.unit, **entry_fields(code="QZ-DRAFT-2"))
+    assert not resources_visible_to(someone).filter(pk=draft.pk).exists()
+    assert api_as(someone).get(f"/api/v1/catalog/resources/{draft.pk}/").status_code == 404
+    assert api_as(producer).get(f"/api/v1/catalog/resources/{draft.pk}/").status_code == 200
+    resource_transition(resource=draft, to="submitted", actor=producer)
+    # Once submitted: before the authority, and the technical service unit and the platform read it.
+    if persona in ("reviewer", "evaluator", "platform_admin"):
+        assert resources_visible_to(someone).filter(pk=draft.pk).exists()
+
+
+@pytest.mark.parametrize("persona", ["producer", *OUTSIDE_THE_UNIT[1:]])
+def test_a_draft_application_is_seen_by_no_one_outside_its_unit_until_submitted(
+    api_as, applicant, unconditional, persona, request
+):
+    someone = request.getfixturevalue(persona)
+    draft = apply(applicant, unconditional)
+    assert not applications_visible_to(someone).filter(pk=draft.pk).exists()
+    assert api_as(someone).get(f"/api/v1/sharing/applications/{draft.pk}/").status_code == 404
+    listed = api_as(someone).get("/api/v1/sharing/applications/").json()
+    assert draft.pk not in [row["id"] for row in listed.get("results", listed)]
+    application_act(application=draft, action="submit", actor=applicant)
+    if persona in ("producer", "reviewer", "evaluator", "platform_admin"):
+        assert applications_visible_to(someone).filter(pk=draft.pk).exists()

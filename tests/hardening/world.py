@@ -9,9 +9,11 @@ from catalog.aggregation.services import batch_upload, records_upsert
 from catalog.services import resource_create
 from correction.services import ticket_report
 from dataplatform.core.apikeys import api_key_issue
+from dataplatform.core.demo.core import credit_code
 from dataplatform.core.models import Role
 from dataplatform.core.models.units import UnitKind
 from dataplatform.core.notifications import notify
+from opening.registration import organization_register
 from sharing.models import Grant
 from sharing.services import attachment_add
 from sharing.workflow import application_act
@@ -74,6 +76,16 @@ def build_world(
         factories.unit("晋江市某局", UnitKind.GOVERNMENT, jinjiang), Role.DATA_ADMIN, username="other_county"
     )
     citizen = factories.person(None, username="citizen")
+    organization = organization_register(  # a city enterprise awaiting verification (issue 18)
+        name="泉州矩阵科技有限公司",
+        kind=UnitKind.ENTERPRISE,
+        credit_code=credit_code("91", "350500", "MA0000M01"),
+        real_name="矩阵",
+        username="matrix_org",
+        password="Kaifang-2026-sj",
+        declares_domestic_controlled=True,
+        proof=SimpleUploadedFile("licence.pdf", b"%PDF-1.7 licence"),
+    ).unit
     people = {
         "anonymous": None,
         "citizen": citizen,
@@ -96,6 +108,8 @@ def build_world(
         "batch": batch.pk,
         "api_key": key.pk,
         "applicant_unit": applicant.unit_id,
+        "organization": organization.pk,
+        "identity_proof": organization.identity_proofs.get().pk,
         "missing": MISSING,
     }
     return World(people=people, ids=ids)

@@ -1,6 +1,7 @@
 """A public organization registers, with its data administrator by real name."""
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 
 from audit.models import AuditEvent
 from dataplatform.core.demo.core import credit_code
@@ -23,6 +24,7 @@ def fields(**overrides) -> dict:
         "username": "shulian",
         "password": PASSWORD,
         "declares_domestic_controlled": True,
+        "proof": SimpleUploadedFile("营业执照.pdf", b"%PDF-1.7 licence scan", content_type="application/pdf"),
     }
     return {**base, **overrides}
 

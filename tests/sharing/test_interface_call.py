@@ -142,4 +142,4 @@ def test_interface_calls_are_watched_for_crawlers(api, key, interface, applicant
     for _ in range(2):
         assert call(api, key, interface, credit_code="91350500MA0000001X").status_code == 200
     grant = Grant.objects.get()
-    assert [(pk, seen["calls"]) for pk, seen in watched] == [(grant.pk, 1), (grant.pk, 2)]
+    assert [(pk, seen["limits"].used_today) for pk, seen in watched] == [(grant.pk, 1), (grant.pk, 2)]

@@ -8,7 +8,7 @@ import re
 import pytest
 import time_machine
 
-from sharing import misuse
+from sharing import counters
 from sharing.models import Grant
 from tests.sharing.test_data_api import (  # noqa: F401  (fixtures)
     RECORDS,
@@ -97,20 +97,20 @@ class CountingRedis:
 
 
 def test_the_fields_cost_no_redis_round_trip(call, granted, unconditional, redis_counters):
-    counting, cached = CountingRedis(redis_counters), misuse._redis
-    misuse._redis = lambda: counting  # type: ignore[assignment]
+    counting, cached = CountingRedis(redis_counters), counters._redis
+    counters._redis = lambda: counting  # type: ignore[assignment]
     try:
         answer = call(url(unconditional, KEY))
     finally:
-        misuse._redis = cached
+        counters._redis = cached
     assert answer["RateLimit-Remaining"] == str(int(answer["RateLimit-Limit"]) - 1)
-    # Counting the call (rate and day: one pipeline), swapping the last key, resetting the run of keys,
-    # counting the misses: the four trips the limits and the crawler watch made before the fields.
-    assert counting.trips == 4
+    # Counting the call before the read (rate, calls, records reserved: one pipeline) and watching the
+    # key after it (the latest keys, the misses): the two trips of the limits and the crawler watch.
+    assert counting.trips == 2
 
 
 def test_an_applicant_sees_its_grants_rate_quota_and_use_today(
-    api_as, applicant, call, granted, unconditional
+    api_as, applicant, call, granted, unconditional, settings
 ):
     Grant.objects.filter(pk=granted.pk).update(rate_per_minute=20, daily_quota=500)
     for _ in range(3):
@@ -121,17 +121,23 @@ def test_an_applicant_sees_its_grants_rate_quota_and_use_today(
         "daily_quota": 500,
         "used_today": 3,
         "remaining_today": 497,
+        "daily_row_quota": settings.DATA_API["DAILY_ROWS"],
+        "rows_today": 3,
+        "rows_remaining_today": settings.DATA_API["DAILY_ROWS"] - 3,
     }
 
 
 def test_a_grant_without_its_own_limits_shows_the_platforms(api_as, applicant, granted, settings):
-    settings.DATA_API = {**settings.DATA_API, "RATE_PER_MINUTE": 60, "DAILY_QUOTA": 10000}
+    settings.DATA_API = {**settings.DATA_API, "RATE_PER_MINUTE": 60, "DAILY_QUOTA": 10000, "DAILY_ROWS": 5000}
     grant = api_as(applicant).get("/api/v1/sharing/grants/").json()["results"][0]
     assert grant["limits"] == {
         "rate_per_minute": 60,
         "daily_quota": 10000,
         "used_today": 0,
         "remaining_today": 10000,
+        "daily_row_quota": 5000,
+        "rows_today": 0,
+        "rows_remaining_today": 5000,
     }
 
 

@@ -7,7 +7,8 @@ from catalog.aggregation.services import records_upsert
 from dataplatform.core.apikeys import api_key_issue
 from sharing.models import Grant
 from sharing.services import attachment_add
-from sharing.workflow import application_act
+from sharing.workflow import application_act, grant_act
+from tests import factories
 from tests.factories.sharing import apply, publish
 
 pytestmark = pytest.mark.django_db
@@ -129,9 +130,63 @@ def test_a_wrong_name_or_an_expired_licence_answers_false(api, key, rule, verifi
     assert expired["results"]["licence_valid"] is False
 
 
-def test_without_a_verification_grant_the_rule_is_refused(api, key, rule, register):
+def test_without_a_verification_grant_the_rule_is_not_found_as_a_missing_one_is(api, key, rule, register):
+    # "Missing" and "not yours" answer the same (issue 18): a unit with no grant learns no rule exists.
     response = verify(api, key, rule, id_number=PEOPLE[1]["id_number"], name="x")
-    assert response.status_code == 403 and response.json()["code"] == "no_grant"
+    missing = verify(api, key, {"id": rule["id"] + 1000}, id_number=PEOPLE[1]["id_number"], name="x")
+    assert (response.status_code, missing.status_code) == (404, 404)
+    assert response.json() == missing.json()
+
+
+def test_with_a_suspended_grant_the_rule_is_refused_saying_why(api, key, rule, verification_grant, reviewer):
+    grant_act(grant=verification_grant, action="suspend", actor=reviewer, reason="核查使用情况")
+    response = verify(api, key, rule, id_number=PEOPLE[1]["id_number"], name="x")
+    assert response.status_code == 403 and response.json()["code"] == "grant_suspended"
+
+
+# --- who learns that a rule exists (issue 18) ---------------------------------------------------------
+
+
+def listed_rules(user=None, key: str = "") -> list[int]:
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    if user is not None:
+        client.force_authenticate(user)
+    headers = {"HTTP_AUTHORIZATION": f"Api-Key {key}"} if key else {}
+    response = client.get("/api/v1/data/verification-rules/", **headers)
+    assert response.status_code == 200
+    return [row["id"] for row in response.json()]
+
+
+def test_the_rules_are_listed_to_the_units_that_may_call_them(rule, verification_grant, applicant, key):
+    assert listed_rules(applicant) == [rule["id"]]
+    assert listed_rules(key=key) == [rule["id"]]
+
+
+def test_a_unit_without_a_verification_grant_lists_no_rule(rule, applicant, key, register):
+    assert listed_rules(applicant) == [] and listed_rules(key=key) == []
+
+
+@pytest.mark.parametrize("persona", ["producer", "reviewer", "evaluator", "platform_admin"])
+def test_the_owner_of_the_data_the_authority_and_the_rule_makers_list_the_rule(rule, persona, request):
+    assert listed_rules(request.getfixturevalue(persona)) == [rule["id"]]
+
+
+@pytest.mark.parametrize("persona", ["outsider", "county_reviewer", "citizen"])
+def test_a_unit_party_to_nothing_lists_no_rule(rule, verification_grant, persona, request):
+    user = (
+        factories.person(None, username="citizen")
+        if persona == "citizen"
+        else request.getfixturevalue(persona)
+    )
+    assert listed_rules(user) == []
+
+
+def test_a_grant_for_another_method_does_not_show_the_rule(rule, verification_grant, applicant):
+    """A grant of the resource by another service method is no licence to verify against it."""
+    Grant.objects.filter(pk=verification_grant.pk).update(service_method="interface")
+    assert listed_rules(applicant) == []
 
 
 def test_missing_inputs_are_a_400(api, key, rule, verification_grant):

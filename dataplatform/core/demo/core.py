@@ -6,10 +6,11 @@ Idempotent: running it again changes nothing that exists. Passwords are for the 
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext_noop
 
 from ..credit_code import check_character
-from ..models import Region, Role, Unit, User
+from ..models import IdentityStatus, Region, Role, Unit, User
 from ..models.units import Level, UnitKind
 from ..notifications import notify
 from ..people import role_assign, unit_create
@@ -97,6 +98,9 @@ def seed_core() -> list[DemoPerson]:
             level=regions[region_code].level,
             credit_code=credit_code(prefix, region_code, org),
             declares_domestic_controlled=kind == UnitKind.ENTERPRISE,
+            # The demo's organizations are set up by the platform, not registered by a visitor.
+            identity_status=IdentityStatus.VERIFIED,
+            identity_decided_at=timezone.now(),
         )
         units[name] = unit
     city_authority = units["泉州市大数据管理局"]

@@ -3,9 +3,10 @@ from .apikeys import ApiKey
 from .calendar import CalendarDay, CalendarYear
 from .heartbeats import Heartbeat
 from .history import HistoryEntry
+from .identity import IdentityProof
 from .notifications import Notification
 from .people import Role, RoleAssignment, User
-from .units import Region, Unit
+from .units import IdentityStatus, Region, Unit
 
 __all__ = [
     "ApiKey",
@@ -13,6 +14,8 @@ __all__ = [
     "CalendarYear",
     "Heartbeat",
     "HistoryEntry",
+    "IdentityProof",
+    "IdentityStatus",
     "Notification",
     "PersonnelChange",
     "PersonnelChangeStatus",

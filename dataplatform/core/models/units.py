@@ -41,6 +41,15 @@ class UnitKind(models.TextChoices):
 PUBLIC_ORGANIZATION_KINDS = (UnitKind.ENTERPRISE, UnitKind.UNIVERSITY, UnitKind.RESEARCH)
 
 
+class IdentityStatus(models.TextChoices):
+    """Whether the platform knows the unit is who it says (issue 18): a public organization registers
+    itself, so its registration documents are verified by the data authority before it acts as itself."""
+
+    UNVERIFIED = "unverified", _("Awaiting verification")
+    VERIFIED = "verified", _("Verified")
+    REJECTED = "rejected", _("Rejected")
+
+
 class Unit(models.Model):
     """A government unit or a public organization (单位). Citizens are people without a unit."""
 
@@ -67,6 +76,21 @@ class Unit(models.Model):
     # their needs are coordinated by the authority.
     is_special_department = models.BooleanField(_("special department"), default=False)
     is_active = models.BooleanField(_("active"), default=True)
+    # Issue 18: a unit registered by a visitor is unverified until the authority checks its documents
+    # (dataplatform.core.identity, the one place that moves it); units made by administrators are verified.
+    identity_status = models.CharField(
+        _("identity"), max_length=20, choices=IdentityStatus.choices, default=IdentityStatus.UNVERIFIED
+    )
+    identity_decided_at = models.DateTimeField(_("identity decided at"), null=True, blank=True)
+    identity_decided_by = models.ForeignKey(
+        "core.User",
+        verbose_name=_("identity decided by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    identity_note = models.TextField(_("reason for the rejection"), blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
@@ -90,3 +114,9 @@ class Unit(models.Model):
     @property
     def is_public_organization(self) -> bool:
         return self.kind in PUBLIC_ORGANIZATION_KINDS
+
+    @property
+    def identity_proven(self) -> bool:
+        """The authority (or the platform administrator) verified the unit's registration documents, or
+        an administrator made the unit: only then is its credit code its own (issue 18)."""
+        return self.identity_status == IdentityStatus.VERIFIED
