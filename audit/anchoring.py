@@ -22,7 +22,7 @@ Who can do what:
   proves nothing: copy the checkpoint files off the machine (the backups do), as the units keep theirs.
   What stays open to the owner: an event changed or removed before it was sealed, with the triggers lifted
   (nothing had hashed it yet), and a tail cut after the newest anchor that left the machine (at most one
-  checkpoint interval; shorten ``write-audit-checkpoints`` to narrow it).
+  checkpoint interval, ten minutes; shorten ``write-audit-checkpoints`` to narrow it).
 - a TSA can date and sign, nothing more: it sees only a digest, never an event. A dishonest TSA could sign a
   forger's heads; with ``AUDIT_TSA_CA_FILE`` only tokens from a certificate under that CA count.
 

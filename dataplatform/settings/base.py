@@ -298,7 +298,7 @@ CELERY_BEAT_SCHEDULE = {
     # Audit tamper evidence (Q8.4): events are chained behind the insert, and the chain heads copied
     # outside the database. Both are idempotent.
     "seal-audit-events": {"task": "audit.tasks.seal_events", "schedule": timedelta(minutes=1)},
-    "write-audit-checkpoints": {"task": "audit.tasks.write_checkpoints", "schedule": timedelta(hours=1)},
+    "write-audit-checkpoints": {"task": "audit.tasks.write_checkpoints", "schedule": timedelta(minutes=10)},
     # Usage logs to producers (Q8.4, F24): yesterday's (China Standard Time) pushed by the first run after
     # midnight, failed webhooks retried by the later ones. Hourly rather than a 01:00 crontab: run_timers
     # (embedded mode) wraps every schedule in a timedelta schedule and cannot run a crontab; pushes are

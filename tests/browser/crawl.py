@@ -73,7 +73,7 @@ ALLOWED_WORDS = {
     word.lower()
     for word in """
     API APIs CSV XLSX XLS JSON JSONL JSON-LD LD DCAT AP CKAN SQL PostgreSQL MySQL MariaDB HTTP HTTPS URL URLs
-    URI ID IDs UTF RDF TTL Turtle XML YAML PDF ZIP PNG SVG OpenAPI Swagger UI REST Solr Hydra SHACL ECharts
+    URI ID IDs UTF RDF TTL Turtle XML YAML PDF ZIP PNG JPEG SVG OpenAPI Swagger UI REST Solr Hydra SHACL ECharts
     Bootstrap Django Redis Celery Bearer GB SM SHA HMAC SSL TLS IP OK CC BY SA CC0 PDDL ODbL OGL KB MB TB ISO
     QPS Excel WPS Unicode SMTP Quanzhou Jinjiang X-Road
     """.split()  # noqa: SIM905 - a list of words reads better as words
