@@ -28,7 +28,8 @@ REORDER_LIMIT = 50_000
 @dataclass(frozen=True)
 class ChainBreak:
     """The first thing wrong in a chain. ``kind``: missing, link, content, truncated, or the kind of the
-    record the chain disagrees with: checkpoint, anchor (a TSA's timestamp), witness. For the log as a
+    record the chain disagrees with: checkpoint, anchor (a TSA's timestamp), witness; head (the head row
+    moved back behind the sealed events: ``selectors``). For the log as a
     whole: anchor (a token that does not verify), checkpoint-file (a row missing from the files), witness
     (a witness' line that cannot be read)."""
 

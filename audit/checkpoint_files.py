@@ -117,6 +117,7 @@ def witness_file_read(path: Path) -> Iterator[FileCheckpoint]:
         try:
             entry = json.loads(line)
             key = next(key for key in ("owner_unit_id", "owner_unit", "chain") if key in entry)
-            yield FileCheckpoint(entry[key] or None, int(entry["seq"]), str(entry["hash"]), where)
+            owner = int(entry[key]) if entry[key] not in (None, "") else None  # "12" as a witness may keep it
+            yield FileCheckpoint(owner or None, int(entry["seq"]), str(entry["hash"]), where)
         except (ValueError, KeyError, TypeError, StopIteration):
             yield FileCheckpoint(-1, 0, "", where)

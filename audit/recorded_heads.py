@@ -31,6 +31,7 @@ class Recorded:
     problems: list[ChainBreak] = field(default_factory=list)
     unreadable: list[str] = field(default_factory=list)  # checkpoint file lines
     anchors: int = 0  # anchors that hold, TSA tokens and witness records
+    head_rows: dict[int | None, int] = field(default_factory=dict)  # each chain row's head position
     _seen: set = field(default_factory=set)
 
     def add(self, owner: int | None, checkpoint: Checkpoint) -> None:
@@ -43,8 +44,11 @@ class Recorded:
 
 def recorded_heads(*, witness: Iterable[FileCheckpoint] = ()) -> Recorded:
     recorded = Recorded()
-    for head in AuditChain.objects.filter(head_seq__gt=0):
-        recorded.add(head.owner_unit_id, Checkpoint(head.head_seq, head.head_hash, _("the chain's head row")))
+    for head in AuditChain.objects.all():
+        recorded.head_rows[head.owner_unit_id] = head.head_seq
+        if head.head_seq > 0:
+            where = _("the chain's head row")
+            recorded.add(head.owner_unit_id, Checkpoint(head.head_seq, head.head_hash, where))
     file_checkpoints: set[tuple] = set()
     file_anchors: list[FileAnchor] = []
     for entry in checkpoint_files_read():

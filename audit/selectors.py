@@ -2,7 +2,7 @@
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.db.models import Count
 from django.utils import timezone
@@ -17,6 +17,9 @@ from .models import AuditArchive, AuditEvent
 from .recorded_heads import recorded_heads
 
 __all__ = ["ChainBreak", "ChainReport", "Checkpoint", "VerifyReport", "audit_verify"]
+
+# Longer than any sealing transaction takes to commit (audit.services._seal_batch, 500 events).
+SEALING_MARGIN = timedelta(minutes=5)
 
 
 @dataclass
@@ -70,7 +73,31 @@ def audit_verify(*, witness: Iterable[FileCheckpoint] = ()) -> VerifyReport:
             chain.verified, chain.head_hash = archived[owner]
         report.chains.append(chain)
     chains_walk(report.chains, recorded)
+    _head_rows_behind(report.chains, gathered.head_rows, sealed_before=report.checked_at - SEALING_MARGIN)
     return report
+
+
+def _head_rows_behind(
+    chains: list[ChainReport], head_rows: dict[int | None, int], *, sealed_before: datetime
+) -> None:
+    """A head row behind its chain's sealed events was moved back (the application's role may UPDATE the
+    head columns: audit.privileges). Nothing sealed changes, but the sealer then gives out a position again
+    and fails on it for good (or forks the chain across partitions), so every later event of the chain
+    stays unsealed. Only events sealed well before the heads were read count: a sealer that committed
+    meanwhile moved the row legitimately after it was read."""
+    for chain in chains:
+        head = head_rows.get(chain.owner_unit_id)
+        if chain.broken or head is None or chain.verified <= head:
+            continue
+        after = AuditEvent.objects.filter(
+            owner_unit=chain.owner_unit_id, chain_seq=head + 1, sealed_at__lt=sealed_before
+        )
+        if after.exists():
+            message = _(
+                "The chain's head row is at position %(head)s, but events are sealed up to position "
+                "%(end)s: the head was moved back, and this chain's new events cannot be sealed."
+            )
+            chain.broken = ChainBreak("head", message % {"head": head, "end": chain.verified}, seq=head + 1)
 
 
 def _archived_heads() -> dict[int | None, tuple[int, str]]:

@@ -14,6 +14,7 @@ from .values import json_constant, json_float, json_int
 
 READ_CHARS = 1 << 20
 MAX_RECORD_CHARS = 4 << 20  # one record's JSON text; a record of a hundred 4,000-character items fits
+CUT_SHORT_CHARS = 16  # the longest token a read can cut in two and the decoder fail on (-Infinity)
 _WHITESPACE = " \t\n\r"
 _DECODER = json.JSONDecoder(parse_float=json_float, parse_int=json_int, parse_constant=json_constant)
 
@@ -90,13 +91,17 @@ class JsonRecords:
             try:
                 value, end = _DECODER.raw_decode(self.buffer, self.position)
             except json.JSONDecodeError as exc:
+                if not _cut_short(exc, self.buffer):  # a mistake in the text, not the end of a read
+                    raise self.error(exc.msg, exc.pos) from None
                 if len(self.buffer) - self.position > MAX_RECORD_CHARS:
                     raise IngestError(
                         _("A record is longer than %(max)s characters.") % {"max": MAX_RECORD_CHARS}
                     ) from None
+                start = self.position
                 if self.read_more():
                     continue
-                raise self.error(exc.msg, exc.pos) from None
+                # The read that found the end dropped what was before the value: the buffer moved.
+                raise self.error(exc.msg, exc.pos - (start - self.position)) from None
             if end == len(self.buffer) and self.read_more():
                 continue  # a number may go on in the next read: 12|34
             self.position = end
@@ -127,6 +132,13 @@ class JsonRecords:
             _("The file is not valid JSON: %(exc)s (line %(lineno)s, column %(colno)s).")
             % {"exc": message, "lineno": self.line + lines + 1, "colno": column}
         )
+
+
+def _cut_short(exc: json.JSONDecodeError, buffer: str) -> bool:
+    """Whether the decoder failed only because the buffer ends inside the value: a string not closed yet,
+    or a failure within the last few characters (``tru``, ``1.``, ``\\u12``, nothing after a comma).
+    Reading on past any other failure would only end in "a record is longer than …", not its place."""
+    return exc.msg.startswith("Unterminated string") or exc.pos >= len(buffer) - CUT_SHORT_CHARS
 
 
 def _not_a_list() -> IngestError:

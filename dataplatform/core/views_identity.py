@@ -96,9 +96,13 @@ def proof_download(request: AuthenticatedHttpRequest, pk: int) -> FileResponse:
     proof = proofs_visible_to(request.user).filter(pk=pk).first()
     if proof is None:
         raise Http404
+    try:
+        handle = proof.file.open("rb")
+    except FileNotFoundError:  # the scan is gone from storage (a restore without MEDIA_ROOT): say so, no 500
+        raise Http404 from None
     identity_proof_read(actor=request.user, proof=proof, request=request)
     return FileResponse(
-        proof.file.open("rb"),
+        handle,
         as_attachment=True,
         filename=proof.original_name,
         content_type=proof.content_type,

@@ -2,12 +2,14 @@
 every way of tampering that the platform's own servers could try, each caught or refused."""
 
 import base64
+import datetime as dt
 import json
 
 import pytest
+import time_machine
 from django.core.management import CommandError, call_command
 from django.db import DatabaseError, IntegrityError, transaction
-from django.utils import translation
+from django.utils import timezone, translation
 
 from audit.anchoring import anchor_failures, heads_digest, heads_text
 from audit.models import (
@@ -20,7 +22,7 @@ from audit.models import (
     UsageWebhook,
 )
 from audit.selectors import audit_verify
-from audit.services import audit_checkpoint, audit_seal
+from audit.services import audit_checkpoint, audit_record, audit_seal
 from audit.usage import usage_push_deliver
 from tests.audit.test_usage_push import Receiver
 from tests.audit.test_verification import chain_of, rewrite_history
@@ -360,6 +362,24 @@ def test_a_witness_head_beyond_the_chains_end_is_a_truncation(record, producer_u
     assert len(problems(report, "witness")) == 1  # the line that cannot be read
 
 
+def test_a_witness_that_kept_unit_ids_as_text_is_read_like_numbers(record, producer_unit, tmp_path):
+    record(2)
+    audit_seal()
+    head = AuditChain.objects.get(owner_unit=producer_unit)
+    witness = tmp_path / "witness.jsonl"
+    witness.write_text(
+        json.dumps({"owner_unit": str(producer_unit.pk), "seq": head.head_seq, "hash": head.head_hash})
+        + "\n"
+        + json.dumps({"owner_unit": str(producer_unit.pk), "seq": 9, "hash": "b" * 64})
+        + "\n"
+    )
+    from audit.checkpoint_files import witness_file_read
+
+    report = audit_verify(witness=witness_file_read(witness))
+    assert chain_of(report, producer_unit).broken.kind == "truncated"
+    assert problems(report, "witness") == []
+
+
 # --- what the database refuses ----------------------------------------------------------------------------
 
 
@@ -401,3 +421,24 @@ def test_anchors_cannot_be_changed_or_deleted(tsa, record):
     anchor = AuditAnchor.objects.get()
     assert refused(lambda: AuditAnchor.objects.filter(pk=anchor.pk).update(digest="0" * 64))
     assert refused(lambda: AuditAnchor.objects.filter(pk=anchor.pk).delete())
+
+
+def test_a_head_row_moved_back_is_reported_and_holds_up_no_other_chain(record, producer_unit):
+    """The application's role may UPDATE a chain's head columns (audit.privileges): moved back, the head
+    changes nothing sealed, but the sealer gives out a taken position and fails on it for good."""
+    with time_machine.travel(timezone.now() - dt.timedelta(minutes=10)):
+        record(4)
+        audit_seal()
+    second = AuditEvent.objects.get(owner_unit=producer_unit, chain_seq=2)
+    AuditChain.objects.filter(owner_unit=producer_unit).update(head_seq=2, head_hash=second.hash)
+    record(1)
+    platforms = audit_record(action="login")
+
+    assert audit_seal() == 1
+    assert AuditEvent.objects.get(pk=platforms.pk).sealed_at is not None
+    report = audit_verify()
+    [chain] = [chain for chain in report.chains if chain.owner_unit_id == producer_unit.pk]
+    assert not report.ok and chain.unsealed == 1
+    assert chain.broken.kind == "head" and "at position 2, but events are sealed up to position 4" in (
+        chain.broken.message
+    )

@@ -304,6 +304,26 @@ def test_malformed_json_says_where():
         check(b'[{"credit_code": "K1"}\n', "data.json")
 
 
+def test_a_mistake_early_in_a_large_json_file_says_where_not_that_a_record_is_too_long():
+    record = '{"credit_code": "K1", "company_name": "' + "x" * 100 + '"}'
+    content = (
+        "[" + record + ',\n{"credit_code": "K2" "company_name": "B"},\n' + ",\n".join([record] * 50_000) + "]"
+    )
+    assert len(content) > 5 * 2**20  # past the reads the decoder would otherwise make for one record
+    with pytest.raises(IngestError, match=r"Expecting ',' delimiter \(line 2, column 22\)"):
+        check(content.encode(), "data.json")
+
+
+def test_a_json_file_cut_short_says_the_place_json_loads_says():
+    content = '[{"credit_code": "K1"},\n {"credit_code": tru'
+    with pytest.raises(json.JSONDecodeError) as expected:
+        json.loads(content)
+    where = rf"\(line {expected.value.lineno}, column {expected.value.colno}\)"
+    assert where == r"\(line 2, column 18\)"
+    with pytest.raises(IngestError, match=where):
+        check(content.encode(), "data.json")
+
+
 def test_json_that_is_not_a_list_is_refused():
     with pytest.raises(IngestError, match="list of records"):
         check(b'{"credit_code": "K1"}', "data.json")

@@ -351,3 +351,11 @@ def test_a_unit_the_platform_administrator_makes_in_the_admin_is_verified_by_him
     assert response.status_code == 302
     unit = Unit.objects.get(credit_code=code)
     assert unit.identity_proven and unit.identity_decided_by == platform_admin
+
+
+def test_a_document_gone_from_storage_is_a_404_and_no_reading_is_audited(city, reviewer):
+    user = register()
+    proof = IdentityProof.objects.get(unit=user.unit)
+    proof.file.storage.delete(proof.file.name)
+    assert as_client(reviewer).get(reverse("organization-proof", args=[proof.pk])).status_code == 404
+    assert not AuditEvent.objects.filter(action="unit.identity_proof_download").exists()
