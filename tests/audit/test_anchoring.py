@@ -8,7 +8,6 @@ import json
 import pytest
 import time_machine
 from django.core.management import CommandError, call_command
-from django.db import DatabaseError, IntegrityError, transaction
 from django.utils import timezone, translation
 
 from audit.anchoring import anchor_failures, heads_digest, heads_text
@@ -24,6 +23,7 @@ from audit.models import (
 from audit.selectors import audit_verify
 from audit.services import audit_checkpoint, audit_record, audit_seal
 from audit.usage import usage_push_deliver
+from tests.audit.test_guard import refused
 from tests.audit.test_usage_push import Receiver
 from tests.audit.test_verification import chain_of, rewrite_history
 from tests.factories.audit import behind_the_applications_back
@@ -381,15 +381,6 @@ def test_a_witness_that_kept_unit_ids_as_text_is_read_like_numbers(record, produ
 
 
 # --- what the database refuses ----------------------------------------------------------------------------
-
-
-def refused(operation) -> bool:
-    try:
-        with transaction.atomic():
-            operation()
-    except (IntegrityError, DatabaseError):
-        return True
-    return False
 
 
 def test_an_unsealed_events_content_cannot_be_changed_nor_its_seal_written_piecemeal(record):
