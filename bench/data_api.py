@@ -67,12 +67,19 @@ def setup(records: int) -> tuple[int, str, list[str]]:
             open_type="not_open",
             not_open_reason="基准测试",
             grading_level="1",
+            holds_no_classified_data=True,  # Q8.3, required to submit
             service_methods=["interface"],
             items=[
-                {"name": "credit_code", "label": "统一社会信用代码", "is_key": True, "required": True},
-                {"name": "company_name", "label": "企业名称"},
-                {"name": "legal_rep", "label": "法定代表人"},
-                {"name": "address", "label": "住所"},
+                {
+                    "name": "credit_code",
+                    "label": "统一社会信用代码",
+                    "is_key": True,
+                    "required": True,
+                    "length": 18,
+                },
+                {"name": "company_name", "label": "企业名称", "length": 200},
+                {"name": "legal_rep", "label": "法定代表人", "length": 50},
+                {"name": "address", "label": "住所", "length": 200},
             ],
         )
         resource = resource_transition(resource=resource, to="submitted", actor=producer)
@@ -102,7 +109,9 @@ def setup(records: int) -> tuple[int, str, list[str]]:
         )
         application_act(application=application, action="submit", actor=applicant)
     # Limits high enough that the benchmark measures the checks, not the refusals.
-    Grant.objects.filter(resource=resource).update(rate_per_minute=10**9, daily_quota=10**9)
+    Grant.objects.filter(resource=resource).update(
+        rate_per_minute=10**9, daily_quota=10**9, daily_row_quota=10**9
+    )
     key = api_key_issue(actor=applicant, unit=applicant.unit, name="bench").key
     keys = [f"91350500BENCH{n:05d}" for n in range(records)]
     return resource.pk, key, keys

@@ -109,6 +109,7 @@ class Use:
     # against the daily record quota before the read, settled after it.
     expect_rows: int = 0
     walk: str | None = None  # a list call's filter set, whose pages the page-walk watch counts
+    key: str | None = None  # a key lookup's key, which the crawler watch puts with the grant's latest
 
 
 @dataclass
@@ -133,11 +134,11 @@ class Audited:
 
 @dataclass
 class Read:
-    """The answer of a read, one ``Audited`` per use, and the key looked up (for the crawler watch)."""
+    """The answer of a read, one ``Audited`` per use, and whether a key lookup found its record (for
+    the crawler watch)."""
 
     answer: Any
     audited: list[Audited]
-    key: str | None = None
     found: bool = True
 
 
@@ -171,9 +172,14 @@ def data_call(
 def _serve(
     *, client, request, action: str, uses: Sequence[Use], read: Callable[[list[Granted]], Read], detail: dict
 ) -> Read:
-    granted = [_admit(client, request, action, use, detail) for use in uses]
+    # The API-key lockout check, when the authentication left it to the call (KeyLockout): made in the
+    # round trip that counts the call, or alone before a refusal or a call counted against nothing.
+    lockout = getattr(client, "lockout", None)
+    granted = [_admit(client, request, action, use, detail, lockout) for use in uses]
     limited = _distinct([g for g in granted if g.use.scope.limited])
-    counted = _count(client, request, limited)
+    if lockout is not None and not limited:
+        lockout.check()
+    counted = _count(client, request, limited, lockout)
     try:
         result = read(granted)
         # The audit events are written before anything is answered: if they cannot be, nothing is.
@@ -187,20 +193,20 @@ def _serve(
     rows = _rows_by_grant(granted, result.audited)
     for one, limits in zip(limited, counted, strict=True):
         rows_returned = rows[_grant_key(one)]
-        observe(
-            one.grant, client=client, limits=limits, rows=rows_returned, key=result.key, found=result.found
-        )
+        observe(one.grant, client=client, limits=limits, rows=rows_returned, found=result.found)
     return result
 
 
-def _count(client, request, limited: list[Granted]) -> list[Limits]:
-    """Count the call against each grant's limits, in order; over one, the records reserved are given
-    back and the call refused (Throttled)."""
+def _count(client, request, limited: list[Granted], lockout) -> list[Limits]:
+    """Count the call against each grant's limits, in order (the first count checks the ``lockout``
+    too); over one, the records reserved are given back and the call refused (Throttled)."""
     counted: list[Limits] = []
     try:
-        for one in limited:
+        for n, one in enumerate(limited):
             use = one.use
-            limits = count_call(one.grant, expect=use.expect_rows, walk=use.walk)
+            limits = count_call(
+                one.grant, expect=use.expect_rows, walk=use.walk, key=use.key, lockout=None if n else lockout
+            )
             counted.append(limits)
             _remember(request, limits)  # before a refusal: a 429 carries the RateLimit fields too
             enforce(limits)
@@ -223,16 +229,20 @@ def _rows_by_grant(granted: list[Granted], audited: list[Audited]) -> dict[tuple
     return rows
 
 
-def _admit(client, request, action: str, use: Use, detail: dict) -> Granted:
+def _admit(client, request, action: str, use: Use, detail: dict, lockout) -> Granted:
     scope = use.scope
     try:
         grant = scope.grant(client.unit.pk)
         resource = scope.resource(grant)
         if resource is None or not scope.available(resource):  # (a grant has its resource)
+            if lockout is not None:
+                lockout.check()
             raise Http404(NO_RESOURCE)
         items = scope.items(grant, use.items)
         scope.items(grant, use.also)
     except GrantRefused as refused:
+        if lockout is not None:
+            lockout.check()  # a locked-out address is refused as such, and its refusals not audited
         resource = scope.resource(None)
         if resource is None or not scope.available(resource):
             raise Http404(NO_RESOURCE) from refused

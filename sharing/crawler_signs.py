@@ -2,8 +2,10 @@
 share of lookups that found nothing, a day's volume far above the grant's history. Each alerts the
 authority once a day (sharing.misuse.alert).
 
-The same round trip settles the records the call reserved before reading (sharing.misuse.count_call)
-against those it returned: a full page needs no trip at all here.
+A key lookup's key was put with the grant's latest keys, and the day's misses read, in the round trip
+that counted the call (sharing.misuse.count_call): a lookup that found its record needs no trip here.
+One that found nothing settles the record it reserved and counts the miss in one; so does a list page
+that was not full.
 """
 
 import datetime as dt
@@ -14,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_noop
 
 from .counters import Batch
-from .misuse import DAY_TTL, Limits, alert, day_key, rows_key
+from .misuse import DAY_TTL, Limits, alert, day_key, misses_key, rows_key
 from .models import Grant
 
 
@@ -50,25 +52,25 @@ def observe(
     client,
     limits: Limits,
     rows: int,
-    key: str | None = None,
     found: bool = True,
     now: dt.datetime | None = None,
 ) -> None:
-    """Settle the ``rows`` one answered call returned and watch it for the signs of a crawler."""
+    """Settle the ``rows`` one answered call returned and watch it for the signs of a crawler: a key
+    lookup (``limits.key``) that ``found`` its record or not."""
     rules = settings.DATA_API
+    key = limits.key
     now = now or timezone.now()
     today = limits.day or timezone.localdate(now)
     batch = Batch()
-    if key is not None:
-        batch.push(f"dp:keys:{grant.pk}", key, rules["SEQUENTIAL_RUN"] + 1, DAY_TTL)
-        batch.add(f"dp:miss:{grant.pk}:{today}", 0 if found else 1, DAY_TTL)
+    if key is not None and not found:
+        batch.add(misses_key(grant.pk, today), 1, DAY_TTL)
     if rows != limits.reserved:
         batch.add(rows_key(grant.pk, today), rows - limits.reserved, DAY_TTL)
     answers = batch.run()
     calls = limits.used_today
     if key is not None:
-        latest, misses = answers[:2]
-        run = _run(latest)
+        misses = answers[0] if not found else limits.misses
+        run = _run(list(limits.latest_keys))
         if run >= rules["SEQUENTIAL_RUN"]:
             what = gettext_noop("%(run)s keys walked in sequence")
             alert(grant, client, "sequential", what, {"run": run}, today)

@@ -1,7 +1,7 @@
 """The check every data call makes: which grant lets this unit use these items of this resource.
 
 Plain indexed queries on the grant table (index ``grant_lookup``: unit, resource, status), never
-per-object permission rows: this runs on every API call.
+per-object permission rows: this runs on every API call (one precompiled statement: sharing.grant_rows).
 """
 
 from django.utils import timezone
@@ -11,6 +11,7 @@ from django.utils.translation import gettext_noop
 from catalog.models import ServiceMethod
 from dataplatform.core.errors import Forbidden
 
+from .grant_rows import grants_with_resource
 from .models import Grant, GrantStatus
 
 
@@ -53,11 +54,7 @@ def grant_for_call(
 ) -> Grant:
     """The unit's usable grant for the resource by one of ``methods``, or GrantRefused saying why not."""
     today = timezone.localdate()
-    grants = list(
-        Grant.objects.filter(unit_id=unit_id, resource_id=resource_id, service_method__in=methods)
-        .select_related("resource__producer")
-        .order_by("-granted_at")
-    )
+    grants = grants_with_resource(unit_id=unit_id, resource_id=resource_id, methods=tuple(methods))
     for grant in grants:
         if grant.status == GrantStatus.ACTIVE and grant.end_date >= today:
             return grant

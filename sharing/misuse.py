@@ -30,7 +30,7 @@ from dataplatform.core.errors import Throttled
 from dataplatform.core.notifications import notify
 from dataplatform.core.people import reviewers_of
 
-from .counters import Batch, read_counters
+from .counters import Batch, GuardStopped, read_counters
 from .models import Grant
 from .selectors import grant_use_audited_today
 
@@ -86,6 +86,11 @@ class Limits:
     pages: int = 0  # pages of this call's filter set within the page-walk window
     grant_id: int = 0
     day: dt.date | None = None
+    # A key lookup's key, put with the grant's latest keys in the same round trip (the crawler watch:
+    # sharing.crawler_signs), and the lookups that found nothing today before this one.
+    key: str | None = None
+    latest_keys: tuple[str, ...] = ()
+    misses: int = 0
 
     @property
     def remaining(self) -> int:
@@ -101,12 +106,29 @@ class Limits:
         }
 
 
+def keys_key(grant_id: int) -> str:
+    return f"dp:keys:{grant_id}"
+
+
+def misses_key(grant_id: int, day: dt.date) -> str:
+    return f"dp:miss:{grant_id}:{day}"
+
+
 def count_call(
-    grant: Grant, now: dt.datetime | None = None, *, expect: int = 0, walk: str | None = None
+    grant: Grant,
+    now: dt.datetime | None = None,
+    *,
+    expect: int = 0,
+    walk: str | None = None,
+    key: str | None = None,
+    lockout=None,
 ) -> Limits:
     """Count one call against the grant's limits in one round trip and say where it stands. ``expect``
     records are reserved (a list page's size, 1 for a key lookup) and settled after the read, so that a
-    full page costs no second trip; ``walk`` is a list call's filter set, for the page-walk watch."""
+    full page costs no second trip; ``walk`` is a list call's filter set, for the page-walk watch; ``key``
+    a key lookup's key, put with the latest keys for the crawler watch. ``lockout`` is the API-key
+    lockout check (dataplatform.core.authentication.KeyLockout), made in the same trip: a locked-out
+    call counts nothing."""
     now = now or timezone.now()
     today = timezone.localdate(now)
     batch = (
@@ -118,7 +140,12 @@ def count_call(
     )
     if walk is not None:
         batch.add(_walk_key(grant.pk, walk), 1, settings.DATA_API["PAGE_WALK_WINDOW"])
-    fresh, in_minute, in_day, rows, *pages = batch.run()
+    if key is not None:
+        batch.push(keys_key(grant.pk), key, settings.DATA_API["SEQUENTIAL_RUN"] + 1, DAY_TTL)
+        batch.add(misses_key(grant.pk, today), 0, DAY_TTL)
+    fresh, in_minute, in_day, rows, *watched = _run_guarded(batch, lockout)
+    pages = watched[:1] if walk is not None else []
+    latest, misses = watched[-2:] if key is not None else ((), 0)
     if fresh:
         in_day, rows = _rebuild(grant, now, today, in_day, rows)
     return Limits(
@@ -133,7 +160,22 @@ def count_call(
         pages=pages[0] if pages else 0,
         grant_id=grant.pk,
         day=today,
+        key=key,
+        latest_keys=tuple(latest),
+        misses=misses,
     )
+
+
+def _run_guarded(batch: Batch, lockout) -> list:
+    """Run the batch guarded by the lockout's counters, if any. Stopped, the full check is made (429 when
+    locked out; the counters rebuilt when they were lost) and, if it passes, the batch runs unguarded."""
+    if lockout is None:
+        return batch.run()
+    try:
+        return batch.guard(list(lockout.counters), lockout.mark, lockout.limit).run()
+    except GuardStopped:
+        lockout.check()
+        return batch.guard(None).run()
 
 
 def _rebuild(grant: Grant, now: dt.datetime, today: dt.date, in_day: int, rows: int) -> tuple[int, int]:
@@ -153,11 +195,14 @@ def _rebuild(grant: Grant, now: dt.datetime, today: dt.date, in_day: int, rows: 
 
 
 def release(counted: list[Limits]) -> None:
-    """Give back the records reserved by calls that returned none after all (refused, or failed)."""
+    """Give back the records reserved by calls that returned none after all (refused, or failed), and
+    take their keys out of the latest: only answered lookups are watched for a walk."""
     batch = Batch()
     for limits in counted:
         if limits.reserved and limits.day is not None:
             batch.add(rows_key(limits.grant_id, limits.day), -limits.reserved, DAY_TTL)
+        if limits.key is not None:
+            batch.drop(keys_key(limits.grant_id), limits.key, DAY_TTL)
     batch.run()
 
 

@@ -38,7 +38,7 @@ from dataplatform.core.people import working_unit_id
 
 from ..access import can_aggregate, resources_visible_to
 from ..ingest.readers import check_file_name, chunked, read_table
-from ..ingest.rows import Chunk, RowChecker
+from ..ingest.rows import MAX_LISTED_ERRORS, Chunk, RowChecker
 from ..ingest.schema import IngestError, Schema, schema_from_items
 from ..ingest.sniff import check_upload
 from ..models import (
@@ -52,6 +52,7 @@ from ..models import (
     ResourceVersion,
 )
 from .claims import batch_claim, heartbeat, worker_lost
+from .clock import database_now
 from .files import upload_file_remove
 
 logger = logging.getLogger(__name__)
@@ -157,11 +158,11 @@ def records_upsert(*, actor: Actor, resource: Resource, records: list, request=N
             % {"max_api_records": MAX_API_RECORDS}
         )
     schema = aggregation_schema(resource)
-    checker = RowChecker(schema)
     batch = AggregationBatch(
         resource=resource, source=BatchSource.API, total_rows=len(records), **_actor_fields(actor)
     )
     with staging(schema) as stage:
+        checker = stage.checker()
         stage.load(checker.check_mappings(chunked(records)), checker)
         batch = _conclude(
             batch=batch, stage=stage, checker=checker, schema=schema, actor=actor, request=request
@@ -267,13 +268,13 @@ def _process_claimed(batch: AggregationBatch) -> AggregationBatch:
 def _process_file(batch: AggregationBatch, actor: Actor) -> AggregationBatch:
     _check_available(batch.resource)
     schema = aggregation_schema(batch.resource)
-    checker = RowChecker(schema)
     with batch.file.open("rb") as file:
         table = read_table(file, batch.file_name or batch.file.name)
         try:
             estimate = table.estimated_rows
             _progress(batch, 0, estimate)
             with staging(schema) as stage:
+                checker = stage.checker()
                 stage.load(
                     table.check(checker), checker, progress=lambda done: _progress(batch, done, estimate)
                 )
@@ -320,7 +321,7 @@ def _batch_apply(
         # One aggregation of an entry at a time, so that its record count and the batch's counts hold.
         resource = entry_locked(batch.resource_id)
         _check_available(resource)
-        now = timezone.now()
+        now = database_now()  # under the lock: a push's horizon orders this change (clock.py)
         if batch.pk is None:  # the API's batch is recorded with its outcome
             batch.status, batch.started_at = BatchStatus.PROCESSING, now
             batch.save()
@@ -416,8 +417,13 @@ def _batch_fail(
 class Stage:
     """Where checked rows wait until the whole batch is known to be good."""
 
+    remember_keys = True  # the checker finds repeated keys (in memory) or the stage does (its table)
+
     def __init__(self, schema: Schema) -> None:
         self.schema = schema
+
+    def checker(self) -> RowChecker:
+        return RowChecker(self.schema, remember_keys=self.remember_keys)
 
     def load(
         self,
@@ -427,22 +433,29 @@ class Stage:
         progress: Callable[[int], None] | None = None,
     ) -> None:
         """Stage the checked chunks, writing progress about every PROGRESS_SECONDS. After the first
-        error nothing more is staged (the batch will be refused), but every row is still checked."""
+        error only keys are staged, if the stage finds repeated ones (the batch will be refused), but
+        every row is still checked."""
         chunks, more = iter(chunks), True
         while more:
             more, due = False, time.monotonic() + PROGRESS_SECONDS
             with self.writer() as write:
                 for chunk in chunks:
-                    if chunk is not None and not checker.error_count:
-                        write(chunk)
+                    if chunk is not None and (not checker.error_count or not self.remember_keys):
+                        write(chunk, not checker.error_count)
                     if progress is not None and time.monotonic() >= due:
                         more = True  # end this COPY statement, so that the progress row can be written
                         break
             if progress is not None:
                 progress(checker.processed)
+        if not self.remember_keys:
+            self.find_repeated_keys(checker)
+
+    def find_repeated_keys(self, checker: RowChecker) -> None:
+        raise NotImplementedError
 
     @contextmanager
-    def writer(self) -> Iterator[Callable[[Chunk], None]]:
+    def writer(self) -> Iterator[Callable[[Chunk, bool], None]]:
+        """Something to call with each chunk, and whether its rows are whole (False: keys only)."""
         raise NotImplementedError
 
     def apply(self, *, resource_id: int, batch_id: int, now: dt.datetime) -> tuple[int, int]:
@@ -481,23 +494,30 @@ _JSON: dict[str, Callable[[list[Any]], list[str]]] = {
 class CopyStage(Stage):
     """PostgreSQL: COPY into a session's temporary table, then one INSERT … ON CONFLICT.
 
-    Each row travels as its key and its data as JSON text, which PostgreSQL parses into jsonb while
-    the COPY runs, on its own core, as Python checks the next rows.
+    Each row travels as its key, its row number and its data as JSON text, which PostgreSQL parses into
+    jsonb while the COPY runs, on its own core, as Python checks the next rows. Repeated keys are found
+    in the table by one query, so that the process holds nothing per row: its memory stays the same
+    for a thousand rows or a million. Once a row has an error, rows travel without their data.
     """
+
+    remember_keys = False
 
     def __init__(self, schema: Schema) -> None:
         super().__init__(schema)
         with connection.cursor() as cursor:
             cursor.execute(f"DROP TABLE IF EXISTS pg_temp.{_STAGE_TABLE}")
-            cursor.execute(f"CREATE TEMPORARY TABLE {_STAGE_TABLE} (key text NOT NULL, data jsonb NOT NULL)")
-        # What goes before each value in a line: key TAB {"name": value, "name": value, …}
+            cursor.execute(
+                f"CREATE TEMPORARY TABLE {_STAGE_TABLE} "
+                "(key text NOT NULL, row integer NOT NULL, bad boolean NOT NULL, data jsonb)"
+            )
+        # What goes before each value in a line: key TAB row TAB f TAB {"name": value, "name": value, …}
         self.prefixes = [
-            ("\t{" if i == 0 else ", ") + json.dumps(name) + ": " for i, name in enumerate(schema.names)
+            ("\tf\t{" if i == 0 else ", ") + json.dumps(name) + ": " for i, name in enumerate(schema.names)
         ]
         self.encoders = [_JSON.get(item.item_type, _json_texts) for item in schema.items]
 
     @contextmanager
-    def writer(self) -> Iterator[Callable[[Chunk], None]]:
+    def writer(self) -> Iterator[Callable[[Chunk, bool], None]]:
         connection.ensure_connection()
         # A savepoint inside a caller's transaction: a COPY cut short by a bad file must not poison it.
         # The queued writer sends from a thread, so that Python goes on with the next chunk meanwhile.
@@ -505,10 +525,10 @@ class CopyStage(Stage):
             transaction.atomic(),
             connection.connection.cursor() as cursor,
             cursor.copy(
-                f"COPY {_STAGE_TABLE} (key, data) FROM STDIN", writer=QueuedLibpqWriter(cursor)
+                f"COPY {_STAGE_TABLE} (key, row, bad, data) FROM STDIN", writer=QueuedLibpqWriter(cursor)
             ) as copy,
         ):
-            yield lambda chunk: copy.write(self.copy_text(chunk))
+            yield lambda chunk, whole: copy.write(self.copy_text(chunk) if whole else self.claims_text(chunk))
 
     def copy_text(self, chunk: Chunk) -> str:
         columns = [encode(column) for encode, column in zip(self.encoders, chunk.columns, strict=True)]
@@ -518,10 +538,39 @@ class CopyStage(Stage):
             for piece in (repeat(prefix), column)
         ]
         # Whole lines are joined in C, a chunk at a time: no Python code runs per row.
-        text = "\n".join(map("".join, zip(chunk.keys, *pieces, repeat("}")))) + "\n"
-        # COPY's text format: a backslash is an escape. Keys hold no tab or line break (checked) and JSON
-        # text holds none raw, so doubling the backslashes is all the escaping there is to do.
-        return text.replace("\\", "\\\\") if "\\" in text else text
+        lines = zip(chunk.keys, repeat("\t"), map(str, chunk.numbers), *pieces, repeat("}"))
+        return _copy_escaped("\n".join(map("".join, lines)) + "\n")
+
+    @staticmethod
+    def claims_text(chunk: Chunk) -> str:
+        """A refused batch's rows: keys only, for repeated keys to be found."""
+        flag = {True: "t", False: "f"}
+        return "".join(
+            f"{_copy_escaped(key)}\t{number}\t{flag[bad]}\t\\N\n" for key, number, bad in chunk.claims()
+        )
+
+    def find_repeated_keys(self, checker: RowChecker) -> None:
+        """Each row whose key an earlier row has, the first MAX_LISTED_ERRORS in row order listed, with
+        how many there are and how many of them are in rows without another error."""
+        sql = f"""
+            WITH repeated AS (
+                SELECT key, min(row) AS first FROM pg_temp.{_STAGE_TABLE} GROUP BY key HAVING count(*) > 1
+            )
+            SELECT s.row, s.key, r.first, count(*) OVER (), count(*) FILTER (WHERE NOT s.bad) OVER ()
+            FROM pg_temp.{_STAGE_TABLE} s JOIN repeated r ON r.key = s.key AND s.row > r.first
+            ORDER BY s.row
+            LIMIT %s
+        """
+        with connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE pg_temp.{_STAGE_TABLE}")  # its size, for the plans here and in apply
+            cursor.execute(sql, [MAX_LISTED_ERRORS])
+            found = cursor.fetchall()
+        if found:
+            checker.repeated_keys(
+                [(row, key, first) for row, key, first, _count, _rows in found],
+                count=found[0][3],
+                rows=found[0][4],
+            )
 
     def apply(self, *, resource_id: int, batch_id: int, now: dt.datetime) -> tuple[int, int]:
         record = connection.ops.quote_name(Record._meta.db_table)
@@ -543,7 +592,6 @@ class CopyStage(Stage):
             SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FROM upserted
         """
         with connection.cursor() as cursor:
-            cursor.execute(f"ANALYZE pg_temp.{_STAGE_TABLE}")  # its size, for the join's plan
             cursor.execute("SET LOCAL jit = off")  # compiling costs more than it saves on this plan
             cursor.execute(sql, [resource_id, now, now, batch_id, resource_id])
             inserted, updated = cursor.fetchone()
@@ -566,8 +614,8 @@ class OrmStage(Stage):
         self.rows: list[tuple] = []
 
     @contextmanager
-    def writer(self) -> Iterator[Callable[[Chunk], None]]:
-        yield lambda chunk: self.rows.extend(chunk.rows())
+    def writer(self) -> Iterator[Callable[[Chunk, bool], None]]:
+        yield lambda chunk, whole: self.rows.extend(chunk.rows())
 
     def apply(self, *, resource_id: int, batch_id: int, now: dt.datetime) -> tuple[int, int]:
         names, inserted, updated = self.schema.names, 0, 0
@@ -602,6 +650,12 @@ class OrmStage(Stage):
 
     def close(self) -> None:
         self.rows = []
+
+
+def _copy_escaped(text: str) -> str:
+    """COPY's text format: a backslash is an escape. Keys hold no tab or line break (checked) and JSON
+    text holds none raw, so doubling the backslashes is all the escaping there is to do."""
+    return text.replace("\\", "\\\\") if "\\" in text else text
 
 
 def _differs(stored, data: dict) -> bool:

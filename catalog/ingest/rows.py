@@ -20,13 +20,31 @@ _BAD_CELL = (ValueError, TypeError, ArithmeticError)
 
 @dataclass
 class Chunk:
-    """Checked rows: their keys, and one list of canonical values per data item, in the schema's order."""
+    """Checked rows: their keys, and one list of canonical values per data item, in the schema's order.
 
-    keys: list[str]
+    ``numbers`` and ``bad`` (positions of rows with an error) are for a checker that leaves repeated keys
+    to the caller (``remember_keys=False``): it hands on every chunk, with errors or not, and
+    ``claims`` are the keys the caller looks for repeats in.
+    """
+
+    keys: list
     columns: list[list]
+    numbers: Sequence[int] = ()
+    bad: set[int] = field(default_factory=set)
 
     def rows(self) -> Iterator[tuple]:
         return zip(self.keys, *self.columns, strict=True)
+
+    def claims(self) -> Iterator[tuple[str, int, bool]]:
+        """(key, row number, has an error) of each row whose key could be stored: a row wrong in other
+        columns still claims its key, so that a later row with the same key is said at once."""
+        for i, (key, number) in enumerate(zip(self.keys, self.numbers, strict=True)):
+            if key is not None and _storable_key(key):
+                yield key, number, i in self.bad
+
+
+def _storable_key(key: str) -> bool:
+    return len(key) <= KEY_MAX_LENGTH and not any(character in key for character in "\t\n\r")
 
 
 @dataclass
@@ -35,13 +53,19 @@ class RowChecker:
 
     The checks yield a ``Chunk`` of canonical values per CHUNK_ROWS rows, or None once any error has
     been found: a batch is applied only when ``error_count`` is still 0 at the end.
+
+    ``remember_keys``: repeated keys are found here, which holds every key and its row number until the
+    end. False: the caller finds them (PostgreSQL's stage table, ``repeated_keys``), nothing here grows
+    with the file, and every chunk is handed on, errors or not, for its keys.
     """
 
     schema: Schema
+    remember_keys: bool = True
     errors: list[dict] = field(default_factory=list)
     error_count: int = 0
     bad_rows: int = 0
     processed: int = 0
+    key_column: str = ""  # as the file names it: the data item's name or its label
     _seen: dict[str, int] = field(default_factory=dict)
 
     def error(self, row: int, column: str, message: str) -> None:
@@ -69,6 +93,25 @@ class RowChecker:
             )
             % counts
         )
+
+    def repeated_keys(self, repeats: Iterable[tuple[int, str, int]], *, count: int, rows: int) -> None:
+        """Add the repeated keys the caller found: (row, key, first row with it) for the first
+        MAX_LISTED_ERRORS of them in row order, ``count`` in all, ``rows`` of which in rows without
+        another error. Listed as if found row by row: after a row's other errors, first rows first."""
+        found = [
+            {
+                "row": row,
+                "column": self.key_column,
+                "message": _("The key %(value)s appears in row %(first)s too.")
+                % {"value": _show(key), "first": first},
+            }
+            for row, key, first in repeats
+        ]
+        if found:
+            # Both lists are in row order; sorted() keeps a row's other errors before its key's.
+            self.errors = sorted(self.errors + found, key=lambda error: error["row"])[:MAX_LISTED_ERRORS]
+        self.error_count += count
+        self.bad_rows += rows
 
     # Tables: CSV and XLSX
 
@@ -224,6 +267,8 @@ class _ChunkCheck:
                         self.fail(i, column, _("A value is required."))
         keys = self.keys(values[self.schema.key_index], sources[self.schema.key_index][1])
         self.report()
+        if not self.checker.remember_keys:
+            return Chunk(keys=keys, columns=values, numbers=self.numbers, bad=self.bad)
         return Chunk(keys=keys, columns=values) if not self.checker.error_count else None
 
     def convert(self, item: Item, column: str, raw: Sequence, text: bool) -> list:
@@ -251,17 +296,19 @@ class _ChunkCheck:
             if self.schema.key_item.item_type == ItemType.STRING
             else [None if value is None else str(value) for value in values]
         )
-        seen, numbers = self.checker._seen, self.numbers
+        self.checker.key_column = column
+        seen = self.checker._seen if self.checker.remember_keys else None
+        numbers = self.numbers
         joined = "".join(keys) if None not in keys else ""
         if (
             not self.bad
             and None not in keys
             and max(map(len, keys), default=0) <= KEY_MAX_LENGTH
             and not any(character in joined for character in "\t\n\r")
-            and len(set(keys)) == len(keys)
-            and seen.keys().isdisjoint(keys)
+            and (seen is None or (len(set(keys)) == len(keys) and seen.keys().isdisjoint(keys)))
         ):
-            seen.update(zip(keys, numbers, strict=True))
+            if seen is not None:
+                seen.update(zip(keys, numbers, strict=True))
             return keys
         for i, key in enumerate(keys):
             if key is None:  # a row wrong in other columns still claims its key: duplicates show at once
@@ -275,7 +322,7 @@ class _ChunkCheck:
                 )
             elif any(character in key for character in "\t\n\r"):
                 self.fail(i, column, _("The key must not contain tabs or line breaks."))
-            elif (first := seen.setdefault(key, numbers[i])) != numbers[i]:
+            elif seen is not None and (first := seen.setdefault(key, numbers[i])) != numbers[i]:
                 self.fail(
                     i,
                     column,

@@ -76,7 +76,7 @@ def not_found(request, exception: Exception | None = None):
 CKAN_PATHS = ("/api/3/", "/api/action/")
 
 
-def bad_request(request, exception: Exception | None = None):
+def bad_request(request, exception: Exception):
     """handler400: a request Django refuses to read (more fields than DATA_UPLOAD_MAX_NUMBER_FIELDS, a body
     over the limit) answers an API caller the envelope in JSON, as the endpoints' own 400s do; a person
     gets the 400 page."""

@@ -1,10 +1,11 @@
 import datetime as dt
+import functools
 import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -12,6 +13,7 @@ from .audit_actions import AuditAction
 from .errors import ApplicationError
 from .events import record_event
 from .models import ApiKey, Unit, User
+from .row_models import RowPart, row_part
 
 LAST_USED_RESOLUTION = dt.timedelta(minutes=1)  # do not write on every call
 
@@ -57,10 +59,37 @@ class KeyRejected(Exception):
     pass
 
 
+@functools.cache
+def _by_prefix() -> tuple[str, RowPart[ApiKey], RowPart[Unit]]:
+    key = row_part(ApiKey, "k")
+    unit = row_part(Unit, "u", len(key.columns))
+    sql = (
+        f"SELECT {', '.join(key.columns + unit.columns)} "
+        f'FROM "{ApiKey._meta.db_table}" k JOIN "{Unit._meta.db_table}" u ON u.id = k.unit_id '
+        "WHERE k.prefix = %s"  # unique
+    )
+    return sql, key, unit
+
+
+def _api_key_with_unit(prefix: str) -> ApiKey | None:
+    """The key of this prefix with its unit. Raw SQL because it runs before every call made with a key:
+    the ORM's ``select_related(...).first()`` cost 2.3 ms of CPU a call, the statement run as written
+    a tenth of that (dataplatform.core.row_models)."""
+    sql, key_part, unit_part = _by_prefix()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [prefix])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    api_key = key_part.build(row)
+    api_key.unit = unit_part.build(row)
+    return api_key
+
+
 def api_key_authenticate(key: str) -> ApiKey:
     """The usable key matching ``key``, or KeyRejected saying why."""
     prefix, _dot, _secret = key.partition(".")
-    api_key = ApiKey.objects.select_related("unit").filter(prefix=prefix).first()
+    api_key = _api_key_with_unit(prefix)
     if api_key is None or not hmac.compare_digest(api_key.hashed_key, _hash(key)):
         raise KeyRejected(_("Invalid API key."))
     if api_key.revoked_at is not None:

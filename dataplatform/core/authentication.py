@@ -1,6 +1,6 @@
 import datetime as dt
-from dataclasses import dataclass
-from typing import ClassVar
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
 
 from django.conf import settings
 from django.core.cache import cache
@@ -21,6 +21,9 @@ class ApiClient:
     """The caller of an API request made with a key: a unit's information system, not a person."""
 
     api_key: ApiKey
+    # The lockout check this call's own round trip to Redis makes (sharing.calls), when the view asked
+    # the authentication to leave it (KeyLockout); None when the authentication made it.
+    lockout: "KeyLockout | None" = field(default=None, compare=False, repr=False)
 
     is_authenticated = True
     is_anonymous = False
@@ -78,6 +81,28 @@ def _check_lockout(request, counters: list[str]) -> None:
         raise KeyLockedOut(wait=settings.API_KEY_LOCKOUT_SECONDS)
 
 
+@dataclass(frozen=True)
+class KeyLockout:
+    """The lockout check of a call made with a valid key, left to the view: a data call reads these
+    counters in the one round trip that counts it against its grant (sharing.counters.Batch.guard), and
+    calls ``check()`` — the full check, counters rebuilt if lost — when that read stopped it or the call
+    ends before it (a refusal)."""
+
+    request: Any
+    counters: tuple[str, ...]
+
+    @property
+    def mark(self) -> str:
+        return _known_mark(self.request)
+
+    @property
+    def limit(self) -> int:
+        return settings.API_KEY_FAILURE_LIMIT
+
+    def check(self) -> None:
+        _check_lockout(self.request, list(self.counters))
+
+
 def _rebuild(request, counters: list[str], mark: str) -> None:
     """The lockout survives a restart of Redis: the address's rejected keys within the window are read
     back from the audit log (each is audited: _count_failure) into its counter, by one caller only (add
@@ -114,7 +139,10 @@ def _count_failure(request, counters: list[str], rejected: KeyRejected) -> None:
 
 class ApiKeyAuthentication(authentication.BaseAuthentication):
     """``Authorization: Api-Key <prefix>.<secret>``; a bad, revoked or expired key gets 401, and after
-    API_KEY_FAILURE_LIMIT of them from one address every call with a key from there gets 429 for a while."""
+    API_KEY_FAILURE_LIMIT of them from one address every call with a key from there gets 429 for a while.
+
+    A view with ``key_lockout_in_call`` makes the lockout check itself, for a valid key (``KeyLockout``):
+    the data calls, which fold it into the round trip that counts them."""
 
     def authenticate(self, request):
         header = authentication.get_authorization_header(request).decode("latin-1")
@@ -125,13 +153,19 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
         if not key:
             raise exceptions.AuthenticationFailed(gettext("No API key was given after 'Api-Key'."))
         counters = _failure_counters(request, key)
-        _check_lockout(request, counters)
+        view = (getattr(request, "parser_context", None) or {}).get("view")
+        deferred = getattr(view, "key_lockout_in_call", False)
+        if not deferred:
+            _check_lockout(request, counters)
         try:
             api_key = api_key_authenticate(key)
         except KeyRejected as exc:
+            if deferred:
+                _check_lockout(request, counters)  # a locked-out address gets 429, not 401
             _count_failure(request, counters, exc)
             raise exceptions.AuthenticationFailed(str(exc)) from exc
-        return ApiClient(api_key=api_key), api_key
+        lockout = KeyLockout(request, tuple(counters)) if deferred else None
+        return ApiClient(api_key=api_key, lockout=lockout), api_key
 
     def authenticate_header(self, request) -> str:
         return KEYWORD

@@ -496,9 +496,6 @@ EXCHANGE = {
     # A running run whose heartbeat is older than this lost its worker; the timer queues it again, and
     # the next worker resumes from the state kept in the target.
     "STALE_SECONDS": env.int("EXCHANGE_STALE_SECONDS", default=300),
-    # Pushes carry changes up to a moment this far in the past, for the clocks of several web and worker
-    # hosts (kept in step by NTP); the rest goes with the next run (sharing/exchange/source.py).
-    "CLOCK_MARGIN_MS": env.int("EXCHANGE_CLOCK_MARGIN_MS", default=2000),
     "RETRY_MAX_MINUTES": 240,  # back-off after failures: 1, 2, 4 … minutes, at most this
     "CONNECT_TIMEOUT": 10,
 }

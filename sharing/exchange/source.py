@@ -1,27 +1,37 @@
 """What a push reads from the platform: a grant's items of the entry's records, a batch at a time.
 
-**The horizon.** Records carry ``updated_at`` stamped by the aggregation that changed them, which holds
-the entry's row lock and takes the time under it (``catalog/aggregation/services.py``, ``catalog/aggregation/deletion.py``).
-A run takes the same lock for a moment and reads the time: every change stamped before it has
-committed, every change after it is stamped later. The run pushes changes up to that horizon (less a
-margin for hosts' clocks) and the next run starts from it, so a change that commits late is never
-skipped. Within a phase, batches follow the row id (keyset), and the cursor is the last id written.
+**The horizon.** Records carry ``updated_at`` (tombstones ``deleted_at``) stamped by the aggregation or
+deletion that made them, with the database's own clock read after it took the entry's row lock
+(``catalog/aggregation/clock.py``). A run takes the same lock for a moment and reads the same clock. So
+the stamps follow the commit order: a writer that stamped before the run took the lock has committed
+(the run waited for its lock), and a writer that takes the lock after the run stamps a later time. The
+run pushes every change stamped before its horizon and the next run starts from it: a change committed
+just before a run starts goes with that run, one that commits late is never skipped, and there is no
+margin for hosts' clocks, since there is one clock. Within a phase, batches follow the record key
+(keyset; tombstones their id), and the cursor is the last one written.
 """
 
 import datetime as dt
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.utils import timezone
 
+from catalog.aggregation.clock import database_now
 from catalog.models import Record, RecordDeletion, Resource
+
+TICK = dt.timedelta(microseconds=1)  # the clock's resolution, PostgreSQL's and Python's
+# COPY out hands over a row at a time; rows go on to the target in blocks of about this size. Measured
+# at a million records (bench/push.py): row by row, an increment of 10,000 rows took 0.4-0.55 s against
+# 0.18 s; 256 KiB blocks stall the stream, a full push 3.8 s against 2.7 s.
+COPY_BLOCK_BYTES = 32 * 1024
 
 
 def horizon_now(resource_id: int) -> dt.datetime:
-    margin = dt.timedelta(milliseconds=settings.EXCHANGE["CLOCK_MARGIN_MS"])
     with transaction.atomic():
         list(Resource.objects.select_for_update().filter(pk=resource_id).values_list("pk"))
-        return timezone.now() - margin
+        # A stamp in the very microsecond we read (a writer just before us or just after) is left to
+        # the next run, which starts after this horizon: to a later run, never to none.
+        return database_now() - TICK
 
 
 def records_batch(
@@ -108,7 +118,17 @@ def records_stream_pg(
             connection.connection.cursor() as cursor,
             cursor.copy(f"COPY ({select}) TO STDOUT", params) as copy,
         ):
-            yield from copy
+            # Rows joined into blocks (COPY_BLOCK_BYTES): a write to the target per block, not per row.
+            block: list = []
+            size = 0
+            for row in copy:
+                block.append(row)
+                size += len(row)
+                if size >= COPY_BLOCK_BYTES:
+                    yield b"".join(block)
+                    block, size = [], 0
+            if block:
+                yield b"".join(block)
 
     return count, last, chunks()
 

@@ -25,6 +25,7 @@ from .models import PushTask, TargetEngine
 
 KEY_COLUMN = "record_key"
 STATE_TABLE = "dp_push_state"
+FILLFACTOR = 90  # PostgreSQL targets' tables, made by the push
 
 
 class TargetError(Exception):
@@ -286,10 +287,12 @@ class PostgresTarget(Target):
                 columns = ", ".join(
                     f"{self.quote(column.name)} {PG_TYPES[column.item_type]}" for column in self.columns
                 )
+                # Room on each page: an increment's update then stays on its row's page (HOT), with
+                # no new primary key entry: a third fewer pages rewritten (bench/README.md, push.py).
                 cur.execute(
                     f"CREATE TABLE {self.table} ({self.quote(KEY_COLUMN)} text PRIMARY KEY"
                     + (f", {columns}" if columns else "")
-                    + ")"
+                    + f") WITH (fillfactor = {FILLFACTOR})"
                 )
                 return
             cur.execute(

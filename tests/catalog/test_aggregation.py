@@ -15,6 +15,7 @@ from catalog.aggregation import services as aggregation
 from catalog.aggregation.services import batch_ids_waiting, batch_process, batch_upload, records_upsert
 from catalog.aggregation.tasks import aggregate_batch
 from catalog.ingest import readers as ingest
+from catalog.ingest import rows as ingest_rows
 from catalog.models import AggregationBatch, BatchStatus, Record, Resource
 from catalog.services import resource_create, resource_update
 from catalog.workflow import resource_transition
@@ -613,6 +614,61 @@ def test_the_copy_path_and_the_orm_path_store_the_same(aggregate, producer, revi
         assert result["350500199001011234"].batch_id == batches[2].pk
         assert result["350500198505052345"].batch_id == batches[0].pk
         assert result["350500198505052345"].updated_at == result["350500198505052345"].created_at
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the COPY path needs PostgreSQL")
+def test_the_copy_path_finds_the_same_repeated_keys_as_the_orm_path(
+    aggregate, producer, reviewer, entry, monkeypatch
+):
+    """PostgreSQL finds repeated keys in its stage table, not in the worker's memory: the same errors,
+    in the same order, across chunks, before and after the first other error."""
+    monkeypatch.setattr(ingest, "CHUNK_ROWS", 2)
+    other = resource_transition(
+        resource=resource_transition(
+            resource=new_entry(producer, code="QZ-RK-0009"), to="submitted", actor=producer
+        ),
+        to="published",
+        actor=reviewer,
+    )
+    repeated = (
+        "公民身份号码,姓名\n"
+        "K1,甲\n"  # row 2
+        "K2,乙\n"  # row 3
+        "K1,丙\n"  # row 4: the key of row 2, in a chunk still whole
+        "K\\3,丁\n"  # row 5
+        "K\\3,戊\n"  # row 6: a key with a backslash again
+        "K2,\n"  # row 7: a required value missing, and the key of row 3
+        "K1,己\n"  # row 8: the key of row 2 a third time, after the first other error
+    ).encode()
+    by_copy = aggregate(entry, repeated)
+    monkeypatch.setattr(aggregation, "stage_for", aggregation.OrmStage)
+    by_orm = aggregate(other, repeated)
+    assert [(e["row"], e["column"]) for e in by_copy.errors] == [
+        (4, "公民身份号码"),
+        (6, "公民身份号码"),
+        (7, "姓名"),
+        (7, "公民身份号码"),
+        (8, "公民身份号码"),
+    ]
+    assert "'K\\3' 也出现在第 5 行" in by_copy.errors[1]["message"]
+    assert "也出现在第 2 行" in by_copy.errors[4]["message"]
+    assert "5 行中有 5 处错误" not in by_copy.message and "4 行中有 5 处错误" in by_copy.message
+    assert (by_copy.errors, by_copy.message) == (by_orm.errors, by_orm.message)
+    assert not Record.objects.exists()
+
+
+def test_repeated_keys_beyond_the_listed_errors_are_counted(producer, entry, monkeypatch):
+    monkeypatch.setattr(ingest_rows, "MAX_LISTED_ERRORS", 2)
+    monkeypatch.setattr(aggregation, "MAX_LISTED_ERRORS", 2)
+    same = [{"id_number": "K1", "full_name": "甲"}] * 4  # rows 2 to 5: three repeats of row 2's key
+    bad = {"id_number": "K0", "full_name": "乙", "children": "x"}  # row 1: not an integer
+    with pytest.raises(ApplicationError) as refused:
+        records_upsert(actor=producer, resource=entry, records=[bad, *same])
+    extra = refused.value.extra
+    assert [(e["row"], e["column"]) for e in extra["errors"]] == [(1, "children"), (3, "id_number")]
+    assert extra["errors"][1]["message"] == "主键 'K1' 也出现在第 2 行。"
+    assert extra["error_count"] == 4
+    assert "4 行中有 4 处错误，下面列出前 2 处" in refused.value.message
 
 
 def test_progress_is_written_as_the_rows_are_checked(aggregate, entry, monkeypatch):

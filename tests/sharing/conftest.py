@@ -50,8 +50,8 @@ def police(city):
 
 @pytest.fixture
 def exchange_settings(settings):
-    """Pushes see changes made a moment ago, and batches are small enough to have several."""
-    settings.EXCHANGE = {**settings.EXCHANGE, "CLOCK_MARGIN_MS": 0, "BATCH_ROWS": 7}
+    """Batches small enough to have several."""
+    settings.EXCHANGE = {**settings.EXCHANGE, "BATCH_ROWS": 7}
 
 
 @pytest.fixture

@@ -91,7 +91,6 @@ def start_worker(url: str, queue: str, log: Path) -> subprocess.Popen:
         "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
         "REDIS_URL": url,
         "CELERY_QUEUE": queue,
-        "EXCHANGE_CLOCK_MARGIN_MS": "0",
     }
     command = [sys.executable, "-m", "celery", "-A", "dataplatform", "worker", "-P", "solo", "-Q", queue]
     with log.open("a") as out:

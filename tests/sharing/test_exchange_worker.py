@@ -47,7 +47,6 @@ class Worker:
             "CELERY_QUEUE": queue,
             "EXCHANGE_BATCH_ROWS": "500",
             "EXCHANGE_STALE_SECONDS": str(STALE_SECONDS),
-            "EXCHANGE_CLOCK_MARGIN_MS": "0",
         }
         self.queue, self.log, self.process = queue, log, None
 
