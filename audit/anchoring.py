@@ -13,7 +13,8 @@ Checkpoint rows and files only help against someone who cannot reach them. So th
 Who can do what:
 - the application's database role inserts events and seals them: the triggers (migrations 0004, 0012) let an
   event be sealed once, whole, and refuse every other UPDATE and every DELETE, of events, checkpoints and
-  anchors. It cannot change an event, sealed or not, nor remove one.
+  anchors; a chain's head only moves forward (0013). It cannot change an event, sealed or not, nor remove
+  one, nor move a head back.
 - the database owner (or a superuser, or whoever holds the servers) can lift the triggers and rewrite
   anything the platform holds: events, chain heads, checkpoint rows and files, anchor rows. What it cannot
   do is make a TSA sign heads it did not hold at the time, nor change what a unit already received. So

@@ -183,7 +183,10 @@ def test_a_tail_cut_after_the_last_checkpoint_row_with_the_head_moved_back_is_ca
         ],
     )
     second = AuditEvent.objects.get(pk=events[1].pk)
-    AuditChain.objects.filter(owner_unit=producer_unit).update(head_seq=2, head_hash=second.hash)
+    behind_the_applications_back(
+        "UPDATE audit_auditchain SET head_seq = %s, head_hash = %s WHERE owner_unit_id = %s",
+        [2, second.hash, producer_unit.pk],
+    )
     broken = chain_of(audit_verify(), producer_unit).broken
     assert (broken.kind, broken.seq) == ("truncated", 3)
     assert "TSA" in broken.message
@@ -421,7 +424,10 @@ def test_a_head_row_moved_back_is_reported_and_holds_up_no_other_chain(record, p
         record(4)
         audit_seal()
     second = AuditEvent.objects.get(owner_unit=producer_unit, chain_seq=2)
-    AuditChain.objects.filter(owner_unit=producer_unit).update(head_seq=2, head_hash=second.hash)
+    behind_the_applications_back(
+        "UPDATE audit_auditchain SET head_seq = %s, head_hash = %s WHERE owner_unit_id = %s",
+        [2, second.hash, producer_unit.pk],
+    )
     record(1)
     platforms = audit_record(action="login")
 

@@ -4,7 +4,7 @@ import pytest
 from django.core.management import call_command
 from django.db import DatabaseError, IntegrityError, connection, transaction
 
-from audit.models import AuditCheckpoint, AuditEvent
+from audit.models import AuditChain, AuditCheckpoint, AuditEvent
 from audit.services import audit_checkpoint, audit_seal
 
 pytestmark = pytest.mark.django_db
@@ -64,4 +64,21 @@ def test_flush_empties_the_audit_tables_and_leaves_the_guard_in_place(record):
     if connection.vendor == "sqlite":
         with connection.cursor() as cursor:
             cursor.execute("SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'audit%'")
-            assert cursor.fetchone()[0] == 8  # events, checkpoints, archives, anchors: update and delete
+            assert (
+                cursor.fetchone()[0] == 10
+            )  # events, checkpoints, archives, anchors, chains: update, delete
+
+
+def test_a_chain_head_only_moves_forward_and_a_chain_is_never_deleted(record, producer_unit):
+    """The application's role may update the head (it seals): not backwards, not to another owner."""
+    record(3)
+    audit_seal()
+    chains = AuditChain.objects.filter(owner_unit=producer_unit)
+    second = AuditEvent.objects.get(owner_unit=producer_unit, chain_seq=2)
+    assert refused(lambda: chains.update(head_seq=2, head_hash=second.hash))
+    assert refused(lambda: chains.update(head_hash=second.hash))
+    assert refused(lambda: chains.update(owner_unit=None))
+    assert refused(lambda: chains.delete())
+    record(1)
+    assert audit_seal() == 1  # the sealer's own move forward
+    assert chains.get().head_seq == 4
