@@ -8,22 +8,9 @@ from django.urls import NoReverseMatch, reverse
 
 from tests.hardening.matrix import MATRIX
 from tests.hardening.routes import ARGS, EXEMPT, named_patterns
-from tests.hardening.world import PERSONAS, build_world
+from tests.hardening.world import PERSONAS
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def world(producer, applicant, evaluator, reviewer, county_reviewer, platform_admin, jinjiang):
-    return build_world(
-        producer=producer,
-        applicant=applicant,
-        evaluator=evaluator,
-        reviewer=reviewer,
-        county_reviewer=county_reviewer,
-        platform_admin=platform_admin,
-        jinjiang=jinjiang,
-    )
 
 
 def url_of(name: str, world) -> str:

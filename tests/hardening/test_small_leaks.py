@@ -12,7 +12,7 @@ from sharing.exchange.models import RunStatus
 from sharing.models import Grant, PushRun, PushTask
 from tests.hardening.matrix import MATRIX
 from tests.hardening.routes import ARGS
-from tests.hardening.world import MISSING, PERSONAS, build_world
+from tests.hardening.world import MISSING, PERSONAS
 
 pytestmark = pytest.mark.django_db
 
@@ -45,16 +45,8 @@ PUSH_ARGS = {
 
 
 @pytest.fixture
-def world(producer, applicant, evaluator, reviewer, county_reviewer, platform_admin, jinjiang):
-    world = build_world(
-        producer=producer,
-        applicant=applicant,
-        evaluator=evaluator,
-        reviewer=reviewer,
-        county_reviewer=county_reviewer,
-        platform_admin=platform_admin,
-        jinjiang=jinjiang,
-    )
+def world(world, applicant):
+    """The matrix's world (tests/hardening/conftest.py) with a push task and a run of it."""
     task = PushTask.objects.create(
         grant=Grant.objects.get(pk=world.ids["grant"]),
         name="人社库",
