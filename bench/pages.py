@@ -38,7 +38,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import asdict, dataclass
@@ -46,10 +45,9 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM = os.environ.get("BROWSER_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run"]
-CHROMIUM_ARGS += ["--disable-background-networking", "--disable-component-update", "--disable-sync"]
-PASSWORD = "demo-2026"  # the demo's (dataplatform/core/demo/core.py)
+sys.path.insert(0, str(ROOT))
+from tools.local_server import CHROMIUM, CHROMIUM_ARGS, PASSWORD, stop, wait_until_serving  # noqa: E402
+
 VIEWPORT = {"width": 1366, "height": 768}
 TIMEOUT_MS = 120_000  # a machine busy with other work can take its time
 
@@ -172,24 +170,10 @@ def served(root: Path, database: str, port: int | None) -> Iterator[str]:
     server = subprocess.Popen([*command, "--workers", "2", "--log-level", "warning"], cwd=root, env=env)
     url = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(600):
-            try:
-                urllib.request.urlopen(url + "/accounts/login/", timeout=2)  # noqa: S310 (our own server)
-                break
-            except OSError:
-                if server.poll() is not None:
-                    raise SystemExit(f"gunicorn exited with {server.returncode}") from None
-                time.sleep(0.1)
-        else:
-            raise SystemExit("gunicorn did not answer within 60 s")
+        wait_until_serving(server, url, name="gunicorn")
         yield url
     finally:
-        server.terminate()
-        try:
-            server.wait(30)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait(10)
+        stop(server)
         shutil.rmtree(work, ignore_errors=True)
 
 

@@ -20,8 +20,6 @@ import signal
 import subprocess
 import sys
 import tempfile
-import time
-import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -32,10 +30,9 @@ if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page, ViewportSize
 
 ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM = os.environ.get("BROWSER_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run"]
-CHROMIUM_ARGS += ["--disable-background-networking", "--disable-component-update", "--disable-sync"]
-PASSWORD = "demo-2026"  # the demo's (dataplatform/core/demo/core.py)
+sys.path.insert(0, str(ROOT))  # run as a script, from tools/
+from tools.local_server import CHROMIUM, CHROMIUM_ARGS, PASSWORD, stop, wait_until_serving  # noqa: E402
+
 VIEWPORT: ViewportSize = {"width": 1366, "height": 768}
 OUT = ROOT / "docs" / "screenshots"
 
@@ -187,23 +184,11 @@ def demo_server() -> Iterator[str]:
             stderr=subprocess.DEVNULL,
         )
         url = f"http://127.0.0.1:{port}"
-        for _ in range(600):
-            try:
-                urllib.request.urlopen(url + "/accounts/login/", timeout=2)  # noqa: S310 (our own server)
-                break
-            except OSError:
-                if server.poll() is not None:
-                    raise SystemExit(f"runserver exited with {server.returncode}") from None
-                time.sleep(0.1)
+        wait_until_serving(server, url, name="runserver")
         yield url
     finally:
         if server is not None:
-            server.terminate()
-            try:
-                server.wait(30)
-            except subprocess.TimeoutExpired:
-                server.kill()
-                server.wait(10)
+            stop(server)
         shutil.rmtree(work, ignore_errors=True)
 
 
