@@ -255,14 +255,6 @@ def enforce_rows(grant: Grant, limits: Limits, *, client, now: dt.datetime | Non
         )
 
 
-def throttle(grant: Grant, now: dt.datetime | None = None) -> int:
-    """Count one call against the grant's limits; Throttled when over either. Returns the day's calls."""
-    now = now or timezone.now()
-    limits = count_call(grant, now)
-    enforce(limits, now)
-    return limits.used_today
-
-
 def grant_limits(grant: Grant) -> tuple[int, int]:
     """The grant's rate per minute and daily quota: its own, or the platform's defaults."""
     return _limit(grant, "rate_per_minute", "RATE_PER_MINUTE"), _limit(grant, "daily_quota", "DAILY_QUOTA")
