@@ -4,10 +4,11 @@
 
 Creates and migrates the database if needed, writes a CSV of synthetic people in a temporary directory and
 measures (1) COPY of the file into a plain table, the baseline; (2) our aggregation of the file into
-a fresh published entry through ``batch_process``, the service the task calls (read, check, stage, upsert);
-(3) the same file again, every record unchanged; with each aggregation's peak resident memory, which
-must not grow with the file. The fresh entry's records are deleted at the end unless ``--keep``. Not part
-of the test suite.
+a fresh published entry through ``batch_process``, the service the task calls (read, check, stage, then
+one INSERT, or INSERT … ON CONFLICT, into the entry's typed table, ``catalog.records.table_name``);
+(3) the same file again, every record unchanged; with each aggregation's peak resident memory, which must
+not grow with the file. The entry's table is emptied at the end unless ``--keep``. Not part of the test
+suite.
 """
 
 import argparse
@@ -36,7 +37,15 @@ ITEMS = [
         "is_key": True,
         "required": True,
     },
-    {"name": "full_name", "label": "姓名", "item_type": "string", "length": 50, "required": True},
+    # A query item, as the demo makes names: its index is kept up while the records go in.
+    {
+        "name": "full_name",
+        "label": "姓名",
+        "item_type": "string",
+        "length": 50,
+        "required": True,
+        "is_query": True,
+    },
     {"name": "birth_date", "label": "出生日期", "item_type": "date"},
     {"name": "address", "label": "户籍地址", "item_type": "string", "length": 200},
     {"name": "household_size", "label": "户内人数", "item_type": "integer"},
@@ -185,8 +194,8 @@ class Phases:
         print(f"    peak RSS {rss_mib():8.1f} MiB (at the start {start_rss:.1f} MiB)")
         print(f"    read + check + COPY to the stage     {load:8.2f} s")
         print(f"      of which: repeated keys (one query) {self.times['repeats']:7.2f} s")
-        print(f"    INSERT … ON CONFLICT                 {apply:8.2f} s")
-        print(f"    the rest (commit: deferred FK checks) {total - load - apply:7.2f} s")
+        print(f"    INSERT (fresh) / … ON CONFLICT        {apply:8.2f} s")
+        print(f"    the rest (counts, audit, commit)      {total - load - apply:8.2f} s")
 
 
 def aggregate(path: Path, resource, producer, phases: Phases) -> tuple[float, object]:
@@ -283,10 +292,14 @@ def main() -> None:
         counts = f"  [{batch.status}: {batch.inserted:,} inserted, {batch.updated:,} updated, {batch.unchanged:,} unchanged]"
         again = line("our aggregation, same file again", seconds, counts)
         phases.report(seconds, start_rss)
-        print(f"ratio ours / COPY: fresh {ours / baseline:.2f}, again {again / baseline:.2f} (target ≥ 0.33)")
+        print(
+            f"ratio ours / COPY: fresh {ours / baseline:.2f}, again {again / baseline:.2f} (target ≥ 0.5 fresh)"
+        )
         if not args.keep:
+            from catalog.records import table_name
+
             with connection.cursor() as cursor:
-                cursor.execute("DELETE FROM catalog_record WHERE resource_id = %s", [resource.pk])
+                cursor.execute(f"TRUNCATE {table_name(resource.pk)}")
 
 
 if __name__ == "__main__":

@@ -159,9 +159,9 @@ def gunicorn_start(
 
 
 def client(args) -> list[float]:
-    path_template, headers, keys, count, seed = args
+    path_template, headers, keys, count, seed, port = args
     rng = random.Random(seed)
-    connection = http.client.HTTPConnection("127.0.0.1", PORT, timeout=30)
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     latencies = []
     for _ in range(count):
         path = path_template.format(key=rng.choice(keys))
@@ -176,10 +176,12 @@ def client(args) -> list[float]:
     return latencies
 
 
-def run(label: str, path_template: str, headers: dict, keys: list[str], total: int, clients: int) -> float:
+def run(
+    label: str, path_template: str, headers: dict, keys: list[str], total: int, clients: int, port: int = PORT
+) -> float:
     per_client = total // clients
-    jobs = [(path_template, headers, keys, per_client, n) for n in range(clients)]
-    client(jobs[0][:3] + (20, 99))  # warm up every worker's connection and caches
+    jobs = [(path_template, headers, keys, per_client, n, port) for n in range(clients)]
+    client((*jobs[0][:3], 20, 99, port))  # warm up every worker's connection and caches
     started = time.perf_counter()
     with multiprocessing.Pool(clients) as pool:
         latencies = [x for part in pool.map(client, jobs) for x in part]
@@ -196,10 +198,11 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=4000)
     parser.add_argument("--clients", type=int, default=4)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--port", type=int, default=PORT, help="gunicorn's port on the loopback")
     options = parser.parse_args()
     os.environ["DJANGO_SETTINGS_MODULE"] = "bench.settings_bench"
     resource_id, key, keys = setup(options.records)
-    server = gunicorn_start("bench.wsgi_bench:application", workers=options.workers, port=PORT)
+    server = gunicorn_start("bench.wsgi_bench:application", workers=options.workers, port=options.port)
     try:
         print(
             f"{options.requests} lookups of {options.records} records, {options.clients} client processes, "
@@ -212,6 +215,7 @@ def main() -> None:
             keys,
             options.requests,
             options.clients,
+            options.port,
         )
         real = run(
             "data interface (key, grant, limits, audit)",
@@ -220,6 +224,7 @@ def main() -> None:
             keys,
             options.requests,
             options.clients,
+            options.port,
         )
         print(f"ratio data interface / bare: {real / bare:.2f} (target >= 0.60)")
     finally:

@@ -18,6 +18,13 @@ the time is up:
 
 It prints requests, throughput and p50/p95/p99 per kind, the errors (any unexpected status, 429 included,
 or a wrong answer), and exits non-zero on any error or if the worker or gunicorn died.
+
+The baseline, measured in the same run (``--against both``, the default): the same mix for the same time
+against the minimal same-work views (bench/minimal_views.py, under /bench/min/, served without middleware
+by bench/wsgi_bench.py): each kind's unavoidable database reads and writes in plain SQL. The minimal run
+goes first; the clients pick the same sequence of kinds in both. Then it prints the ratio real / minimal
+of the throughput (issue 19: at least 0.5) and, per kind, of the time a request takes (minimal mean /
+real mean) and the kind's share of the extra time.
 """
 
 import argparse
@@ -25,7 +32,6 @@ import contextlib
 import multiprocessing
 import os
 import signal
-import statistics
 import subprocess
 import sys
 import time
@@ -36,6 +42,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench.data_api import gunicorn_start, production_env  # noqa: E402
 from bench.load_clients import PORT, Plan, client  # noqa: E402
+from bench.load_report import compare, report  # noqa: E402
 
 LOAD_DIR = ROOT / "var" / "load"  # media, audit checkpoints and archives of the load database, not the demo's
 KEY_USER = "market_admin"  # its unit's information system calls the data interface with a key
@@ -87,7 +94,10 @@ def setup() -> Plan:
 
 
 def prepare() -> Plan:
-    from catalog.models import Record, Resource
+    from django.db import connection
+
+    from catalog.models import Resource
+    from catalog.records import table_name
     from dataplatform.core.apikeys import api_key_issue
     from dataplatform.core.models import User
     from opening.selectors import public_entries
@@ -114,10 +124,12 @@ def prepare() -> Plan:
         )
     # Limits high enough that the load measures the work, not the refusals.
     Grant.objects.filter(unit=holder.unit, resource=population, status=GrantStatus.ACTIVE).update(
-        rate_per_minute=10**9, daily_quota=10**9
-    )
+        rate_per_minute=10**9, daily_quota=10**9, daily_row_quota=10**9
+    )  # a record quota of its own also stops the whole-table watch (sharing.misuse), which a long run trips
     key = api_key_issue(actor=holder, unit=holder.unit, name="load test").key
-    people = list(Record.objects.filter(resource=population).values_list("key", "data__full_name"))
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT _key, full_name FROM {table_name(population.pk)} ORDER BY _key")
+        people = cursor.fetchall()
     downloads = [entry.slug for entry in public_entries() if entry.is_downloadable]
     return Plan(
         key=key,
@@ -215,11 +227,13 @@ def collect_static(env: dict) -> None:
         )
 
 
-def drive(plan: Plan, *, clients: int, seconds: float, mix: dict) -> tuple[list, list[str], float]:
+def drive(
+    plan: Plan, *, clients: int, seconds: float, mix: dict, minimal: bool = False
+) -> tuple[list, list[str], float]:
     ready = multiprocessing.Barrier(clients + 1)
     results = multiprocessing.Queue()
     processes = [
-        multiprocessing.Process(target=client, args=(n, plan, seconds, mix, ready, results))
+        multiprocessing.Process(target=client, args=(n, plan, seconds, mix, ready, results, minimal))
         for n in range(clients)
     ]
     for process in processes:
@@ -234,29 +248,6 @@ def drive(plan: Plan, *, clients: int, seconds: float, mix: dict) -> tuple[list,
     for process in processes:
         process.join()
     return samples, errors, elapsed
-
-
-def report(samples: list, elapsed: float) -> int:
-    print(
-        f"{'kind':<28} {'requests':>8} {'req/s':>7} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'errors':>6}"
-    )
-    for kind in [*LABELS, None]:
-        rows = [s for s in samples if kind is None or s[0] == kind]
-        if not rows:
-            continue
-        latencies = sorted(s[1] for s in rows)
-        errors = sum(1 for s in rows if not s[2])
-        q = (
-            statistics.quantiles(latencies, n=100, method="inclusive")
-            if len(latencies) > 1
-            else latencies * 99
-        )
-        label = LABELS[kind] if kind else "total"
-        print(
-            f"{label:<28} {len(rows):>8} {len(rows) / elapsed:>7.1f} {q[49] * 1000:>8.1f} "
-            f"{q[94] * 1000:>8.1f} {q[98] * 1000:>8.1f} {errors:>6}"
-        )
-    return sum(1 for s in samples if not s[2])
 
 
 def background_report(since, *, wait: float = 60) -> None:
@@ -284,6 +275,18 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
+    parser.add_argument(
+        "--warmup",
+        type=float,
+        default=3,
+        help="seconds of the mix, not counted, against each side before the measured runs",
+    )
+    parser.add_argument(
+        "--against",
+        choices=["both", "real", "minimal"],
+        default="both",
+        help="the real endpoints, the minimal same-work views, or both one after the other (the ratio)",
+    )
     options = parser.parse_args()
     configure_environment()
     plan = setup()
@@ -292,10 +295,14 @@ def main() -> None:
         print("no downloadable open dataset: the mix runs without downloads")
     env = production_env()
     collect_static(env)
+    # The bench settings: the production ones with bench/urls_bench.py, whose /bench/min/ views
+    # bench/wsgi_bench.py serves without middleware (the real URLs go through the whole stack).
+    env["DJANGO_SETTINGS_MODULE"] = "bench.settings_bench"
     worker = start_worker(env)
     server = None
+    runs = {"both": [True, False], "real": [False], "minimal": [True]}[options.against]
     try:
-        server = gunicorn_start("dataplatform.wsgi:application", workers=options.workers, port=PORT, env=env)
+        server = gunicorn_start("bench.wsgi_bench:application", workers=options.workers, port=PORT, env=env)
         print(
             f"{options.clients} client processes for {options.seconds:g} s against gunicorn with "
             f"{options.workers} workers, Celery worker and beat running; mix {mix}"
@@ -303,11 +310,31 @@ def main() -> None:
         from django.utils import timezone
 
         since = timezone.now()
-        samples, errors, elapsed = drive(plan, clients=options.clients, seconds=options.seconds, mix=mix)
-        failed = report(samples, elapsed)
+        failed, measured = 0, {}
+        for minimal in runs:  # every worker has imported and compiled what each side runs
+            _samples, errors, _elapsed = drive(
+                plan, clients=options.clients, seconds=options.warmup, mix=mix, minimal=minimal
+            )
+            failed += len(errors)
+            for line in errors:
+                print("  error while warming up:", line)
+        for minimal in runs:
+            name = "minimal" if minimal else "real"
+            print(
+                f"\n-- {name}: " + ("minimal same-work views (/bench/min/)" if minimal else "real endpoints")
+            )
+            samples, errors, elapsed = drive(
+                plan, clients=options.clients, seconds=options.seconds, mix=mix, minimal=minimal
+            )
+            failed += report(samples, elapsed, LABELS)
+            for line in errors:
+                print("  error:", line)
+            measured[name] = (samples, elapsed)
+        if len(measured) == 2:
+            print()
+            compare(measured["real"], measured["minimal"], LABELS)
+        print()
         background_report(since)
-        for line in errors:
-            print("  error:", line)
         if worker.poll() is not None:
             print(
                 f"the Celery worker exited ({worker.returncode}) during the run: see {LOAD_DIR / 'worker.log'}"

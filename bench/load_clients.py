@@ -1,6 +1,7 @@
 """The client processes of bench/load.py: each logs a data administrator in by the login form, then sends
 the mix's requests on keep-alive connections until its time is up, and hands back (kind, seconds, ok) for
-every request with the first few errors."""
+every request with the first few errors. ``minimal`` sends each request to its minimal same-work view
+(bench/minimal_views.py, under /bench/min/) instead of the real endpoint; the answers are checked alike."""
 
 import http.client
 import json
@@ -96,14 +97,19 @@ def expect(status: int, body: bytes, wanted: int) -> bytes:
     return body
 
 
-def do_search(at: Clients, plan: Plan, rng: random.Random):
+def do_search(at: Clients, plan: Plan, rng: random.Random, minimal: bool):
     query = urlencode({"q": rng.choice(SEARCH_WORDS)})
-    yield "search", lambda: expect(*at.person.request("GET", f"/api/v1/catalog/search/?{query}"), 200)
+    path = "/bench/min/search/" if minimal else "/api/v1/catalog/search/"
+    yield "search", lambda: expect(*at.person.request("GET", f"{path}?{query}"), 200)
 
 
-def do_record(at: Clients, plan: Plan, rng: random.Random):
+def do_record(at: Clients, plan: Plan, rng: random.Random, minimal: bool):
     key, _ = rng.choice(plan.people)
-    path = f"/api/v1/data/resources/{plan.population}/records/{key}/"
+    path = (
+        f"/bench/min/records/{plan.population}/{key}/"
+        if minimal
+        else f"/api/v1/data/resources/{plan.population}/records/{key}/"
+    )
 
     def call() -> None:
         body = json.loads(expect(*at.system.request("GET", path), 200))
@@ -113,11 +119,15 @@ def do_record(at: Clients, plan: Plan, rng: random.Random):
     yield "record", call
 
 
-def do_verify(at: Clients, plan: Plan, rng: random.Random):
+def do_verify(at: Clients, plan: Plan, rng: random.Random, minimal: bool):
     key, name = rng.choice(plan.people)
     matches = rng.random() < 0.8
     inputs = {"id_number": key, "name": name if matches else name + "某"}
-    path = f"/api/v1/data/verification-rules/{plan.rule}/verify/"
+    path = (
+        f"/bench/min/verify/{plan.rule}/"
+        if minimal
+        else f"/api/v1/data/verification-rules/{plan.rule}/verify/"
+    )
 
     def call() -> None:
         body = json.loads(expect(*at.system.post_json(path, {"inputs": inputs}), 200))
@@ -127,7 +137,7 @@ def do_verify(at: Clients, plan: Plan, rng: random.Random):
     yield "verify", call
 
 
-def do_apply(at: Clients, plan: Plan, rng: random.Random):
+def do_apply(at: Clients, plan: Plan, rng: random.Random, minimal: bool):
     draft = {
         "business_matter": f"负载测试申请 {rng.randrange(10**9)}",
         "scenario": "办理业务时核查申请人的社会保险缴纳情况",
@@ -137,14 +147,13 @@ def do_apply(at: Clients, plan: Plan, rng: random.Random):
         "lines": [{"resource": plan.apply_resource, "items": plan.apply_items}],
     }
     made = {}
+    applications = "/bench/min/applications/" if minimal else "/api/v1/sharing/applications/"
 
     def create() -> None:
-        made.update(
-            json.loads(expect(*at.person.post_json("/api/v1/sharing/applications/", draft, csrf=True), 201))
-        )
+        made.update(json.loads(expect(*at.person.post_json(f"{applications}", draft, csrf=True), 201)))
 
     def submit() -> None:
-        path = f"/api/v1/sharing/applications/{made['id']}/act/"
+        path = f"{applications}{made['id']}/{'submit' if minimal else 'act'}/"
         body = json.loads(expect(*at.person.post_json(path, {"action": "submit"}, csrf=True), 200))
         if body["status"] == "draft":
             raise Failed(f"application {made['id']} still a draft after submission")
@@ -153,8 +162,9 @@ def do_apply(at: Clients, plan: Plan, rng: random.Random):
     yield "apply_submit", submit
 
 
-def do_download(at: Clients, plan: Plan, rng: random.Random):
-    path = f"/open/datasets/{rng.choice(plan.downloads)}/download.csv"
+def do_download(at: Clients, plan: Plan, rng: random.Random, minimal: bool):
+    slug = rng.choice(plan.downloads)
+    path = f"/bench/min/download/{slug}.csv" if minimal else f"/open/datasets/{slug}/download.csv"
 
     def call() -> None:
         if not expect(*at.public.request("GET", path), 200).strip():
@@ -173,7 +183,7 @@ ACTIONS = {
 }
 
 
-def client(number: int, plan: Plan, seconds: float, mix: dict, ready, results) -> None:
+def client(number: int, plan: Plan, seconds: float, mix: dict, ready, results, minimal: bool = False) -> None:
     rng = random.Random(number)
     at = Clients(person=Browser(), system=Browser({"Authorization": f"Api-Key {plan.key}"}), public=Browser())
     try:
@@ -188,7 +198,7 @@ def client(number: int, plan: Plan, seconds: float, mix: dict, ready, results) -
     started = time.perf_counter()
     deadline = started + seconds
     while time.perf_counter() < deadline:
-        for kind, call in ACTIONS[rng.choices(kinds, weights)[0]](at, plan, rng):
+        for kind, call in ACTIONS[rng.choices(kinds, weights)[0]](at, plan, rng, minimal):
             began = time.perf_counter()
             try:
                 call()

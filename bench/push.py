@@ -4,17 +4,18 @@ incremental push after 1% of the records change.
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/dp_bench .venv/bin/python bench/push.py --rows 1000000
 
 The platform database (DATABASE_URL) is created and migrated if needed; the target is a database of its
-own on the same server (``<name>_target``), made afresh. Set-up (records, grant, task) is not timed.
+own on the same server (``<name>_target``), made afresh. Set-up (records COPYed into the entry's own
+typed table, ``catalog.records.table_name``; grant; task) is not timed.
 Timed: (1) the baseline, COPY of the rows the push writes (read beforehand into memory) into a table of
 the same shape, primary key included; (2) the full push through ``push_run_execute``, the function the
 worker's task calls: reading the records, the target transactions with their state; (3) the same after
-1% of the records changed and 0.1% were deleted. Not part of the test suite.
+1% of the records changed (an item and ``_updated_at`` in the entry's table, as aggregation leaves them)
+and 0.1% were deleted (through ``records_delete``, which leaves tombstones). Not part of the test suite.
 """
 
 import argparse
 import datetime as dt
 import io
-import json
 import os
 import random
 import sys
@@ -39,9 +40,16 @@ def fresh_target(name: str) -> None:
 
 
 def load_records(resource, rows: int) -> None:
-    """Records as aggregation leaves them, by COPY (set-up, not timed)."""
+    """Records as aggregation leaves them, COPYed into the resource's own typed table (set-up, not
+    timed): the key, one column per data item, the change stamps; no batch (``_batch_id`` empty)."""
     from django.db import connection
 
+    from catalog.records import KEY, ensure_table, published_columns, table_name
+    from catalog.records.layout import BATCH, CREATED, UPDATED
+
+    columns = published_columns(resource)
+    ensure_table(resource.pk, columns)  # the entry was never aggregated: its table has no item yet
+    names = [column.name for column in columns]
     rng = random.Random(20261124)
     now = dt.datetime.now(dt.UTC).isoformat()
     buffer = io.StringIO()
@@ -53,19 +61,19 @@ def load_records(resource, rows: int) -> None:
             "address": f"福建省泉州市{rng.choice(STREETS)}{rng.randint(1, 999)}号",
             "household_size": rng.randint(1, 9),
         }
-        text = json.dumps(data, ensure_ascii=False).replace("\\", "\\\\")
-        buffer.write(f"{resource.pk}\t{data['id_number']}\t{text}\t{now}\t{now}\n")
+        values = "\t".join(str(data[name]) for name in names)  # no tab, line break or backslash in them
+        buffer.write(f"{data['id_number']}\t{values}\t{now}\t{now}\t\\N\n")
     buffer.seek(0)
+    table = table_name(resource.pk)
     with connection.cursor() as cursor:
-        cursor.execute("DELETE FROM catalog_record WHERE resource_id = %s", [resource.pk])
+        cursor.execute(f"TRUNCATE {table}")
     raw = connection.connection
+    quoted = ", ".join(connection.ops.quote_name(name) for name in names)
     with raw.cursor() as cursor:
-        with cursor.copy(
-            "COPY catalog_record (resource_id, key, data, created_at, updated_at) FROM STDIN"
-        ) as copy:
+        with cursor.copy(f"COPY {table} ({KEY}, {quoted}, {CREATED}, {UPDATED}, {BATCH}) FROM STDIN") as copy:
             while chunk := buffer.read(1 << 20):
                 copy.write(chunk)
-        cursor.execute("ANALYZE catalog_record")
+        cursor.execute(f"ANALYZE {table}")
     raw.commit()
 
 
@@ -142,20 +150,20 @@ def change_some(resource, rows: int) -> tuple[int, int]:
     from django.db import connection
 
     from catalog.aggregation.deletion import records_delete
+    from catalog.records import KEY, table_name
+    from catalog.records.layout import UPDATED
     from dataplatform.core.models import User
 
     changed, deleted = rows // 100, rows // 1000
+    table = table_name(resource.pk)
     with connection.cursor() as cursor:
+        # What an aggregation that changed these records leaves: the item, and the change stamp.
         cursor.execute(
-            "UPDATE catalog_record SET data = jsonb_set(data, '{household_size}', '10'), updated_at = now() "
-            "WHERE resource_id = %s AND id IN (SELECT id FROM catalog_record WHERE resource_id = %s "
-            "ORDER BY random() LIMIT %s)",
-            [resource.pk, resource.pk, changed],
+            f"UPDATE {table} SET household_size = 10, {UPDATED} = now() "
+            f"WHERE {KEY} IN (SELECT {KEY} FROM {table} ORDER BY random() LIMIT %s)",
+            [changed],
         )
-        cursor.execute(
-            "SELECT key FROM catalog_record WHERE resource_id = %s ORDER BY random() LIMIT %s",
-            [resource.pk, deleted],
-        )
+        cursor.execute(f"SELECT {KEY} FROM {table} ORDER BY random() LIMIT %s", [deleted])
         keys = [key for (key,) in cursor.fetchall()]
     producer = User.objects.get(username="police_admin")
     for start in range(0, len(keys), 10_000):
@@ -240,9 +248,9 @@ def main() -> None:
     print(f"incremental / full time: {incr_seconds / full_seconds:.3f} (target ≤ 0.05)")
     with connect(target_db) as conn:
         (count,) = conn.execute("SELECT count(*) FROM pushed_people").fetchone()
-    from catalog.models import Record
+    from catalog.records import record_count
 
-    expected = Record.objects.filter(resource=resource).count()
+    expected = record_count(resource_id=resource.pk)
     print(
         f"target rows {count:,}, source records {expected:,}: {'equal' if count == expected else 'DIFFERENT'}"
     )

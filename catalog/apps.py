@@ -9,3 +9,4 @@ class CatalogConfig(AppConfig):
     def ready(self) -> None:
         # Celery's autodiscovery looks only for ``catalog.tasks``; the aggregation tasks live in their package.
         from .aggregation import tasks  # noqa: F401
+        from .records import signals  # noqa: F401

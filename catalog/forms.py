@@ -1,10 +1,11 @@
-from typing import cast
+from typing import Any, cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from dataplatform.core.models import Unit
 
+from .item_names import item_flags_settle, item_names_clash_message, item_names_clashing
 from .models import Classification, DataItem, Resource, ServiceMethod
 from .serializers import ENTRY_FIELDS
 from .snapshots import DATA_ITEM_FIELDS
@@ -91,11 +92,26 @@ class DataItemForm(forms.ModelForm):
             else:
                 field.widget.attrs["class"] = "form-control form-control-sm"
 
+    def clean(self) -> dict[str, Any]:
+        return item_flags_settle(super().clean() or {})
+
     def validate_unique(self):
-        pass  # unique within the entry: the service checks all items together
+        pass  # unique within the entry: the formset and the service check all items together
 
 
-DataItemFormSet = forms.formset_factory(DataItemForm, extra=2, can_delete=True)
+class BaseDataItemFormSet(forms.BaseFormSet):
+    def clean(self) -> None:
+        names = [
+            form.cleaned_data.get("name")
+            for form in self.forms
+            if form.cleaned_data and not form.cleaned_data.get("DELETE") and form.cleaned_data.get("name")
+        ]
+        clashing = item_names_clashing(names)
+        if clashing:
+            raise forms.ValidationError(item_names_clash_message(clashing))
+
+
+DataItemFormSet = forms.formset_factory(DataItemForm, formset=BaseDataItemFormSet, extra=2, can_delete=True)
 
 
 class ReasonForm(forms.Form):

@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from .classification import NATIONAL_CODE
+from .item_names import RESERVED_PREFIX, item_names_clash_message, item_names_clashing
 from .models import DataItem, ItemType, OpenType, Resource, ServiceMethod, ShareType
 
 
@@ -60,6 +61,7 @@ def resource_check_rules(resource: Resource) -> None:
         fail("items", _("An entry needs its data items."))
     elif len(keys) != 1:
         fail("items", _("Exactly one data item must be the record key; %(keys)s are.") % {"keys": len(keys)})
+    _check_item_names(items, fail)
     unmeasured = items_without_length(items)
     if unmeasured:
         fail(
@@ -69,6 +71,20 @@ def resource_check_rules(resource: Resource) -> None:
         )
     if errors:
         raise ValidationError(errors)
+
+
+def _check_item_names(items: list[DataItem], fail) -> None:
+    """The identifiers name the columns of the entry's records table (items saved before the rules
+    existed are caught here, before they are published)."""
+    reserved = [item.name for item in items if item.name.startswith(RESERVED_PREFIX)]
+    if reserved:
+        fail(
+            "items",
+            _("Data item identifiers must not start with “_”: %(names)s.") % {"names": ", ".join(reserved)},
+        )
+    clashing = item_names_clashing(item.name for item in items)
+    if clashing:
+        fail("items", item_names_clash_message(clashing))
 
 
 def _check_national_metadata(resource: Resource, fail) -> None:

@@ -5,10 +5,12 @@ from rest_framework import serializers
 
 from dataplatform.core.models import Unit, User
 
+from .item_names import item_flags_settle, item_name_validate, item_names_clash_message, item_names_clashing
 from .models import (
     Classification,
     DataItem,
     Resource,
+    ResourceStatus,
     ResourceStatusChange,
     ResourceVersion,
     ServiceMethod,
@@ -29,7 +31,20 @@ class DataItemSerializer(serializers.ModelSerializer):
         fields = DATA_ITEM_FIELDS
         # Uniqueness within the resource is checked by the service, which sees all items at once.
         validators: list[Any] = []
-        extra_kwargs: dict[str, dict[str, Any]] = {"name": {"validators": []}}
+        extra_kwargs: dict[str, dict[str, Any]] = {
+            "name": {
+                "validators": [item_name_validate],
+                "help_text": "The item's identifier, its column in the records: no leading '_', "
+                "unique in the entry whatever its case.",
+            },
+            "is_query": {
+                "help_text": "Consumers may filter records by this item; it is indexed. "
+                "The record key is always a query item."
+            },
+        }
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        return item_flags_settle(attrs)
 
 
 # What a producer writes: the snapshot's fields and the three units it names besides itself.
@@ -70,6 +85,12 @@ class ResourceIn(serializers.ModelSerializer):
         help_text="Codes of related catalog entries (关联资源代码); each must exist.",
     )
 
+    def validate_items(self, items: list[dict]) -> list[dict]:
+        clashing = item_names_clashing(item.get("name") for item in items)
+        if clashing:
+            raise serializers.ValidationError(item_names_clash_message(clashing))
+        return items
+
     class Meta:
         model = Resource
         fields = [*ENTRY_FIELDS, "items"]
@@ -102,6 +123,18 @@ class ProviderRef(serializers.ModelSerializer):
         fields = ["id", "name", "credit_code"]
 
 
+class LayoutChangesOut(serializers.Serializer):
+    added = serializers.ListField(child=serializers.CharField())
+    dropped = serializers.ListField(
+        child=serializers.CharField(), help_text="Items whose stored values are dropped."
+    )
+    converted = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="Items whose stored values are converted; those that do not fit become empty.",
+    )
+    records = serializers.IntegerField(help_text="How many records are stored.")
+
+
 class ResourceOut(serializers.ModelSerializer):
     producer = UnitRef()
     classification: "serializers.SlugRelatedField[Classification]" = serializers.SlugRelatedField(
@@ -124,6 +157,10 @@ class ResourceOut(serializers.ModelSerializer):
     is_available = serializers.BooleanField(read_only=True)
     is_stale = serializers.BooleanField(read_only=True)
     allowed_transitions = serializers.SerializerMethodField()
+    pending_layout_changes = serializers.SerializerMethodField(
+        help_text="For a submitted revision of an entry holding records: what publishing it does to them "
+        "(null when it drops and converts nothing, and in lists)."
+    )
 
     class Meta:
         model = Resource
@@ -149,6 +186,7 @@ class ResourceOut(serializers.ModelSerializer):
             "is_available",
             "is_stale",
             "allowed_transitions",
+            "pending_layout_changes",
             "created_at",
             "updated_at",
         ]
@@ -164,6 +202,15 @@ class ResourceOut(serializers.ModelSerializer):
         if getattr(user, "api_key", None) is not None:
             return []
         return [to for to, _ in allowed_transitions(user, resource)]
+
+    @extend_schema_field(LayoutChangesOut(allow_null=True))
+    def get_pending_layout_changes(self, resource: Resource) -> dict | None:
+        from .records.review import publication_changes
+
+        # An entry's own answer only: in a list it would cost queries per entry.
+        if self.parent is not None or resource.status != ResourceStatus.SUBMITTED:
+            return None
+        return publication_changes(resource)
 
 
 def classification_path(node: Classification | None) -> list[dict]:

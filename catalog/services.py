@@ -24,6 +24,7 @@ from .classification import (
     resource_code_next,
 )
 from .collection.services import source_conflicts_refresh
+from .item_names import item_flags_settle, item_names_clash_message, item_names_clashing
 from .models import DataItem, Resource, ResourceStatus, ResourceVersion
 from .search.text import resource_index
 from .snapshots import DATA_ITEM_FIELDS, resource_snapshot, snapshot_diff
@@ -33,25 +34,26 @@ BASIS_UPDATE_DAYS = 15  # G11: the producer updates within 15 business days of a
 
 
 def _replace_items(resource: Resource, items: Iterable[dict]) -> None:
-    items = list(items)
+    # Every writer comes here (pages, API, spreadsheet import, demo): the key becomes a query item here.
+    items = [item_flags_settle(item) for item in items]
     names: list[Any] = [item.get("name") for item in items]  # as posted
-    duplicates = sorted({name for name in names if names.count(name) > 1})
-    if duplicates:
-        raise ValidationError(
-            {
-                "items": [
-                    _("Data item identifiers must be unique: %(duplicates)s.")
-                    % {"duplicates": ", ".join(duplicates)}
-                ]
-            }
-        )
+    clashing = item_names_clashing(names)
+    if clashing:
+        raise ValidationError({"items": [item_names_clash_message(clashing)]})
     resource.items.all().delete()
     objects = []
     for position, item in enumerate(items):
         obj = DataItem(
             resource=resource, position=position, **{k: v for k, v in item.items() if k in DATA_ITEM_FIELDS}
         )
-        obj.full_clean(exclude=["resource"])
+        try:
+            obj.full_clean(exclude=["resource"])
+        except ValidationError as exc:
+            # An item's identifier is not the entry's "name": its errors go under "items", named.
+            errors = exc.message_dict
+            if "name" in errors:
+                errors["items"] = [f"{obj.name}: {message}" for message in errors.pop("name")]
+            raise ValidationError(errors) from exc
         objects.append(obj)
     DataItem.objects.bulk_create(objects)
 

@@ -28,12 +28,23 @@ ITEM_FIELDS = [
     "length",
     "description",
     "is_key",
+    "is_query",
     "required",
     "is_personal",
     "is_sensitive",
 ]
 # What a producer writes for a data item: its identifier and the fields above.
 DATA_ITEM_FIELDS = ["name", *ITEM_FIELDS]
+
+
+def item_is_query(item: dict) -> bool:
+    """Whether a snapshot's item is a query item. Versions published before the flag existed lack it:
+    there only the record key is one."""
+    return bool(item.get("is_query")) or bool(item.get("is_key"))
+
+
+def _item_field(item: dict, field: str):
+    return item_is_query(item) if field == "is_query" else item.get(field)
 
 
 def resource_snapshot(resource: Resource) -> dict:
@@ -61,9 +72,9 @@ def snapshot_diff(before: dict, after: dict) -> dict:
     changed = []
     for name in old.keys() & new.keys():
         changes = {
-            field: {"before": old[name].get(field), "after": new[name].get(field)}
+            field: {"before": _item_field(old[name], field), "after": _item_field(new[name], field)}
             for field in ITEM_FIELDS
-            if old[name].get(field) != new[name].get(field)
+            if _item_field(old[name], field) != _item_field(new[name], field)
         }
         if changes:
             changed.append({"name": name, "changes": changes})

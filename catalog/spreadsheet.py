@@ -61,6 +61,7 @@ CORE_COLUMNS = [
 EXTENDED_COLUMNS = [
     "信息项标识符",
     "是否主键",
+    "是否查询项",
     "是否必填",
     "是否个人信息",
     "是否敏感信息",
@@ -140,6 +141,7 @@ def catalog_rows(resources: Iterable[Resource]) -> Iterator[list[Any]]:
                 "数据长度": item.length or "",
                 "信息项标识符": item.name,
                 "是否主键": YES if item.is_key else NO,
+                "是否查询项": YES if item.is_query else NO,
                 "是否必填": YES if item.required else NO,
                 "是否个人信息": YES if item.is_personal else NO,
                 "是否敏感信息": YES if item.is_sensitive else NO,
@@ -402,6 +404,7 @@ class _RowParser:
             "item_type": item_type or ItemType.STRING,
             "length": length,
             "is_key": self.yes("是否主键"),
+            "is_query": self.yes("是否查询项"),  # a sheet without the column: the key only
             "required": self.yes("是否必填"),
             "is_personal": self.yes("是否个人信息"),
             "is_sensitive": self.yes("是否敏感信息"),

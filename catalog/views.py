@@ -26,6 +26,7 @@ from .access import (
 )
 from .forms import DataItemFormSet, ResourceForm
 from .models import Resource, ResourceStatus
+from .records.review import publication_changes
 from .serializers import classification_path
 from .services import resource_create, resource_mark_basis_changed, resource_update, version_diff
 from .snapshots import ITEM_FIELDS
@@ -144,6 +145,10 @@ def resource_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             "decides_sources": is_reviewer(request.user, resource),
             "is_evaluator": request.user.has_role(Role.EVALUATOR),
             "transitions": allowed_transitions(request.user, resource),
+            # What publishing this submission does to the stored records, for the reviewer to weigh.
+            "records_layout": publication_changes(resource)
+            if resource.status == ResourceStatus.SUBMITTED
+            else None,
             "can_aggregate": resource.is_available and can_aggregate(request.user, resource),
             "can_edit": can_edit_resource(request.user, resource)
             and resource.status in ("draft", "returned"),

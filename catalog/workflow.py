@@ -18,6 +18,8 @@ from dataplatform.core.workflow import Action, Lifecycle, Move, act, allowed_act
 
 from .collection.services import unconfirmed_sources
 from .models import Resource, ResourceStatus, ResourceStatusChange, ResourceVersion, ShareType
+from .records import columns_of, ensure_table
+from .records.review import publication_changes
 from .rules import resource_check_rules
 from .search.text import resource_index
 from .snapshots import resource_snapshot
@@ -63,9 +65,14 @@ def _enter_published(move: Move[Resource]) -> None:
             extra={"source_checks": [c.pk for c in unconfirmed]},
         )
     number = (resource.published_version or 0) + 1
-    ResourceVersion.objects.create(
-        resource=resource, number=number, snapshot=resource_snapshot(resource), published_by=actor
-    )
+    snapshot = resource_snapshot(resource)
+    lost = publication_changes(resource, snapshot["items"])
+    if lost:
+        move.detail["records_layout"] = lost  # what the reviewer was shown and published anyway
+    ResourceVersion.objects.create(resource=resource, number=number, snapshot=snapshot, published_by=actor)
+    # The records follow the version the authority reviewed: its items become the table's columns (a
+    # change that drops or converts stored values is listed on the review page before, records_layout).
+    ensure_table(resource.pk, columns_of(snapshot["items"]))
     now = timezone.now()
     resource.published_version = number
     resource.published_at = now

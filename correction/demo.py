@@ -9,7 +9,8 @@ from dataclasses import dataclass
 from django.utils import timezone
 
 from catalog.aggregation.services import records_upsert
-from catalog.models import Record, Resource
+from catalog.models import Resource
+from catalog.records import records_where
 from dataplatform.core.models import Role, User
 from sharing.models import Grant, GrantStatus
 from sharing.services import application_create
@@ -188,7 +189,7 @@ def _ensure_grant(
 
 
 def _create(spec: DemoTicket, resource: Resource) -> CorrectionTicket:
-    record = Record.objects.filter(resource=resource).order_by("id")[spec.record]
+    record = records_where(resource_id=resource.pk, limit=spec.record + 1)[spec.record]
     with _days_ago(spec.days_ago):
         ticket = ticket_report(
             actor=User.objects.get(username=spec.reporter),

@@ -9,7 +9,8 @@ from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
 
 from audit.services import audit_record
-from catalog.models import Record, Resource
+from catalog.models import Resource
+from catalog.records import records_by_keys
 from dataplatform.core.audit_actions import AuditAction
 from dataplatform.core.models import Unit
 
@@ -55,7 +56,7 @@ def record_values(
 ) -> dict[str, dict | None]:
     """The current values of ``items`` in the records ``keys`` (None for a record not aggregated).
     Reading government data is audited (Q8.4)."""
-    found = dict(Record.objects.filter(resource=resource, key__in=keys).values_list("key", "data"))
+    found = records_by_keys(resource_id=resource.pk, keys=keys)
     audit_record(
         action=AuditAction.CORRECTION_RECORD_VIEW,
         actor=actor,

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
 
-from catalog.models import Record
+from catalog.records import changed_count
 from dataplatform.core.actors import Actor, acts_for
 from dataplatform.core.business_days import business_days_between, due_after, local_date
 from dataplatform.core.errors import ApplicationError
@@ -97,10 +97,8 @@ def records_corrected(ticket: CorrectionTicket) -> bool:
     if ticket.decided_at is None:
         return False
     keys = set(ticket.keys)
-    changed = Record.objects.filter(
-        resource=ticket.resource_id, key__in=keys, updated_at__gt=ticket.decided_at
-    )
-    return changed.count() == len(keys)
+    changed = changed_count(resource_id=ticket.resource_id, keys=list(keys), since=ticket.decided_at)
+    return changed == len(keys)
 
 
 def check_records_corrected(move: Move[CorrectionTicket]) -> None:

@@ -7,7 +7,8 @@ import datetime as dt
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
-from catalog.models import Record, Resource
+from catalog.models import Resource
+from catalog.records import records_where
 from dataplatform.core.models import Unit, User
 
 from .disputes import dispute_record
@@ -60,8 +61,9 @@ def seed_subject() -> SubjectIdentity | None:
     if SubjectIdentity.objects.filter(user=citizen).exists():
         return None
     insurance = Resource.objects.get(code=INSURANCE)
-    record = Record.objects.filter(resource=insurance).order_by("key").first()
-    assert record is not None, "the demo's records come first"
+    first = records_where(resource_id=insurance.pk, limit=1)
+    assert first, "the demo's records come first"
+    record = first[0]
     identity = subject_identity_verify(
         actor=_user("admin"),
         user=citizen,

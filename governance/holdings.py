@@ -19,9 +19,8 @@ milliseconds per entry; a city-wide deployment would add an expression index per
 import re
 from dataclasses import dataclass, field
 
-from django.db.models import Q
-
-from catalog.models import DataFormat, DataItem, Record, Resource, ResourceStatus
+from catalog import records
+from catalog.models import DataFormat, DataItem, ItemType, Resource, ResourceStatus
 from dataplatform.core.models import Role, User
 from dataplatform.core.people import acts_for_proven_organization
 
@@ -93,37 +92,41 @@ def searchable_resources():
     )
 
 
-def _match(resource: Resource, kind: str, identifier: str) -> tuple[list[str], Q | None]:
-    names, query = [], None
+def _match(resource: Resource, kind: str, identifier: str) -> tuple[list[str], records.Where | None]:
+    """The identifying items of the entry, and records whose any such item holds the identifier. Only
+    text items of the published version's table are compared (an identifier is text)."""
+    stored = {c.name: c for c in records.published_columns(resource) if c.item_type == ItemType.STRING}
+    names, either = [], {}
     for item in resource.items.all():
-        if not identifies(item, kind):
+        if not identifies(item, kind) or item.name not in stored:
             continue
         names.append(item.name)
-        clause = Q(key=identifier) if item.is_key else Q(**{f"data__{item.name}": identifier})
-        query = clause if query is None else query | clause
-    return names, query
+        either[records.KEY if stored[item.name].is_key else item.name] = identifier
+    return names, records.Where(any_equals=either) if either else None
 
 
-def subject_records(resource: Resource, subject: Subject) -> list[Record]:
+def subject_records(resource: Resource, subject: Subject) -> list[records.RecordRow]:
     """The records of ``resource`` about ``subject`` (at most MAX_KEYS), in key order."""
-    _names, query = _match(resource, subject.kind, subject.identifier)
-    if query is None:
+    _names, where = _match(resource, subject.kind, subject.identifier)
+    if where is None:
         return []
-    return list(Record.objects.filter(query, resource=resource).order_by("key")[:MAX_KEYS])
+    return records.records_where(resource_id=resource.pk, where=where, limit=MAX_KEYS)
 
 
 def subject_holdings(subject: Subject) -> list[Holding]:
     """Every entry holding records about ``subject``, with the units that produce them."""
     holdings = []
     for resource in searchable_resources():
-        names, query = _match(resource, subject.kind, subject.identifier)
-        if query is None:
+        names, where = _match(resource, subject.kind, subject.identifier)
+        if where is None:
             continue
-        records = Record.objects.filter(query, resource=resource)
-        keys = list(records.order_by("key").values_list("key", flat=True)[: MAX_KEYS + 1])
+        found = records.records_where(resource_id=resource.pk, where=where, limit=MAX_KEYS + 1)
+        keys = [row.key for row in found]
         if not keys:
             continue
-        count = len(keys) if len(keys) <= MAX_KEYS else records.count()
+        count = (
+            len(keys) if len(keys) <= MAX_KEYS else records.record_count(resource_id=resource.pk, where=where)
+        )
         personal = [
             {"name": item.name, "label": item.label, "sensitive": item.is_sensitive}
             for item in resource.items.all()

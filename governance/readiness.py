@@ -4,7 +4,8 @@ or, for an entry served through an interface, the interface is published)."""
 
 from dataclasses import dataclass
 
-from catalog.models import DataFormat, InterfaceStatus, Record, ServiceInterface
+from catalog.models import DataFormat, InterfaceStatus, ServiceInterface
+from catalog.records import has_records
 from dataplatform.core.errors import ApplicationError
 
 from .models import InfoProject, ProjectAsset
@@ -43,7 +44,7 @@ def _aggregated(asset: ProjectAsset) -> bool:
     assert resource is not None  # asset_missing answers for an asset with no entry
     if resource.data_format == DataFormat.INTERFACE:
         return ServiceInterface.objects.filter(resource=resource, status=InterfaceStatus.PUBLISHED).exists()
-    return Record.objects.filter(resource=resource).exists()
+    return has_records(resource_id=resource.pk)
 
 
 def asset_missing(asset: ProjectAsset) -> tuple[str, ...]:

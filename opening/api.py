@@ -6,27 +6,22 @@ from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions
-from rest_framework.pagination import PageNumberPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from catalog.models import OpenType, Record, Resource
+from catalog.models import OpenType, Resource
+from catalog.records import records_where
 from dataplatform.core.request_types import ApiRequest
 from sharing.calls import Audited, Granted, Read, Scope, Use, data_call
 from sharing.data_api import DataApiView
 from sharing.grant_check import GrantRefused
+from sharing.record_pages import KeysetPagination, keyset_page, page_response
 from sharing.verification import grouped_counts
 
 from .applications import usable_grant
 from .deidentify import open_view
 from .models import OpenEntry, OpenGrant
 from .selectors import public_entries
-
-
-class RecordPage(PageNumberPagination):
-    page_size = 50
-    page_size_query_param = "page_size"
-    max_page_size = 200
 
 
 class OpenDataset(Scope):
@@ -81,30 +76,28 @@ class OpenGrantApi(DataApiView):
 
 
 class OpenRecordsApi(OpenGrantApi):
+    pagination_class = KeysetPagination  # read by the schema generator: the answer is a page
+
     @extend_schema(
         responses={200: OpenApiTypes.OBJECT}, summary="De-identified records of a dataset open on application"
     )
     def get(self, request: ApiRequest, slug: str) -> Response:
         entry = self.entry(slug)
+        page = keyset_page(request)
 
         def read(granted: list[Granted]) -> Read:
             grant, view = granted[0].grant, open_view(entry)
-            records = (
-                Record.objects.filter(resource_id=entry.resource_id)
-                .order_by("key")
-                .values_list("data", flat=True)
+            rows = records_where(resource_id=entry.resource_id, after=page.after, limit=page.fetch)
+            response = page_response(
+                request, page, [row.key for row in rows], [view.row(row.data) for row in rows[: page.size]]
             )
-            paginator = RecordPage()
-            page = paginator.paginate_queryset(records, request, view=self)
-            assert page is not None  # the page has a size: it always paginates
-            response = paginator.get_paginated_response([view.row(data) for data in page])
             response.data["use"] = {
                 "use_kind": grant.use_kind,
                 "research_and_education_only": grant.research_and_education_only,
                 "commercial_use_allowed": grant.commercial_use_allowed,
                 "until": grant.end_date,
             }
-            return Read(response, [Audited(count=len(page), items=view.names)])
+            return Read(response, [Audited(count=min(len(rows), page.size), items=view.names)])
 
         return self.call(request, entry, read).answer
 

@@ -6,8 +6,10 @@ output can forget a rule. A personal or sensitive item without a rule is dropped
 """
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from operator import methodcaller
+from typing import Any
 
 from catalog.models import DataItem
 
@@ -97,6 +99,18 @@ class OpenView:
             c.name: apply_rule(c.rule, data.get(c.name)) if c.rule else data.get(c.name) for c in self.columns
         }
 
+    def table(self, records: Sequence[dict]) -> list[list[Any]]:
+        """Many records' data, de-identified, a column at a time (what ``row`` gives, for a download's
+        batch: each rule is looked up once per column, not once per cell, and no dict is built per row)."""
+        table = []
+        for column in self.columns:
+            values = list(map(methodcaller("get", column.name), records))
+            if column.rule:
+                rule = RULES[column.rule]
+                values = [value if value is None or value == "" else rule(str(value)) for value in values]
+            table.append(values)
+        return table
+
 
 def needs_rule(item: DataItem | PublicItem) -> bool:
     return item.is_personal or item.is_sensitive
@@ -107,9 +121,13 @@ def open_view(entry: OpenEntry) -> OpenView:
     minus dropped ones, and minus personal or sensitive ones that have no rule (fail safe: a revision
     that renames an item cannot expose it, and one that marks an item personal hides it at once)."""
     rules = dict(entry.rules.values_list("item_name", "rule"))
-    live = {item.name: item for item in entry.resource.items.all()}
+    live_items = list(entry.resource.items.all())
+    live = {item.name: item for item in live_items}
+    public = public_dataset(entry)
+    # The reviewed items are the live ones unless a revision is pending: no second query for them.
+    reviewed = public.items.all() if public.is_revision_pending else live_items
     columns = []
-    for item in public_dataset(entry).items.all():
+    for item in reviewed:
         rule = rules.get(item.name, "")
         marked = needs_rule(item) or (item.name in live and needs_rule(live[item.name]))
         if rule == DeidRule.DROP or (marked and not rule):

@@ -9,7 +9,11 @@ TRUNCATE truncate it. The role gets, in the schema of the platform's tables:
 - on the audit tables only what the code does (audit/privileges.py), on the migrations' record SELECT;
 - USAGE and SELECT on the sequences;
 - the same on the tables and sequences the owner creates later (ALTER DEFAULT PRIVILEGES), so that a
-  migration's new table works before this is run again. Run it after every ``migrate``: it is
+  migration's new table works before this is run again;
+- in the ``records`` schema, where each resource's records live in a table of their own (catalog.records),
+  USAGE and CREATE, and the ownership of those tables: the role makes a resource's table when the
+  resource is made and alters it when a version is published. Nothing else lives in that schema: owning
+  a records table gives no power over the audit, which stays in the schema above. Run it after every ``migrate``: it is
   idempotent, and it takes back what the default privileges gave a new audit table.
 """
 
@@ -43,6 +47,8 @@ def app_role_grant(*, role: str, password: str = "", login: bool = True) -> None
         cursor.execute("SELECT quote_ident(current_schema())")
         schema = cursor.fetchone()[0]
         for sql in _grants(cursor, role=f'"{role}"', schema=schema):
+            cursor.execute(sql)
+        for sql in _records_grants(cursor, role=f'"{role}"'):
             cursor.execute(sql)
 
 
@@ -108,3 +114,23 @@ def _grants(cursor, *, role: str, schema: str) -> list[str]:
             f"GRANT {grant} ON {table} TO {role}",
         ]
     return statements
+
+
+def _records_grants(cursor, *, role: str) -> list[str]:
+    """The records schema: the role creates, alters and owns the resources' tables (catalog.records)."""
+    from catalog.records.layout import SCHEMA
+
+    cursor.execute(
+        "SELECT quote_ident(c.relname) FROM pg_class c WHERE c.relnamespace = %s::regnamespace "
+        "AND c.relkind = 'r' AND NOT pg_has_role(%s, c.relowner, 'USAGE')",
+        [SCHEMA, role.strip('"')],
+    )
+    others = [name for (name,) in cursor.fetchall()]
+    return [
+        f"CREATE SCHEMA IF NOT EXISTS {SCHEMA}",
+        f"REVOKE ALL ON SCHEMA {SCHEMA} FROM PUBLIC",
+        f"GRANT USAGE, CREATE ON SCHEMA {SCHEMA} TO {role}",
+        # Tables made by the owner (the migration that moved the records in) pass to the role, which
+        # alters them at the next publication.
+        *(f"ALTER TABLE {SCHEMA}.{name} OWNER TO {role}" for name in others),
+    ]

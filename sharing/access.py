@@ -1,13 +1,13 @@
 """Who may see sharing applications, grants and verification rules. Outsiders get 404."""
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 
 from catalog.models import Resource, ServiceMethod
 from dataplatform.core.models import Role
 from dataplatform.core.people import regions_reviewed_by, working_unit_id
 
-from .models import Application, ApplicationStatus, Grant, VerificationRule
+from .models import Application, ApplicationLine, ApplicationStatus, Grant, VerificationRule
 
 
 def applications_visible_to(user) -> QuerySet[Application]:
@@ -20,7 +20,7 @@ def applications_visible_to(user) -> QuerySet[Application]:
     visible = Q(pk__in=[])
     if unit_id := working_unit_id(user):  # a role at the unit, not membership alone (issue 18)
         visible |= Q(applicant_unit=unit_id)
-        visible |= submitted & Q(lines__resource__producer=unit_id)
+        visible |= submitted & _has_line(resource__producer=unit_id)
     # The platform administrators read every submitted application, as they do catalog entries and
     # correction tickets (and the supervision dashboard lists every unit's overdue ones to them).
     if user.has_role(Role.EVALUATOR, Role.PLATFORM_ADMIN):
@@ -30,9 +30,15 @@ def applications_visible_to(user) -> QuerySet[Application]:
         visible |= submitted & (
             Q(applicant_unit__region__in=regions)
             | Q(applicant_unit__region__parent__in=regions)
-            | Q(lines__resource__producer__region__in=regions)
+            | _has_line(resource__producer__region__in=regions)
         )
-    return applications.filter(visible).distinct()
+    return applications.filter(visible)
+
+
+def _has_line(**condition) -> Exists:
+    """A line of the application meets ``condition``: a subquery, so that an application of several
+    lines comes once and the query needs no DISTINCT."""
+    return Exists(ApplicationLine.objects.filter(application=OuterRef("pk"), **condition))
 
 
 def application_for_user(user, pk: int) -> Application:

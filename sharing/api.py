@@ -1,4 +1,5 @@
 from django.core.exceptions import PermissionDenied
+from django.db.models import prefetch_related_objects
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, status
 from rest_framework.parsers import MultiPartParser
@@ -13,10 +14,12 @@ from .access import application_for_user, applications_visible_to, grant_for_use
 from .misuse import grant_usage
 from .models import ApplicationStatus
 from .services import application_create, application_update, attachment_add, grant_change, usage_report_file
-from .workflow import application_act, is_applicant
+from .workflow import LINES, application_act, is_applicant
 
 
 def _out(request: Request, application, code: int = 200) -> Response:
+    # What the answer shows, a query each (lines already read with the application are not read again).
+    prefetch_related_objects([application], LINES, "attachments", "steps__actor")
     return Response(s.ApplicationOut(application, context={"request": request}).data, status=code)
 
 

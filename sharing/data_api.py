@@ -14,14 +14,13 @@ from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from rest_framework import exceptions, serializers
-from rest_framework.pagination import PageNumberPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from catalog.ingest import CONVERTERS
-from catalog.models import InterfaceStatus, ItemType, Record, Resource, ServiceInterface
-from catalog.record_rows import RecordRow, record_by_key
+from catalog.models import InterfaceStatus, Resource, ServiceInterface
+from catalog.records import KEY, Column, RecordRow, Where, published_columns, record_by_key, records_where
 from dataplatform.core.models import Role
 from dataplatform.core.permissions import IsApiClient
 from dataplatform.core.request_types import ApiRequest, PersonApiRequest
@@ -30,9 +29,11 @@ from .access import verification_rule_for_user, verification_rules_visible_to
 from .calls import Audited, Granted, Read, SharedResource, Use, data_call, rate_limit_headers
 from .grant_check import REFUSAL_CODES
 from .models import VerificationRule
+from .record_pages import PARAMS as PAGE_PARAMS
+from .record_pages import KeysetPagination, keyset_page, page_response
 from .verification import statistics, verification_rule_create, verify
 
-RESERVED_PARAMS = {"fields", "page", "page_size"}
+RESERVED_PARAMS = {"fields", *PAGE_PARAMS}
 
 
 class RecordOut(serializers.Serializer):
@@ -42,12 +43,6 @@ class RecordOut(serializers.Serializer):
         help_text="Only the data items your grant covers (or those named in ?fields=)."
     )
     updated_at = serializers.DateTimeField()
-
-
-class RecordPage(PageNumberPagination):
-    page_size = 50
-    page_size_query_param = "page_size"
-    max_page_size = 200
 
 
 class DataApiView(APIView):
@@ -75,7 +70,7 @@ def filter_names(request: Request) -> list[str]:
     return [name for name in request.query_params if name not in RESERVED_PARAMS]
 
 
-def project(record: Record | RecordRow, items: list[str]) -> dict:
+def project(record: RecordRow, items: list[str]) -> dict:
     return {
         "key": record.key,
         "data": {item: record.data.get(item) for item in items},
@@ -91,16 +86,17 @@ FIELDS_PARAM = OpenApiParameter(
 
 
 # The filters are a free-form query object (form style, exploded): each further query parameter names a
-# granted data item, and the value it must equal.
+# granted query item (indexed), and the value it must equal.
 FILTER_PARAM = OpenApiParameter(
     "filters",
     {"type": "object", "additionalProperties": {"type": "string"}},
     style="form",
     explode=True,
     description=(
-        "Filters: every query parameter other than `fields`, `page` and `page_size` names a granted data "
-        "item and the value it must equal, converted to the item's type (`?company_name=泉州某贸易有限公司`). "
-        "Naming an item outside the grant is refused (403 `item_not_granted`)."
+        "Filters: every query parameter other than `fields`, `cursor` and `page_size` names a granted query "
+        "item (the key, or an item the catalog marks as a query item: indexed) and the value it must equal, "
+        "converted to the item's type (`?company_name=泉州某贸易有限公司`). Naming an item outside the grant "
+        "is refused (403 `item_not_granted`); naming one that is not a query item, 400."
     ),
     examples=[OpenApiExample("By credit code", value={"credit_code": "91350500MA0000001X"})],
 )
@@ -147,7 +143,7 @@ class RecordDetailApi(DataApiView):
 
 class RecordListApi(DataApiView):
     key_lockout_in_call = True
-    pagination_class = RecordPage  # read by the schema generator: the answer is a page, not a list
+    pagination_class = KeysetPagination  # read by the schema generator: the answer is a page, not a list
 
     @extend_schema(
         parameters=[
@@ -155,25 +151,26 @@ class RecordListApi(DataApiView):
             FILTER_PARAM,
         ],
         responses={200: RecordOut(many=True)},
-        summary="Records filtered by granted data items, paginated, with the granted data items only",
+        summary="Records filtered by granted query items, a page at a time in key order (follow `next`)",
     )
     def get(self, request: ApiRequest, pk: int) -> Response:
+        page = keyset_page(request)
+
         def read(granted: list[Granted]) -> Read:
             resource, items = granted[0].resource, granted[0].items
-            filters = record_filters(request, dict(resource.items.values_list("name", "item_type")))
-            records = Record.objects.filter(resource=resource, **filters).order_by("key")
-            paginator = RecordPage()
-            page = paginator.paginate_queryset(records, request, view=self)
-            assert page is not None  # the page has a size: it always paginates
-            answer = paginator.get_paginated_response([RecordOut(project(r, items)).data for r in page])
-            audited = Audited(count=len(page), detail={"filters": {k[6:]: v for k, v in filters.items()}})
-            return Read(answer, [audited])
+            filters = record_filters(request, published_columns(resource))
+            rows = records_where(resource_id=resource.pk, where=filters, after=page.after, limit=page.fetch)
+            shown = rows[: page.size]
+            results = [RecordOut(project(row, items)).data for row in shown]
+            answer = page_response(request, page, [row.key for row in rows], results)
+            filtered = {k: v for k, v in request.query_params.items() if k not in RESERVED_PARAMS}
+            return Read(answer, [Audited(count=len(shown), detail={"filters": filtered})])
 
         use = Use(
             SharedResource(pk),
             items=requested_fields(request),
             also=filter_names(request),
-            expect_rows=RecordPage().get_page_size(request) or RecordPage.page_size,
+            expect_rows=page.size,
             walk=walked_filters(request),
         )
         return data_call(
@@ -188,17 +185,27 @@ def walked_filters(request: Request) -> str:
     return json.dumps(query, ensure_ascii=False)
 
 
-def record_filters(request: Request, types: dict[str, str]) -> dict:
-    """The filters of a list call (its granted items equal to values), converted to the items' types."""
-    filters = {}
+def record_filters(request: Request, columns: tuple[Column, ...]) -> Where:
+    """The filters of a list call (granted query items equal to values), converted to the items' types:
+    each is an indexed column (the key is the table's primary key), so no filter walks the table."""
+    by_name = {column.name: column for column in columns}
+    equals = {}
     for name, value in request.query_params.items():
         if name in RESERVED_PARAMS:
             continue
+        column = by_name.get(name)
+        if column is None or not column.is_query:
+            message = _("%(item)s is not a query item of this entry; filter by its query items.")
+            raise exceptions.ValidationError({name: message % {"item": name}})
         try:
-            filters[f"data__{name}"] = CONVERTERS[types.get(name, ItemType.STRING)](value)
+            converted = CONVERTERS[column.item_type](value)
         except ValueError as exc:
             raise exceptions.ValidationError({name: str(exc)}) from exc
-    return filters
+        if column.is_key:
+            equals[KEY] = "" if converted is None else str(converted)
+        else:
+            equals[name] = converted
+    return Where(equals)
 
 
 # --- cross-verification and statistics: usable but invisible ------------------------------------

@@ -11,9 +11,41 @@ from .misuse import grant_usage
 from .models import Application, ApplicationLine, ApplicationStep, Attachment, Grant, GrantEvent, UsageReport
 
 
+LINE_RESOURCES = "line_resources"  # the context's key for the resources LineListIn read
+
+
+class LineListIn(serializers.ListSerializer):
+    """The lines of an application: their resources read in one query, not one per line."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, list):
+            pks = {line.get("resource") for line in data if isinstance(line, dict)}
+            self.context[LINE_RESOURCES] = Resource.objects.in_bulk(
+                [pk for pk in pks if isinstance(pk, int) and not isinstance(pk, bool)]
+                + [int(pk) for pk in pks if isinstance(pk, str) and pk.isascii() and pk.isdigit()]
+            )
+        return super().to_internal_value(data)
+
+
+class LineResourceField(serializers.PrimaryKeyRelatedField):
+    """A line's resource: one its list read already, else (missing, or a bad value) as PrimaryKeyRelatedField
+    answers, with the same errors."""
+
+    def to_internal_value(self, data):
+        known = self.context.get(LINE_RESOURCES, {})
+        if isinstance(data, str) and data.isascii() and data.isdigit():
+            found = known.get(int(data))
+        else:
+            found = known.get(data) if isinstance(data, int) and not isinstance(data, bool) else None
+        return found if found is not None else super().to_internal_value(data)
+
+
 class LineIn(serializers.Serializer):
-    resource = serializers.PrimaryKeyRelatedField(queryset=Resource.objects.all())
+    resource = LineResourceField(queryset=Resource.objects.all())
     items = serializers.ListField(child=serializers.CharField(), allow_empty=False)
+
+    class Meta:
+        list_serializer_class = LineListIn
 
 
 class ApplicationIn(serializers.ModelSerializer):

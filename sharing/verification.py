@@ -7,13 +7,13 @@ groups of at least settings.DATA_API["MIN_GROUP_SIZE"]. Neither ever returns a r
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Count
-from django.db.models.fields.json import KT
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from audit.services import audit_record
-from catalog.models import Record, Resource, ServiceMethod
+from catalog import records
+from catalog.ingest import CONVERTERS
+from catalog.models import Resource, ServiceMethod
 from dataplatform.core.audit_actions import AuditAction
 from dataplatform.core.errors import ApplicationError
 from dataplatform.core.models import Role, User
@@ -112,7 +112,10 @@ def verify(*, client, rule: VerificationRule, inputs: dict, request=None) -> dic
     ]
 
     def read(granted: list[Granted]) -> Read:
-        results = {check["name"]: _check(check, inputs) for check in rule.checks}
+        results = {
+            check["name"]: _check(check, inputs, one.resource)
+            for check, one in zip(rule.checks, granted, strict=True)
+        }
         answer = {"rule": rule.pk, "results": results, "all": all(results.values())}
         # No record leaves the platform: the count is 0, whatever matched. The event names the rule; it
         # names the resource checked too, for the audit's search and usage log (audit reads no grant).
@@ -135,17 +138,24 @@ def verify(*, client, rule: VerificationRule, inputs: dict, request=None) -> dic
     ).answer
 
 
-def _check(check: dict, inputs: dict) -> bool:
+def _check(check: dict, inputs: dict, resource: Resource) -> bool:
+    """Some record (of the first ten) matches the inputs and meets the conditions. An input that is no
+    value of its item's type matches nothing; the key item is matched by the table's primary key."""
     today = timezone.localdate()
-    records = Record.objects.filter(
-        resource_id=check["resource"],
-        **{f"data__{item}": inputs[field] for item, field in check["match"].items()},
-    )
+    columns = {column.name: column for column in records.published_columns(resource)}
+    equals = {}
+    for item, field in check["match"].items():
+        column = columns.get(item)
+        if column is None:
+            return False
+        try:
+            value = CONVERTERS[column.item_type](inputs[field])
+        except ValueError:
+            return False
+        equals.update({records.KEY: str(value)} if column.is_key else {item: value})
+    found = records.records_where(resource_id=check["resource"], where=records.Where(equals), limit=10)
     conditions = check.get("conditions", [])
-    return any(
-        all(CONDITIONS[c["op"]](data.get(c["item"]), today) for c in conditions)
-        for data in records.values_list("data", flat=True)[:10]
-    )
+    return any(all(CONDITIONS[c["op"]](row.data.get(c["item"]), today) for c in conditions) for row in found)
 
 
 def statistics(*, client, resource: Resource, group_by: str, request=None) -> dict:
@@ -172,12 +182,10 @@ def grouped_counts(resource_id: int, group_by: str) -> dict:
     """Counts per value of ``group_by`` over a resource's records; groups under the minimum size are
     suppressed (counted, never listed), so that no single record can be recovered."""
     minimum = settings.DATA_API["MIN_GROUP_SIZE"]
-    groups = list(
-        Record.objects.filter(resource_id=resource_id)
-        .values(value=KT(f"data__{group_by}"))
-        .annotate(count=Count("id"))
-        .order_by("value")
-    )
+    groups = [
+        {"value": value, "count": count}
+        for value, count in records.grouped_counts(resource_id=resource_id, item=group_by)
+    ]
     shown = [g for g in groups if g["count"] >= minimum]
     return {
         "group_by": group_by,

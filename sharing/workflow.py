@@ -13,6 +13,7 @@ draft ─submit─┬─ unconditional, interface or verification ────�
 import datetime as dt
 from collections.abc import Callable
 
+from django.db.models import Prefetch, prefetch_related_objects
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
@@ -29,7 +30,15 @@ from dataplatform.core.people import data_admins, regions_reviewed_by, reviewers
 from dataplatform.core.workflow import Action, Lifecycle, Move, act
 from dataplatform.core.workflow import allowed_actions as lifecycle_actions
 
-from .models import Application, ApplicationStatus, ApplicationStep, Grant, GrantEvent, GrantStatus
+from .models import (
+    Application,
+    ApplicationLine,
+    ApplicationStatus,
+    ApplicationStep,
+    Grant,
+    GrantEvent,
+    GrantStatus,
+)
 
 A = ApplicationStatus
 
@@ -45,6 +54,17 @@ STEP_DAYS: dict[str, int] = {
 }
 
 
+# The lines with their resources and producers: routing, rights, the grant, the audit event and the answer
+# all read them, so an action reads them once, with the locked application (LIFECYCLE.prefetch).
+LINES = Prefetch("lines", queryset=ApplicationLine.objects.select_related("resource__producer"))
+
+
+def lines_of(application: Application) -> list[ApplicationLine]:
+    """The application's lines as read with it, or read now (once: later calls find them on the object)."""
+    prefetch_related_objects([application], LINES)
+    return list(application.lines.all())
+
+
 # --- who is who ----------------------------------------------------------------------------------
 
 
@@ -55,7 +75,7 @@ def city_region(region: Region) -> Region:
 def deciding_region(application: Application) -> Region:
     """Q-A2.4: a county applicant's county data is decided in the county; everything else in the city."""
     home = application.applicant_unit.region
-    producers = {line.resource.producer.region_id for line in application.lines.all()}
+    producers = {line.resource.producer.region_id for line in lines_of(application)}
     if home.level == Level.COUNTY and producers <= {home.pk}:
         return home
     return city_region(home)
@@ -81,7 +101,7 @@ def is_producer(user: Actor, application: Application) -> bool:
     """A producer that still owes its opinion on one of the application's lines."""
     return any(
         line.producer_agrees is None and acts_for(user, line.resource.producer_id)
-        for line in application.lines.all()
+        for line in lines_of(application)
     )
 
 
@@ -104,8 +124,8 @@ def is_city_reviewer(user: Actor, application: Application) -> bool:
 def data_owner(application: Application) -> Unit | None:
     """The unit whose data the application asks for (the first line's producer): its audit chain and its
     view of the audit log carry the application's events."""
-    line = application.lines.select_related("resource__producer").first()
-    return line.resource.producer if line else None
+    lines = lines_of(application)
+    return lines[0].resource.producer if lines else None
 
 
 def owers(application: Application) -> list[User]:
@@ -133,7 +153,9 @@ def owers(application: Application) -> list[User]:
 
 
 def check_submittable(application: Application) -> None:
-    lines = list(application.lines.select_related("resource"))
+    lines = lines_of(application)
+    # Every resource's data items in one query, not one per line.
+    prefetch_related_objects([line.resource for line in lines], "items")
     if not lines:
         raise ApplicationError(_("Choose at least one resource and its data items."))
     for line in lines:
@@ -178,7 +200,7 @@ def check_submittable(application: Application) -> None:
 def route_after_submit(application: Application) -> str:
     if application.applicant_unit.is_special_department:
         return A.COORDINATING  # Q5.9
-    share_types = {line.resource.share_type for line in application.lines.all()}
+    share_types = {line.resource.share_type for line in lines_of(application)}
     if share_types == {ShareType.UNCONDITIONAL}:
         if application.service_method == ServiceMethod.BULK_EXCHANGE:
             return A.CONFIGURING  # Q-A2.3: configured directly, filed with the authority
@@ -218,8 +240,13 @@ def _unit_id(move: Move[Application]) -> int | None:
 
 def _after_opinion(move: Move[Application]) -> str:
     """The application moves on once every producer has answered; until then it stays where it is."""
-    others = move.obj.lines.filter(producer_agrees__isnull=True).exclude(resource__producer=_unit_id(move))
-    return move.source if others.exists() else route_after_consultation(move.obj)
+    unit_id = _unit_id(move)
+    others = [
+        line
+        for line in lines_of(move.obj)
+        if line.producer_agrees is None and line.resource.producer_id != unit_id
+    ]
+    return move.source if others else route_after_consultation(move.obj)
 
 
 def _enter(move: Move[Application]) -> None:
@@ -244,12 +271,22 @@ def _enter(move: Move[Application]) -> None:
 
 def _enter_opinion(move: Move[Application]) -> None:
     """The producer's answer in the consultation (会商), on each of its lines."""
-    move.obj.lines.filter(resource__producer=_unit_id(move), producer_agrees__isnull=True).update(
-        producer_agrees=move.name == "agree",
-        producer_opinion=move.reason,
-        producer_answered_by=move.person,
-        producer_answered_at=timezone.now(),
-    )
+    unit_id = _unit_id(move)
+    answered = [
+        line
+        for line in lines_of(move.obj)
+        if line.resource.producer_id == unit_id and line.producer_agrees is None
+    ]
+    answer = {
+        "producer_agrees": move.name == "agree",
+        "producer_opinion": move.reason,
+        "producer_answered_by": move.person,
+        "producer_answered_at": timezone.now(),
+    }
+    ApplicationLine.objects.filter(pk__in=[line.pk for line in answered]).update(**answer)
+    for line in answered:  # the lines read with the application say so too: the answer and the page read them
+        for name, value in answer.items():
+            setattr(line, name, value)
 
 
 def _grant(application: Application, actor: User | None) -> None:
@@ -265,7 +302,7 @@ def _grant(application: Application, actor: User | None) -> None:
                 end_date=application.end_date,
                 granted_by=actor,
             )
-            for line in application.lines.select_related("resource")
+            for line in lines_of(application)
         ]
     )
     if deciding_region(application).level == Level.COUNTY:
@@ -316,7 +353,7 @@ def _audit(move: Move[Application]) -> dict:
     application = move.obj
     return {
         "data_items": [
-            f"{line.resource.code}:{item}" for line in application.lines.all() for item in line.items
+            f"{line.resource.code}:{item}" for line in lines_of(application) for item in line.items
         ],
         "purpose": application.business_matter,
         "detail": {"basis": move.inputs.get("basis", "")},
@@ -413,7 +450,8 @@ LIFECYCLE = Lifecycle(
     history=ApplicationStep,
     history_link=lambda application: {"application": application},
     owner=data_owner,
-    related=("applicant_unit__region",),
+    related=("applicant_unit__region", "applicant"),
+    prefetch=(LINES,),
     reason_key="opinion",
     enter=_enter,
     audit=_audit,

@@ -379,7 +379,8 @@ def plant_canaries() -> dict[str, tuple[str, int]]:
 
 def build_world(*, keys: dict[str, str], people: Iterable | None = None, with_keys: bool = True) -> World:
     """The callers (demo people, each unit's key, anonymous) and what each may see."""
-    from catalog.models import DataItem, Record
+    from catalog.models import DataItem, Resource
+    from catalog.records import records_where
     from dataplatform.core.apikeys import api_key_authenticate
     from dataplatform.core.authentication import ApiClient
     from dataplatform.core.models import User
@@ -395,8 +396,11 @@ def build_world(*, keys: dict[str, str], people: Iterable | None = None, with_ke
         world.pool[kind] = sorted(model_of(kind).objects.values_list("pk", flat=True))
         for caller in callers:
             world.visible[(caller.name, kind)] = _visible(rule, caller)
-    for resource, key in Record.objects.order_by("resource", "pk").values_list("resource", "key"):
-        world.record_keys.setdefault(resource, key)
+    # Each entry's records sit in a table of their own: the first key of each.
+    for resource in Resource.objects.order_by("pk").values_list("pk", flat=True):
+        first = records_where(resource_id=resource, limit=1)
+        if first:
+            world.record_keys[resource] = first[0].key
     for resource, name in (
         DataItem.objects.filter(is_key=False).order_by("-pk").values_list("resource", "name")
     ):

@@ -5,8 +5,7 @@ read under that lock, so that a push, which reads its horizon the same way under
 misses a change that commits late (``clock.py``, ``sharing/exchange/source.py``).
 """
 
-from django.db import connection, transaction
-from django.db.models import QuerySet
+from django.db import transaction
 from django.utils.translation import gettext as _
 
 from audit.services import audit_record
@@ -14,46 +13,34 @@ from dataplatform.core.actors import Actor
 from dataplatform.core.audit_actions import AuditAction
 from dataplatform.core.errors import ApplicationError
 
-from ..models import AggregationBatch, BatchSource, BatchStatus, Record, RecordDeletion, Resource
+from ..models import AggregationBatch, BatchSource, BatchStatus, Resource
+from ..records import delete_records
+from ..records import record_count as record_count_of
 from .clock import database_now
 from .services import MAX_API_RECORDS, _actor_fields, _check_available, entry_locked
 
 
 def _withdraw(
-    *, actor: Actor, resource: Resource, records: QuerySet, found: int, asked: int, message: str
+    *, actor: Actor, resource: Resource, keys: list[str] | None, asked: int | None, message
 ) -> AggregationBatch:
-    """Delete ``records`` (``found`` of them), leave a tombstone for each, and record the deletion as a
-    finished batch (``asked`` keys were asked for). Call it under the entry's row lock."""
+    """Delete the records with ``keys`` (every record when None), leave a tombstone for each, and record
+    the deletion as a finished batch (``asked`` keys were asked for; None: as many as were found).
+    ``message`` makes the batch's message from the count found. Call it under the entry's row lock."""
     now = database_now()
     batch = AggregationBatch.objects.create(
         resource=resource,
         source=BatchSource.DELETION,
         status=BatchStatus.DONE,
-        total_rows=asked,
-        processed_rows=asked,
-        deleted=found,
-        unchanged=asked - found,
         started_at=now,
         finished_at=now,
-        message=message,
         **_actor_fields(actor),
     )
-    _tombstones(records, resource=resource, batch=batch, now=now)
-    records.delete()
+    found = delete_records(resource_id=resource.pk, keys=keys, batch_id=batch.pk, now=now)
+    asked = found if asked is None else asked
+    batch.total_rows = batch.processed_rows = asked
+    batch.deleted, batch.unchanged, batch.message = found, asked - found, message(found)
+    batch.save(update_fields=["total_rows", "processed_rows", "deleted", "unchanged", "message"])
     return batch
-
-
-def _tombstones(records: QuerySet, *, resource: Resource, batch: AggregationBatch, now) -> None:
-    """One tombstone per record, written by the database from the records themselves: a purged entry's
-    million keys never pass through this process."""
-    select, params = records.values_list("key").query.sql_with_params()
-    table = connection.ops.quote_name(RecordDeletion._meta.db_table)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {table} (resource_id, key, deleted_at, batch_id) "
-            f"SELECT %s, withdrawn.key, %s, %s FROM ({select}) withdrawn",
-            [resource.pk, connection.ops.adapt_datetimefield_value(now), batch.pk, *params],
-        )
 
 
 def records_purge(*, actor: Actor, resource: Resource) -> int:
@@ -61,12 +48,15 @@ def records_purge(*, actor: Actor, resource: Resource) -> int:
     destroyed when it ends); tombstones carry the deletion to the applicants' copies. Returns the count."""
     with transaction.atomic():
         resource = Resource.objects.select_for_update().get(pk=resource.pk)
-        records = Record.objects.filter(resource=resource)
-        count = records.count()
-        message = _("%(count)s record(s) destroyed.") % {"count": count}
-        _withdraw(actor=actor, resource=resource, records=records, found=count, asked=count, message=message)
+        batch = _withdraw(
+            actor=actor,
+            resource=resource,
+            keys=None,
+            asked=None,
+            message=lambda found: _("%(count)s record(s) destroyed.") % {"count": found},
+        )
         Resource.objects.filter(pk=resource.pk).update(record_count=0)
-    return count
+    return batch.deleted
 
 
 def records_delete(*, actor: Actor, resource: Resource, keys: list[str], request=None) -> AggregationBatch:
@@ -81,22 +71,18 @@ def records_delete(*, actor: Actor, resource: Resource, keys: list[str], request
     with transaction.atomic():
         resource = entry_locked(resource.pk)
         _check_available(resource)
-        records = Record.objects.filter(resource=resource, key__in=keys)
-        found = records.count()
-        message = _("%(rows)s key(s): %(deleted)s deleted, %(unchanged)s not found.") % {
-            "rows": len(keys),
-            "deleted": found,
-            "unchanged": len(keys) - found,
-        }
         batch = _withdraw(
             actor=actor,
             resource=resource,
-            records=records,
-            found=found,
+            keys=keys,
             asked=len(keys),
-            message=message,
+            message=lambda found: (
+                _("%(rows)s key(s): %(deleted)s deleted, %(unchanged)s not found.")
+                % {"rows": len(keys), "deleted": found, "unchanged": len(keys) - found}
+            ),
         )
-        record_count = Record.objects.filter(resource=resource).count()
+        found = batch.deleted
+        record_count = record_count_of(resource_id=resource.pk)
         Resource.objects.filter(pk=resource.pk).update(
             last_aggregated_at=batch.finished_at, record_count=record_count
         )

@@ -3,19 +3,14 @@
 Two ways in: a JSON batch over the API, applied at once; and a file (CSV, XLSX, JSON), stored as an
 ``AggregationBatch`` row first and processed by a task. Both check every row (``catalog.ingest``), stage the
 good ones and apply them in one transaction: on PostgreSQL by COPY into a temporary table and one
-``INSERT … ON CONFLICT``; on the SQLite demo through the ORM. Either way ``Record.updated_at`` changes only
+``INSERT … ON CONFLICT`` into the entry's own table (``catalog.records.staging``); on the SQLite demo
+through the same statements. Either way a record's ``_updated_at`` changes only
 when a record's data does, because increments (pushes) and corrections are found by it.
 """
 
 import datetime as dt
-import json
 import logging
-import time
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
-from itertools import repeat
 from pathlib import PurePath
-from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
@@ -25,7 +20,6 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from psycopg.copy import QueuedLibpqWriter
 
 from audit.models import Outcome
 from audit.services import audit_record
@@ -38,19 +32,18 @@ from dataplatform.core.people import working_unit_id
 
 from ..access import can_aggregate, resources_visible_to
 from ..ingest.readers import check_file_name, chunked, read_table
-from ..ingest.rows import MAX_LISTED_ERRORS, Chunk, RowChecker
+from ..ingest.rows import RowChecker
 from ..ingest.schema import IngestError, Schema, schema_from_items
 from ..ingest.sniff import check_upload
 from ..models import (
     AggregationBatch,
     BatchSource,
     BatchStatus,
-    ItemType,
-    Record,
     Resource,
     ResourceStatus,
     ResourceVersion,
 )
+from ..records.staging import Stage, staging
 from .claims import batch_claim, heartbeat, worker_lost
 from .clock import database_now
 from .files import upload_file_remove
@@ -122,7 +115,7 @@ def aggregation_schema(resource: Resource) -> Schema:
         number=resource.published_version,  # type: ignore[misc]
     ).first()
     items = (version.snapshot.get("items") if version else None) or list(
-        resource.items.values("name", "label", "item_type", "required", "is_key", "length")
+        resource.items.values("name", "label", "item_type", "required", "is_key", "is_query", "length")
     )
     try:
         return schema_from_items(items)
@@ -292,7 +285,7 @@ def _progress(batch: AggregationBatch, done: int, estimate: int) -> None:
 # --- Concluding a batch ----------------------------------------------------------------------------
 
 
-def _conclude(*, batch, stage: "Stage", checker: RowChecker, schema: Schema, actor: Actor, request=None):
+def _conclude(*, batch, stage: Stage, checker: RowChecker, schema: Schema, actor: Actor, request=None):
     if checker.error_count:
         return _batch_fail(
             batch=batch,
@@ -315,7 +308,7 @@ def entry_locked(resource_id: int) -> Resource:
 
 
 def _batch_apply(
-    *, batch, stage: "Stage", schema: Schema, total: int, actor: Actor, request=None
+    *, batch, stage: Stage, schema: Schema, total: int, actor: Actor, request=None
 ) -> AggregationBatch:
     with transaction.atomic():
         # One aggregation of an entry at a time, so that its record count and the batch's counts hold.
@@ -327,7 +320,8 @@ def _batch_apply(
             batch.save()
         inserted, updated = stage.apply(resource_id=resource.pk, batch_id=batch.pk, now=now)
         unchanged = total - inserted - updated
-        record_count = Record.objects.filter(resource=resource).count()
+        # An insert adds a record; an update changes one in place: no count of the table is needed.
+        record_count = resource.record_count + inserted
         # A queryset update: aggregating is not an edit of the entry, whose updated_at stays.
         Resource.objects.filter(pk=resource.pk).update(last_aggregated_at=now, record_count=record_count)
         outcome = {
@@ -409,270 +403,3 @@ def _batch_fail(
     for name, value in outcome.items():
         setattr(batch, name, value)
     return batch
-
-
-# --- Staging and applying rows ---------------------------------------------------------------------
-
-
-class Stage:
-    """Where checked rows wait until the whole batch is known to be good."""
-
-    remember_keys = True  # the checker finds repeated keys (in memory) or the stage does (its table)
-
-    def __init__(self, schema: Schema) -> None:
-        self.schema = schema
-
-    def checker(self) -> RowChecker:
-        return RowChecker(self.schema, remember_keys=self.remember_keys)
-
-    def load(
-        self,
-        chunks: Iterable[Chunk | None],
-        checker: RowChecker,
-        *,
-        progress: Callable[[int], None] | None = None,
-    ) -> None:
-        """Stage the checked chunks, writing progress about every PROGRESS_SECONDS. After the first
-        error only keys are staged, if the stage finds repeated ones (the batch will be refused), but
-        every row is still checked."""
-        chunks, more = iter(chunks), True
-        while more:
-            more, due = False, time.monotonic() + PROGRESS_SECONDS
-            with self.writer() as write:
-                for chunk in chunks:
-                    if chunk is not None and (not checker.error_count or not self.remember_keys):
-                        write(chunk, not checker.error_count)
-                    if progress is not None and time.monotonic() >= due:
-                        more = True  # end this COPY statement, so that the progress row can be written
-                        break
-            if progress is not None:
-                progress(checker.processed)
-        if not self.remember_keys:
-            self.find_repeated_keys(checker)
-
-    def find_repeated_keys(self, checker: RowChecker) -> None:
-        raise NotImplementedError
-
-    @contextmanager
-    def writer(self) -> Iterator[Callable[[Chunk, bool], None]]:
-        """Something to call with each chunk, and whether its rows are whole (False: keys only)."""
-        raise NotImplementedError
-
-    def apply(self, *, resource_id: int, batch_id: int, now: dt.datetime) -> tuple[int, int]:
-        """Upsert the staged rows; answer (inserted, updated)."""
-        raise NotImplementedError
-
-    def close(self) -> None:
-        pass
-
-
-_STAGE_TABLE = "aggregation_stage"
-_encode_text = json.encoder.encode_basestring  # C: a str as a JSON string, without ASCII escapes
-
-
-def _json_texts(column: list) -> list[str]:
-    if None in column:
-        return [_encode_text(value) if value is not None else "null" for value in column]
-    return list(map(_encode_text, column))
-
-
-def _json_numbers(column: list) -> list[str]:
-    return [str(value) if value is not None else "null" for value in column]
-
-
-def _json_booleans(column: list) -> list[str]:
-    return ["null" if value is None else "true" if value else "false" for value in column]
-
-
-# Canonical values as JSON, a column at a time: strings for text, decimals, dates and times.
-_JSON: dict[str, Callable[[list[Any]], list[str]]] = {
-    ItemType.INTEGER: _json_numbers,
-    ItemType.BOOLEAN: _json_booleans,
-}
-
-
-class CopyStage(Stage):
-    """PostgreSQL: COPY into a session's temporary table, then one INSERT … ON CONFLICT.
-
-    Each row travels as its key, its row number and its data as JSON text, which PostgreSQL parses into
-    jsonb while the COPY runs, on its own core, as Python checks the next rows. Repeated keys are found
-    in the table by one query, so that the process holds nothing per row: its memory stays the same
-    for a thousand rows or a million. Once a row has an error, rows travel without their data.
-    """
-
-    remember_keys = False
-
-    def __init__(self, schema: Schema) -> None:
-        super().__init__(schema)
-        with connection.cursor() as cursor:
-            cursor.execute(f"DROP TABLE IF EXISTS pg_temp.{_STAGE_TABLE}")
-            cursor.execute(
-                f"CREATE TEMPORARY TABLE {_STAGE_TABLE} "
-                "(key text NOT NULL, row integer NOT NULL, bad boolean NOT NULL, data jsonb)"
-            )
-        # What goes before each value in a line: key TAB row TAB f TAB {"name": value, "name": value, …}
-        self.prefixes = [
-            ("\tf\t{" if i == 0 else ", ") + json.dumps(name) + ": " for i, name in enumerate(schema.names)
-        ]
-        self.encoders = [_JSON.get(item.item_type, _json_texts) for item in schema.items]
-
-    @contextmanager
-    def writer(self) -> Iterator[Callable[[Chunk, bool], None]]:
-        connection.ensure_connection()
-        # A savepoint inside a caller's transaction: a COPY cut short by a bad file must not poison it.
-        # The queued writer sends from a thread, so that Python goes on with the next chunk meanwhile.
-        with (
-            transaction.atomic(),
-            connection.connection.cursor() as cursor,
-            cursor.copy(
-                f"COPY {_STAGE_TABLE} (key, row, bad, data) FROM STDIN", writer=QueuedLibpqWriter(cursor)
-            ) as copy,
-        ):
-            yield lambda chunk, whole: copy.write(self.copy_text(chunk) if whole else self.claims_text(chunk))
-
-    def copy_text(self, chunk: Chunk) -> str:
-        columns = [encode(column) for encode, column in zip(self.encoders, chunk.columns, strict=True)]
-        pieces = [
-            piece
-            for prefix, column in zip(self.prefixes, columns, strict=True)
-            for piece in (repeat(prefix), column)
-        ]
-        # Whole lines are joined in C, a chunk at a time: no Python code runs per row.
-        lines = zip(chunk.keys, repeat("\t"), map(str, chunk.numbers), *pieces, repeat("}"))
-        return _copy_escaped("\n".join(map("".join, lines)) + "\n")
-
-    @staticmethod
-    def claims_text(chunk: Chunk) -> str:
-        """A refused batch's rows: keys only, for repeated keys to be found."""
-        flag = {True: "t", False: "f"}
-        return "".join(
-            f"{_copy_escaped(key)}\t{number}\t{flag[bad]}\t\\N\n" for key, number, bad in chunk.claims()
-        )
-
-    def find_repeated_keys(self, checker: RowChecker) -> None:
-        """Each row whose key an earlier row has, the first MAX_LISTED_ERRORS in row order listed, with
-        how many there are and how many of them are in rows without another error."""
-        sql = f"""
-            WITH repeated AS (
-                SELECT key, min(row) AS first FROM pg_temp.{_STAGE_TABLE} GROUP BY key HAVING count(*) > 1
-            )
-            SELECT s.row, s.key, r.first, count(*) OVER (), count(*) FILTER (WHERE NOT s.bad) OVER ()
-            FROM pg_temp.{_STAGE_TABLE} s JOIN repeated r ON r.key = s.key AND s.row > r.first
-            ORDER BY s.row
-            LIMIT %s
-        """
-        with connection.cursor() as cursor:
-            cursor.execute(f"ANALYZE pg_temp.{_STAGE_TABLE}")  # its size, for the plans here and in apply
-            cursor.execute(sql, [MAX_LISTED_ERRORS])
-            found = cursor.fetchall()
-        if found:
-            checker.repeated_keys(
-                [(row, key, first) for row, key, first, _count, _rows in found],
-                count=found[0][3],
-                rows=found[0][4],
-            )
-
-    def apply(self, *, resource_id: int, batch_id: int, now: dt.datetime) -> tuple[int, int]:
-        record = connection.ops.quote_name(Record._meta.db_table)
-        # The join leaves out unchanged rows before ON CONFLICT sees them, which would otherwise lock
-        # (and so write) every conflicting row even when its data is the same. jsonb compares by value,
-        # whatever the key order. xmax = 0 marks a row this statement inserted.
-        sql = f"""
-            WITH upserted AS (
-                INSERT INTO {record} AS r (resource_id, key, data, created_at, updated_at, batch_id)
-                SELECT %s, s.key, s.data, %s, %s, %s
-                FROM pg_temp.{_STAGE_TABLE} s
-                LEFT JOIN {record} o ON o.resource_id = %s AND o.key = s.key
-                WHERE o.data IS DISTINCT FROM s.data
-                ON CONFLICT (resource_id, key) DO UPDATE
-                    SET data = EXCLUDED.data, updated_at = EXCLUDED.updated_at, batch_id = EXCLUDED.batch_id
-                    WHERE r.data IS DISTINCT FROM EXCLUDED.data
-                RETURNING (xmax = 0) AS inserted
-            )
-            SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FROM upserted
-        """
-        with connection.cursor() as cursor:
-            cursor.execute("SET LOCAL jit = off")  # compiling costs more than it saves on this plan
-            cursor.execute(sql, [resource_id, now, now, batch_id, resource_id])
-            inserted, updated = cursor.fetchone()
-        return inserted, updated
-
-    def close(self) -> None:
-        if connection.in_atomic_block and connection.needs_rollback:
-            return  # the caller's rollback drops the table with everything else
-        with connection.cursor() as cursor:
-            cursor.execute(f"DROP TABLE IF EXISTS pg_temp.{_STAGE_TABLE}")
-
-
-class OrmStage(Stage):
-    """Any other database (the SQLite demo): rows wait in memory and are compared in chunks."""
-
-    CHUNK = 500
-
-    def __init__(self, schema: Schema) -> None:
-        super().__init__(schema)
-        self.rows: list[tuple] = []
-
-    @contextmanager
-    def writer(self) -> Iterator[Callable[[Chunk, bool], None]]:
-        yield lambda chunk, whole: self.rows.extend(chunk.rows())
-
-    def apply(self, *, resource_id: int, batch_id: int, now: dt.datetime) -> tuple[int, int]:
-        names, inserted, updated = self.schema.names, 0, 0
-        for start in range(0, len(self.rows), self.CHUNK):
-            chunk = self.rows[start : start + self.CHUNK]
-            stored = {
-                key: (pk, data)
-                for pk, key, data in Record.objects.filter(
-                    resource_id=resource_id, key__in=[row[0] for row in chunk]
-                ).values_list("pk", "key", "data")
-            }
-            new, changed = [], []
-            for key, *values in chunk:
-                data = dict(zip(names, values, strict=True))
-                if key not in stored:
-                    new.append(
-                        Record(
-                            resource_id=resource_id,
-                            key=key,
-                            data=data,
-                            created_at=now,
-                            updated_at=now,
-                            batch_id=batch_id,
-                        )
-                    )
-                elif _differs(stored[key][1], data):
-                    changed.append(Record(pk=stored[key][0], data=data, updated_at=now, batch_id=batch_id))
-            Record.objects.bulk_create(new)
-            Record.objects.bulk_update(changed, ["data", "updated_at", "batch"])
-            inserted, updated = inserted + len(new), updated + len(changed)
-        return inserted, updated
-
-    def close(self) -> None:
-        self.rows = []
-
-
-def _copy_escaped(text: str) -> str:
-    """COPY's text format: a backslash is an escape. Keys hold no tab or line break (checked) and JSON
-    text holds none raw, so doubling the backslashes is all the escaping there is to do."""
-    return text.replace("\\", "\\\\") if "\\" in text else text
-
-
-def _differs(stored, data: dict) -> bool:
-    """As jsonb's IS DISTINCT FROM: true and 1 differ, and so do 1 and "1"."""
-    if not isinstance(stored, dict) or stored.keys() != data.keys():
-        return True
-    return any(type(stored[name]) is not type(value) or stored[name] != value for name, value in data.items())
-
-
-def stage_for(schema: Schema) -> Stage:
-    return CopyStage(schema) if connection.vendor == "postgresql" else OrmStage(schema)
-
-
-@contextmanager
-def staging(schema: Schema) -> Iterator[Stage]:
-    stage = stage_for(schema)
-    try:
-        yield stage
-    finally:
-        stage.close()

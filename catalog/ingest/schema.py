@@ -7,6 +7,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 
 from ..models import ItemType
+from ..snapshots import item_is_query
 
 
 class IngestError(Exception):
@@ -20,6 +21,7 @@ class Item:
     item_type: str
     required: bool = False
     is_key: bool = False
+    is_query: bool = False  # consumers may filter by it; the key always is one
     length: int | None = None  # of a text value, in characters, as the catalog states it
 
     @property
@@ -64,6 +66,7 @@ def schema_from_items(items: Iterable[dict]) -> Schema:
             item_type=item.get("item_type") or ItemType.STRING,
             required=bool(item.get("required")) or bool(item.get("is_key")),
             is_key=bool(item.get("is_key")),
+            is_query=item_is_query(item),
             length=item.get("length") or None,
         )
         for item in items

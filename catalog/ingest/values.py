@@ -118,7 +118,20 @@ def _parse_decimal(text: str) -> Decimal:
     return number
 
 
+INTEGER_MIN, INTEGER_MAX = -(2**63), 2**63 - 1  # an integer item's column is a bigint (catalog.records)
+
+
 def to_integer(raw: Any) -> int | None:
+    value = _to_integer(raw)
+    if value is not None and not INTEGER_MIN <= value <= INTEGER_MAX:
+        raise ValueError(
+            _("%(value)s is outside the range of whole numbers a data item holds (19 digits).")
+            % {"value": _show(raw)}
+        )
+    return value
+
+
+def _to_integer(raw: Any) -> int | None:
     if type(raw) is str:
         value = raw.strip()
         if not value:
@@ -303,9 +316,16 @@ def _fast_integers(column: Sequence[str]) -> list[int | None]:
     stripped = list(map(str.strip, column))
     if max(map(len, stripped), default=0) > MAX_NUMBER_CHARS:
         raise ValueError
+    values: list[int | None]
     if "" in stripped:
-        return [int(value) if value else None for value in stripped]
-    return list(map(int, stripped))
+        values = [int(value) if value else None for value in stripped]
+        numbers = [value for value in values if value is not None]
+    else:
+        numbers = list(map(int, stripped))
+        values = list(numbers)
+    if numbers and (min(numbers) < INTEGER_MIN or max(numbers) > INTEGER_MAX):
+        raise ValueError  # each cell is checked again, and the one out of range named
+    return values
 
 
 def _fast_dates(column: Sequence[str]) -> list[str | None]:

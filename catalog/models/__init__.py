@@ -21,7 +21,6 @@ from catalog.interfaces.models import (
 )
 
 from .records import (
-    Record,
     RecordDeletion,
 )
 from .resources import (
@@ -65,7 +64,6 @@ __all__ = [
     "InterfaceStatus",
     "ItemType",
     "OpenType",
-    "Record",
     "RecordDeletion",
     "Resource",
     "ResourceStatus",

@@ -8,6 +8,8 @@ from django.utils.translation import pgettext_lazy
 
 from dataplatform.core.models import HistoryEntry, Unit
 
+from ..item_names import item_name_validate
+
 
 class Category(models.TextChoices):
     # Q5.2: the basic information resources; their basic items are unconditional by rule.
@@ -285,10 +287,11 @@ class ItemType(models.TextChoices):
 
 
 class DataItem(models.Model):
-    """A data item (field) of a resource. ``name`` is its identifier in records and APIs."""
+    """A data item (field) of a resource. ``name`` is its identifier in records and APIs, and the
+    column's name in the entry's records table (``item_names``)."""
 
     resource = models.ForeignKey(Resource, on_delete=models.CASCADE, related_name="items")
-    name = models.SlugField(_("identifier"), max_length=60)
+    name = models.SlugField(_("identifier"), max_length=60, validators=[item_name_validate])
     label = models.CharField(_("label"), max_length=100)
     item_type = models.CharField(_("type"), max_length=20, choices=ItemType.choices, default=ItemType.STRING)
     length = models.PositiveIntegerField(
@@ -298,6 +301,14 @@ class DataItem(models.Model):
     is_personal = models.BooleanField(_("personal information"), default=False)
     is_sensitive = models.BooleanField(_("sensitive"), default=False)
     is_key = models.BooleanField(_("record key"), default=False)
+    # The record key is a query item too: the services set it (item_names.item_flags_settle).
+    # db_default: rows written past the ORM (bench loads, a rolling deploy's old code) are no query items.
+    is_query = models.BooleanField(
+        _("query item"),
+        default=False,
+        db_default=False,
+        help_text=_("Consumers may filter records by this item; it is indexed."),
+    )
     required = models.BooleanField(_("required"), default=False)
     position = models.PositiveSmallIntegerField(_("position"), default=0)
 

@@ -52,8 +52,9 @@ def resource_search(
     if item:
         resources = resources.alias(item_hit=_first_item(item)).filter(item_hit__isnull=False)
     terms, item_terms = query_terms(q), query_terms(item)
+    window: list[int] | None = None
     if connection.vendor == "postgresql" and (terms or item_terms):
-        resources = _ranked_full_text(resources, terms, item_terms)
+        resources, window = _ranked_full_text(resources, terms, item_terms)
     elif terms:
         resources = _ranked_substrings(resources, terms)
     else:
@@ -61,7 +62,12 @@ def resource_search(
     items = Prefetch(
         "items", queryset=DataItem.objects.only("id", "resource_id", "name", "label", "position")
     )
-    return resources.only(*RESULT_FIELDS).prefetch_related(items)
+    found = resources.only(*RESULT_FIELDS).prefetch_related(items)
+    if window is not None:
+        # The matches are the window's entries: CappedPaginator need not count them again. A queryset
+        # made from this one (filtered further) does not carry it, and is counted.
+        found.matches_known = len(window)  # type: ignore[attr-defined]
+    return found
 
 
 def _first_item(item: str) -> Subquery:
@@ -84,7 +90,7 @@ def _name_boost(terms: list[Term]) -> Case | Value:
 
 def _ranked_full_text(
     resources: QuerySet[Resource], terms: list[Term], item_terms: list[Term]
-) -> QuerySet[Resource]:
+) -> tuple[QuerySet[Resource], list[int]]:
     """Rank by ts_rank plus the name boost, over a window of matches rather than all of them: the rank
     parses each row's text again (about 0.1 ms), too slow for the thousands of entries that say 人口."""
     # An item's words are in search_text too: the index narrows what the item filter then checks.
@@ -96,7 +102,7 @@ def _ranked_full_text(
     scan = NAME_SCAN if terms else RESULT_CAP + 1
     window = _named_first(matches.annotate(boost=boost).values_list("pk", "boost").order_by(), scan)
     rank = SearchRank(SearchTextVector(), query) + boost
-    return resources.filter(pk__in=window).annotate(rank=rank).order_by("-rank", "name", "id")
+    return resources.filter(pk__in=window).annotate(rank=rank).order_by("-rank", "name", "id"), window
 
 
 def _named_first(matches: QuerySet, scan: int) -> list[int]:

@@ -149,6 +149,9 @@ class CappedPaginator(Paginator):
 
     @cached_property
     def matches(self) -> int:
+        known = getattr(self.object_list, "matches_known", None)  # the search's window (selectors)
+        if known is not None:
+            return min(known, self.COUNT_CAP + 1)
         # No ordering and no rank in the count: ranking rows only to count them is wasted work.
         return self.object_list.order_by().values("pk")[: self.COUNT_CAP + 1].count()
 

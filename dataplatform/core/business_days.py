@@ -10,11 +10,17 @@ Counting follows the Civil Code (民法典 art. 201): the day on which a clock s
 """
 
 import datetime as dt
+import logging
+import uuid
 from dataclasses import dataclass
 
+from django.core.cache import cache
+from django.db import transaction
 from django.utils import timezone
 
 from .models import CalendarDay, CalendarYear
+
+logger = logging.getLogger(__name__)
 
 MAX_BUSINESS_DAYS = 1000  # about four years: more is a mistake, not a deadline
 
@@ -31,29 +37,81 @@ class BusinessDayCount:
     official: bool
 
 
+# A year's arrangement as read from the database: (published, the days that are not what the weekly rule
+# says). Kept per process, because every submission and every timer asks for the same year again.
+YearDays = tuple[bool, dict[dt.date, bool]]
+
+# The calendar's version, shared by every process through the cache (Redis). A change of the calendar's rows
+# (``calendar_changed``, on their save and delete signals) replaces it; a process holding years read under
+# another version reads them again. A lost key (a flushed or restarted cache) counts as a change too.
+VERSION_KEY = "business-days:calendar-version"
+_years: dict[int, YearDays] = {}
+_years_version: str | None = None
+
+
+def _calendar_version() -> str | None:
+    """The shared version, or None when the cache cannot be asked: then nothing is kept."""
+    try:
+        version = cache.get(VERSION_KEY)
+        if version is None:
+            cache.add(VERSION_KEY, uuid.uuid4().hex, timeout=None)  # (add: the first process's token wins)
+            version = cache.get(VERSION_KEY)
+    except Exception:  # the cache is an optimisation here: without it, the database answers every time
+        logger.warning("calendar version unavailable; reading the calendar from the database", exc_info=True)
+        return None
+    return version
+
+
+def _years_for(version: str | None) -> dict[int, YearDays]:
+    """The years this process read under ``version`` (a fresh, unshared dict when there is none)."""
+    global _years, _years_version
+    if version is None:
+        return {}
+    if version != _years_version:
+        _years, _years_version = {}, version
+    return _years
+
+
+def _forget_years() -> None:
+    global _years, _years_version
+    _years, _years_version = {}, None
+
+
+def _bump_version() -> None:
+    try:
+        cache.set(VERSION_KEY, uuid.uuid4().hex, timeout=None)
+    except Exception:
+        logger.warning("calendar version not replaced: other processes keep their years", exc_info=True)
+
+
+def calendar_changed(**_signal_kwargs) -> None:
+    """The calendar's rows changed: this process forgets its years now (the change may be read back in the
+    same transaction), and every process once the change is committed (read before then, a year would be
+    kept without it)."""
+    _forget_years()
+    _bump_version()
+    transaction.on_commit(lambda: (_forget_years(), _bump_version()))
+
+
 class WorkingCalendar:
-    """Answers "is this a working day?" reading each year from the database once."""
+    """Answers "is this a working day?" reading each year from the database once per calendar version."""
 
     def __init__(self) -> None:
-        self._exceptions: dict[dt.date, bool] = {}
-        self._loaded: set[int] = set()
-        self._known: set[int] = set()
+        self._years = _years_for(_calendar_version())
         self.unofficial_years: set[int] = set()
 
-    def _load(self, year: int) -> None:
-        self._loaded.add(year)
-        if CalendarYear.objects.filter(year=year).exists():
-            self._known.add(year)
+    def _load(self, year: int) -> YearDays:
+        known = CalendarYear.objects.filter(year=year).exists()
         rows = CalendarDay.objects.filter(date__year=year).values_list("date", "is_workday")
-        self._exceptions.update(rows)
+        self._years[year] = arrangement = (known, dict(rows))
+        return arrangement
 
     def is_workday(self, day: dt.date) -> bool:
-        if day.year not in self._loaded:
-            self._load(day.year)
-        if day.year not in self._known:
+        known, exceptions = self._years.get(day.year) or self._load(day.year)
+        if not known:
             self.unofficial_years.add(day.year)
-        if day in self._exceptions:
-            return self._exceptions[day]
+        if day in exceptions:
+            return exceptions[day]
         return day.weekday() < 5
 
 

@@ -86,6 +86,8 @@ class Lifecycle(Generic[M]):
     history_link: Callable[[M], dict[str, Any]]  # the history row's link to its object
     owner: Callable[[M], Unit | None]  # whose audit chain the events go to
     related: Sequence[str] = ()  # read with the locked row (and not locked)
+    # Read once after the lock, for every step of the action to share (the steps read them from the object).
+    prefetch: Sequence[str | models.Prefetch] = ()
     reason_key: str = "reason"  # the reason's key in the audit event's detail
     enter: Callable[[Move[M]], None] | None = None  # the lifecycle's own step, after every action's
     audit: Callable[[Move[M]], dict[str, Any]] | None = None  # more audit fields (data items, purpose)
@@ -173,7 +175,7 @@ def act(
     reason = reason.strip()
     with transaction.atomic():
         locked = lifecycle.model.objects.select_for_update(of=("self",))  # type: ignore[attr-defined]  # every lifecycle's model has ``objects``
-        obj = locked.select_related(*lifecycle.related).get(pk=obj.pk)
+        obj = locked.select_related(*lifecycle.related).prefetch_related(*lifecycle.prefetch).get(pk=obj.pk)
         source = obj.status  # type: ignore[attr-defined]
         if source not in step.sources:
             status = obj.get_status_display()  # type: ignore[attr-defined]

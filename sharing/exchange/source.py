@@ -1,6 +1,6 @@
 """What a push reads from the platform: a grant's items of the entry's records, a batch at a time.
 
-**The horizon.** Records carry ``updated_at`` (tombstones ``deleted_at``) stamped by the aggregation or
+**The horizon.** Records carry ``_updated_at`` (tombstones ``deleted_at``) stamped by the aggregation or
 deletion that made them, with the database's own clock read after it took the entry's row lock
 (``catalog/aggregation/clock.py``). A run takes the same lock for a moment and reads the same clock. So
 the stamps follow the commit order: a writer that stamped before the run took the lock has committed
@@ -17,7 +17,10 @@ from django.conf import settings
 from django.db import connection, transaction
 
 from catalog.aggregation.clock import database_now
-from catalog.models import Record, RecordDeletion, Resource
+from catalog.models import RecordDeletion, Resource
+from catalog.records import KEY, stamp, table_name
+from catalog.records.layout import UPDATED, quote
+from catalog.records.reads import canonical
 
 TICK = dt.timedelta(microseconds=1)  # the clock's resolution, PostgreSQL's and Python's
 # COPY out hands over a row at a time; rows go on to the target in blocks of about this size. Measured
@@ -46,51 +49,34 @@ def records_batch(
     """Rows (key, item values as text) of records changed in (since, upto], keys after ``after``, in
     key order; with the last key read (``after`` when there are none)."""
     limit = limit or settings.EXCHANGE["BATCH_ROWS"]
-    if connection.vendor == "postgresql":
-        return _records_batch_pg(resource_id, items, after, upto, since, limit)
-    records = Record.objects.filter(resource_id=resource_id, key__gt=after, updated_at__lte=upto)
-    if since is not None:
-        records = records.filter(updated_at__gt=since)
-    rows: list[tuple] = [
-        (key, *(_text(data.get(item)) for item in items))
-        for key, data in records.order_by("key").values_list("key", "data")[:limit]
-    ]
+    columns = "".join(f", {quote(item)}" for item in items)
+    sql = _batch_select(resource_id, f"{KEY}{columns}", since) + f" ORDER BY {KEY} LIMIT %s"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*_params(after, upto, since), limit])
+        rows = [(key, *(_text(canonical(value)) for value in values)) for key, *values in cursor.fetchall()]
     return rows, rows[-1][0] if rows else after
 
 
-# Batches follow the record key, through the (resource, key) unique index: the entry's records alone,
-# in order, however many other entries share the table. An increment first takes the records changed in
-# its window by the (resource, updated_at) index; OFFSET 0 keeps the planner from walking the key index
-# instead and testing every record's time.
+# Batches follow the record key, through the table's primary key: in order, from where the last batch
+# ended. An increment first takes the records changed in its window by the ``_updated_at`` index;
+# OFFSET 0 keeps the planner from walking the key index instead and testing every record's time.
 
 
-def _batch_select(columns: str, since: dt.datetime | None, *, bounded: bool = False) -> str:
-    """SELECT ``columns`` of one batch: params resource, after, [last if bounded], upto, [since]."""
-    table = Record._meta.db_table
-    upper = "AND key <= %s" if bounded else ""
+def _batch_select(resource_id: int, columns: str, since: dt.datetime | None, *, bounded: bool = False) -> str:
+    """SELECT ``columns`` of one batch: params after, [last if bounded], upto, [since]."""
+    table = table_name(resource_id)
+    upper = f"AND {KEY} <= %s" if bounded else ""
     if since is None:
-        return (
-            f"SELECT {columns} FROM {table} WHERE resource_id = %s AND key > %s {upper} AND updated_at <= %s"
-        )
+        return f"SELECT {columns} FROM {table} WHERE {KEY} > %s {upper} AND {UPDATED} <= %s"
     return (
-        f"SELECT {columns} FROM (SELECT key, data FROM {table} WHERE resource_id = %s AND key > %s {upper} "
-        "AND updated_at <= %s AND updated_at > %s OFFSET 0) changed"
+        f"SELECT {columns} FROM (SELECT * FROM {table} WHERE {KEY} > %s {upper} "
+        f"AND {UPDATED} <= %s AND {UPDATED} > %s OFFSET 0) changed"
     )
 
 
-def _params(resource_id, after, upto, since, *, last=None) -> list:
+def _params(after, upto, since, *, last=None) -> list:
     bound = [last] if last is not None else []
-    return [resource_id, after, *bound, upto, *([since] if since is not None else [])]
-
-
-def _records_batch_pg(resource_id, items, after, upto, since, limit) -> tuple[list[tuple], str]:
-    # The items come out of the JSON as text on the server: no JSON decoding in Python.
-    values = "".join([", data ->> %s"] * len(items))
-    sql = _batch_select(f"key{values}", since) + " ORDER BY key LIMIT %s"
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [*items, *_params(resource_id, after, upto, since), limit])
-        rows = cursor.fetchall()
-    return rows, rows[-1][0] if rows else after
+    return [after, *bound, stamp(upto), *([stamp(since)] if since is not None else [])]
 
 
 def records_stream_pg(
@@ -99,18 +85,18 @@ def records_stream_pg(
     """PostgreSQL: the next batch as COPY text, to be fed to the target's COPY as it comes, no row
     passing through Python. Returns (row count, last key, chunks); (0, after, None) when done."""
     limit = settings.EXCHANGE["BATCH_ROWS"]
-    keys = _batch_select("key", since) + " ORDER BY key LIMIT %s"
+    keys = _batch_select(resource_id, KEY, since) + f" ORDER BY {KEY} LIMIT %s"
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT count(*), max(key) FROM ({keys}) batch",
-            [*_params(resource_id, after, upto, since), limit],
+            f"SELECT count(*), max({KEY}) FROM ({keys}) batch",
+            [*_params(after, upto, since), limit],
         )
         count, last = cursor.fetchone()
     if not count:
         return 0, after, None
-    values = "".join([", data ->> %s"] * len(items))
-    select = _batch_select(f"key{values}", since, bounded=True)
-    params = [*items, *_params(resource_id, after, upto, since, last=last)]
+    columns = "".join(f", {quote(item)}" for item in items)
+    select = _batch_select(resource_id, f"{KEY}{columns}", since, bounded=True)
+    params = _params(after, upto, since, last=last)
 
     def chunks():
         connection.ensure_connection()
@@ -157,10 +143,14 @@ def deletions_batch(
 
 def rows_to_push(*, resource_id: int, upto: dt.datetime, since: dt.datetime | None) -> int:
     """How many rows the run will write or delete, for its progress bar."""
-    records = Record.objects.filter(resource_id=resource_id, updated_at__lte=upto)
+    table = table_name(resource_id)
+    window = f"{UPDATED} <= %s" + ("" if since is None else f" AND {UPDATED} > %s")
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT count(*) FROM {table} WHERE {window}", _params("", upto, since)[1:])
+        (changed,) = cursor.fetchone()
     if since is None:
-        return records.count()
+        return changed
     deletions = RecordDeletion.objects.filter(
         resource_id=resource_id, deleted_at__gt=since, deleted_at__lte=upto
     )
-    return records.filter(updated_at__gt=since).count() + deletions.count()
+    return changed + deletions.count()

@@ -3,7 +3,8 @@ aggregates a CSV and sees it applied."""
 
 from playwright.sync_api import expect
 
-from catalog.models import Record, Resource
+from catalog.models import Resource
+from catalog.records import record_count
 
 CSV = "credit_code,company_name,established_on\n91350500MA0000001X,泉州测试贸易有限公司,2020-05-01\n91350500MA0000002X,泉州测试鞋业有限公司,2018-11-20\n"
 
@@ -57,5 +58,5 @@ def test_a_producer_registers_an_entry_the_authority_publishes_it_and_a_csv_is_a
     page.set_input_files("input[type=file]", str(csv_file))
     page.get_by_role("button", name="上传并汇聚").click()
     expect(page.get_by_test_id("batch-status")).to_have_text("已汇聚", timeout=20_000)
-    assert Record.objects.filter(resource=resource).count() == 2
+    assert record_count(resource_id=resource.pk) == 2
     page.screenshot(path="/tmp/catalog-batch.png", full_page=True)

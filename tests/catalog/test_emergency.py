@@ -10,7 +10,8 @@ from audit.models import AuditEvent
 from catalog.aggregation.services import records_upsert
 from catalog.collection.emergency import emergency_declare, emergency_end, temporary_collection_dispose
 from catalog.collection.emergency import temporary_collection_record as record
-from catalog.models import Record, RecordDeletion, ResourceStatus, TemporaryCollection
+from catalog.models import RecordDeletion, ResourceStatus, TemporaryCollection
+from catalog.records import has_records, record_count
 from dataplatform.core.errors import ApplicationError
 from dataplatform.core.models import Notification
 
@@ -151,7 +152,7 @@ def test_destroying_emergency_data_retires_its_entry_and_deletes_its_records(
     assert response.status_code == 200 and response.json()["disposal"] == "destroyed"
     published.refresh_from_db()
     assert published.status == ResourceStatus.RETIRED and published.record_count == 0
-    assert not Record.objects.filter(resource=published).exists()
+    assert not has_records(resource_id=published.pk)
     # The tombstone takes the destruction to the copies pushed to applicants (bulk exchange).
     assert list(RecordDeletion.objects.filter(resource=published).values_list("key", flat=True)) == [
         "91350500MA0000112X"
@@ -168,9 +169,7 @@ def test_sealing_keeps_the_records_but_stops_sharing(producer, reviewer, publish
     emergency_end(actor=reviewer, emergency=emergency, ended_on=TODAY)
     temporary_collection_dispose(actor=producer, collection=collection, disposal="sealed")
     published.refresh_from_db()
-    assert (
-        published.status == ResourceStatus.RETIRED and Record.objects.filter(resource=published).count() == 1
-    )
+    assert published.status == ResourceStatus.RETIRED and record_count(resource_id=published.pk) == 1
 
 
 def test_keeping_the_data_names_the_law_and_it_is_recorded_once(producer, reviewer, emergency):

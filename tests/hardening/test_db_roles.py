@@ -183,3 +183,22 @@ def test_without_the_owners_url_the_application_role_may_neither_maintain_nor_gr
     granted = manage("grant_app_role", "--role", app_role, database_url=url(app_role))
     assert granted.returncode != 0
     assert "owner of the tables" in granted.stderr
+
+
+@pytest.mark.django_db(transaction=True)  # the grant commits, for the role's connection to see it
+def test_the_application_role_makes_and_alters_the_records_tables_and_nothing_beside_them(app_role, as_app):
+    # A table the owner made (the migration that moved the records in) passes to the role at the grant.
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE TABLE records.r_owner_made (_key text PRIMARY KEY)")
+    try:
+        call_command("grant_app_role", role=app_role, stdout=io.StringIO())
+        as_app.execute("ALTER TABLE records.r_owner_made ADD COLUMN name text")
+        as_app.execute("CREATE TABLE records.r_app_made (_key text PRIMARY KEY, n bigint)")
+        as_app.execute("CREATE INDEX r_app_made_n ON records.r_app_made (n, _key)")
+        as_app.execute("INSERT INTO records.r_app_made VALUES ('a', 1)")
+        as_app.execute("DROP TABLE records.r_app_made")
+        with pytest.raises(errors.InsufficientPrivilege):
+            as_app.execute("CREATE TABLE public.records_beside (id int)")
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("DROP TABLE IF EXISTS records.r_owner_made, records.r_app_made")

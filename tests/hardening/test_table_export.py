@@ -8,10 +8,19 @@ import pytest
 
 from audit.models import AuditEvent
 from dataplatform.core.models import Notification
+from tests.factories.catalog import ITEMS
+from tests.factories.sharing import publish
 from tests.sharing.test_data_api import call, client_key, url  # noqa: F401  (fixtures)
-from tests.sharing.test_row_quota import population  # noqa: F401  (fixture)
+from tests.sharing.test_row_quota import Pages, population  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def unconditional(producer, reviewer):
+    """The shared entry with its company name a query item: only query items may be filtered by."""
+    items = [{**item, "is_query": True} if item["name"] == "company_name" else item for item in ITEMS]
+    return publish(producer, reviewer, code="U-1", items=items)
 
 
 def test_paging_through_the_whole_table_is_refused_before_it_leaves(
@@ -25,9 +34,9 @@ def test_paging_through_the_whole_table_is_refused_before_it_leaves(
         "WHOLE_TABLE_SHARE": 0.5,
         "WHOLE_TABLE_MIN_ROWS": 100,
     }
-    keys, answers = set(), []
-    for n in range(1, 16):  # 15 pages of 20: the whole table
-        answer = call(url(unconditional), page=n, page_size=20)
+    keys, answers, pages = set(), [], Pages(call, unconditional, size=20)
+    for _ in range(15):  # 15 pages of 20, following each page's next link: the whole table
+        answer = pages.next()
         answers.append(answer.status_code)
         if answer.status_code == 200:
             keys |= {record["key"] for record in answer.json()["results"]}

@@ -21,7 +21,8 @@ from django.utils import timezone
 from catalog.aggregation import claims
 from catalog.aggregation import services as aggregation
 from catalog.aggregation.claims import heartbeat
-from catalog.models import AggregationBatch, Record
+from catalog.models import AggregationBatch
+from catalog.records import all_records, has_records, record_count
 from correction.models import CorrectionTicket
 from sharing.models import Attachment
 from tests.factories.sharing import apply
@@ -271,7 +272,7 @@ def test_big5_past_the_head_of_a_file_is_refused_by_the_worker_and_nothing_is_st
         api_as(producer), unconditional, "records.csv", content, django_capture_on_commit_callbacks
     )
     assert batch.status == "failed" and "Big5" in batch.message
-    assert not Record.objects.exists()
+    assert not has_records(resource_id=unconditional.pk)
 
 
 @pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gbk", "gb18030"])
@@ -283,7 +284,7 @@ def test_utf8_and_gbk_files_are_still_read_as_written(
         api_as(producer), unconditional, "records.csv", content, django_capture_on_commit_callbacks
     )
     assert batch.status == "done", batch.message
-    record = Record.objects.get(resource=unconditional)
+    (record,) = all_records(resource_id=unconditional.pk).values()
     assert record.data["company_name"] == "晋江市喆堃鞋业有限公司"
 
 
@@ -305,7 +306,7 @@ def test_a_json_number_of_a_million_digits_is_a_row_error_not_a_million_characte
         (3, "capital"),
     ]
     assert all("有效范围内" in error["message"] and len(error["message"]) < 100 for error in batch.errors)
-    assert not Record.objects.exists()
+    assert not has_records(resource_id=unconditional.pk)
 
 
 def test_a_value_longer_than_its_data_items_length_is_a_row_error(
@@ -411,7 +412,7 @@ def test_a_batch_whose_worker_died_is_taken_up_again_within_minutes(producer, un
     dead = claimed(unconditional, producer, started=dt.timedelta(minutes=5), beat=dt.timedelta(minutes=4))
     assert aggregation.batch_ids_waiting() == [dead.pk]  # six hours before
     batch = aggregation.batch_process(batch_id=dead.pk)
-    assert batch.status == "done" and Record.objects.filter(resource=unconditional).count() == 1
+    assert batch.status == "done" and record_count(resource_id=unconditional.pk) == 1
 
 
 def test_a_live_long_upload_is_not_taken_twice(producer, unconditional):

@@ -38,3 +38,24 @@ def test_package_search_costs_the_same_queries_for_more_datasets(
         open_entry_transition(entry=entry, action="open", actor=reviewer, open_type="universal")
     with django_assert_max_num_queries(8):
         assert client.get("/api/3/action/package_search", {"rows": 50}).json()["result"]["count"] == 4
+
+
+# The entry; its de-identification rules; its data items; the count and the audit row in one transaction
+# (a savepoint in a test); the records, a batch at a time.
+DOWNLOAD_STATEMENTS = 8
+
+
+def test_an_anonymous_csv_download_costs_eight_statements(open_entry, client, producer):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from catalog.aggregation.services import records_upsert
+    from tests.factories.opening import rows
+
+    records_upsert(actor=producer, resource=open_entry.resource, records=rows(5))
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(f"/open/datasets/{open_entry.slug}/download.csv")
+        body = b"".join(response.streaming_content).decode()
+    assert response.status_code == 200
+    assert body.count("\r\n") > 5
+    assert len(queries) == DOWNLOAD_STATEMENTS, [q["sql"][:120] for q in queries]

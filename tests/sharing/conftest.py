@@ -1,10 +1,21 @@
+from typing import cast
+
 import pytest
 
 from dataplatform.core.models import Role
 from dataplatform.core.models.units import UnitKind
 from tests import factories
+from tests.factories.catalog import ITEMS
 from tests.factories.sharing import GRANTED, apply, company, publish
 from tests.sharing.exchange_targets import mysql_target_db, pg_target_db  # noqa: F401  (fixtures)
+
+
+@pytest.fixture
+def unconditional(producer, reviewer):
+    """The published, unconditionally shared entry, its company name a query item: consumers of the
+    data interface filter by it (only query items are indexed, and only they may be filtered by)."""
+    items = [dict(item, is_query=item["name"] == "company_name") for item in cast(list[dict], ITEMS)]
+    return publish(producer, reviewer, code="U-1", items=items)
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from django.utils import timezone
 from audit.models import AuditEvent, Outcome
 from catalog.aggregation.deletion import records_delete
 from catalog.aggregation.services import records_upsert
-from catalog.models import Record
+from catalog.records import all_records
 from dataplatform.core.errors import ApplicationError
 from sharing.exchange import runs as runs_module
 from sharing.exchange.config import push_now, push_pause, push_resume, push_task_check, push_task_save
@@ -69,7 +69,7 @@ def run_once(task, applicant) -> PushRun:
 
 
 def source(resource) -> dict:
-    return {r.key: r.data for r in Record.objects.filter(resource=resource)}
+    return {key: row.data for key, row in all_records(resource_id=resource.pk).items()}
 
 
 def assert_target_matches(rows: dict, resource):

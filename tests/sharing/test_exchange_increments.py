@@ -7,7 +7,8 @@ import time
 import pytest
 from django.db import connection, connections
 
-from catalog.aggregation.services import CopyStage, records_upsert
+from catalog.aggregation.services import records_upsert
+from catalog.records.staging import CopyStage
 from sharing.exchange import runs as runs_module
 from sharing.exchange import source as source_module
 from sharing.exchange.models import RunStatus

@@ -18,14 +18,15 @@ from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
-from catalog.models import Record
+from catalog.records import all_records, ensure_table, published_columns, table_name
 from sharing.exchange.config import push_now, push_task_save
 from sharing.exchange.models import RunStatus
 from sharing.exchange.runs import pushes_start_due
 from sharing.models import Grant, PushRun
 from sharing.workflow import application_act
 from tests.factories.sharing import apply
-from tests.sharing.exchange_targets import PG, pg_rows, table_name
+from tests.sharing.exchange_targets import PG, pg_rows
+from tests.sharing.exchange_targets import table_name as target_table
 
 ROOT = Path(__file__).resolve().parents[2]
 ROWS = 100_000
@@ -95,19 +96,23 @@ def worker(tmp_path, celery_eager):
     celery_eager.conf.task_default_queue = saved_queue
 
 
+def bulk_records(resource, rows: int) -> None:
+    """``rows`` companies written straight into the resource's table, as one statement: aggregating
+    them would take most of the test's time, and aggregation has tests of its own."""
+    ensure_table(resource.pk, published_columns(resource))
+    code, now = "'91350500MA' || lpad(n::text, 7, '0') || 'X'", timezone.now()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table_name(resource.pk)} "
+            "(_key, credit_code, company_name, capital, _created_at, _updated_at) "
+            f"SELECT {code}, {code}, '企业' || n, n, %s, %s FROM generate_series(0, %s - 1) AS n",
+            [now, now, rows],
+        )
+
+
 @pytest.fixture
 def task(applicant, evaluator, unconditional, pg_target_db):
-    now = timezone.now()
-    Record.objects.bulk_create(
-        Record(
-            resource=unconditional,
-            key=f"91350500MA{n:07d}X",
-            data={"credit_code": f"91350500MA{n:07d}X", "company_name": f"企业{n}", "capital": str(n)},
-            created_at=now,
-            updated_at=now,
-        )
-        for n in range(ROWS)
-    )
+    bulk_records(unconditional, ROWS)
     application = application_act(
         application=apply(
             applicant, unconditional, method="bulk_exchange", items=("company_name", "capital")
@@ -118,7 +123,7 @@ def task(applicant, evaluator, unconditional, pg_target_db):
     application_act(application=application, action="configure", actor=evaluator)
     grant = Grant.objects.get(application=application)
     values = {"name": "人社库", "engine": "postgresql", "host": PG["host"], "port": PG["port"]}
-    values |= {"database": pg_target_db, "username": "postgres", "table": table_name()}
+    values |= {"database": pg_target_db, "username": "postgres", "table": target_table()}
     return push_task_save(actor=applicant, grant=grant, values=values)
 
 
@@ -145,9 +150,8 @@ def requeue_after_loss(run: PushRun) -> None:
 
 def assert_exact_copy(task, pg_target_db, kills: int):
     rows = pg_rows(pg_target_db, task.table)  # keyed by record_key: a duplicate key cannot hide here
-    source = dict(
-        Record.objects.filter(resource=task.grant.resource).values_list("key", "data__company_name")
-    )
+    records = all_records(resource_id=task.grant.resource_id)
+    source = {key: row.data["company_name"] for key, row in records.items()}
     assert len(rows) == ROWS and {key: row["company_name"] for key, row in rows.items()} == source
     run = PushRun.objects.get(task=task)  # one run for the schedule, completed once
     assert run.status == RunStatus.DONE and run.rows_written == ROWS and run.claims >= kills + 1

@@ -52,8 +52,22 @@ def rules(settings):
     return set_rules
 
 
-def page(call, resource, n, size=20, **filters):
-    return call(url(resource), page=n, page_size=size, **filters)
+class Pages:
+    """One filter set's pages as a client reads them: each ``next()`` asks for the page after the last
+    one served, following its ``next`` link (a refused page is asked for again)."""
+
+    def __init__(self, call, resource, size=20, **filters) -> None:
+        self.call, self.following, self.params = call, url(resource), {"page_size": size, **filters}
+
+    def next(self):
+        response = self.call(self.following, **self.params)
+        if response.status_code == 200 and response.json()["next"]:
+            # The link carries the size, the filters and the cursor: it is followed as it is.
+            self.following, self.params = response.json()["next"], {}
+        return response
+
+    def take(self, count: int) -> list:
+        return [self.next() for _ in range(count)]
 
 
 def rows_today(api_as, applicant) -> dict:
@@ -69,7 +83,7 @@ def test_the_daily_record_quota_refuses_until_midnight_and_alerts_the_authority_
 ):
     rules(DAILY_ROWS=100)
     with time_machine.travel(FROZEN, tick=False):
-        answers = [page(call, unconditional, n) for n in range(1, 8)]
+        answers = Pages(call, unconditional).take(7)
     assert [a.status_code for a in answers] == [200] * 5 + [429, 429]
     assert int(answers[5]["Retry-After"]) == TO_MIDNIGHT
     assert answers[5].json()["code"] == "throttled" and "记录配额" in answers[5].json()["detail"]
@@ -81,13 +95,13 @@ def test_the_daily_record_quota_refuses_until_midnight_and_alerts_the_authority_
 
 def test_the_grants_own_record_quota_applies(call, population, unconditional, rules):
     Grant.objects.filter(pk=population.pk).update(daily_row_quota=40)
-    codes = [page(call, unconditional, n).status_code for n in range(1, 4)]
+    codes = [a.status_code for a in Pages(call, unconditional).take(3)]
     assert codes == [200, 200, 429]
 
 
 def test_a_record_quota_used_up_does_not_suspend_the_grant(call, population, unconditional, rules):
     rules(DAILY_ROWS=20, AUTO_SUSPEND=True)
-    assert [page(call, unconditional, n).status_code for n in (1, 2)] == [200, 429]
+    assert [a.status_code for a in Pages(call, unconditional).take(2)] == [200, 429]
     population.refresh_from_db()
     assert population.status == "active"  # the quota stops it until midnight; the authority decides
 
@@ -95,16 +109,19 @@ def test_a_record_quota_used_up_does_not_suspend_the_grant(call, population, unc
 def test_a_list_page_counts_the_records_it_returns_and_a_lookup_one_or_none(
     api_as, applicant, call, population, unconditional, rules
 ):
-    page(call, unconditional, 1, size=50)
-    page(call, unconditional, 1, size=50, company_name="企业7")  # one record matches
+    Pages(call, unconditional, size=50).next()
+    Pages(call, unconditional, size=50, company_name="企业7").next()  # one record matches
     call(url(unconditional, company(3)["credit_code"]))
     call(url(unconditional, "no-such-key"))
     limits = rows_today(api_as, applicant)
     assert (limits["rows_today"], limits["rows_remaining_today"]) == (52, 10000 - 52)
 
 
-def test_a_page_past_the_end_costs_no_records(api_as, applicant, call, population, unconditional, rules):
-    assert page(call, unconditional, 99, size=50).status_code == 404
+def test_a_page_that_matches_nothing_costs_no_records(
+    api_as, applicant, call, population, unconditional, rules
+):
+    empty = Pages(call, unconditional, size=50, company_name="无此企业").next()
+    assert empty.status_code == 200 and empty.json() == {"next": None, "results": []}
     assert rows_today(api_as, applicant)["rows_today"] == 0
 
 
@@ -112,27 +129,27 @@ def test_paging_through_one_filter_set_is_refused_beyond_the_walk(
     api_as, applicant, call, population, unconditional, reviewer, rules
 ):
     rules(PAGE_WALK=3)
-    answers = [page(call, unconditional, n, size=5) for n in range(1, 5)]
+    answers = Pages(call, unconditional, size=5).take(4)
     assert [a.status_code for a in answers] == [200, 200, 200, 429]
     assert 0 < int(answers[3]["Retry-After"]) <= 600
     assert crawler_alerts(reviewer).get().body == "10 分钟内按同一组筛选条件翻阅了 4 页"
     # Another filter set is a query of its own; the refused page returned nothing and counts nothing.
-    assert page(call, unconditional, 1, size=5, company_name="企业1").status_code == 200
+    assert Pages(call, unconditional, size=5, company_name="企业1").next().status_code == 200
     assert rows_today(api_as, applicant)["rows_today"] == 15 + 1
 
 
 def test_with_auto_suspend_a_page_walker_loses_its_grant(call, population, unconditional, rules):
     rules(PAGE_WALK=3, AUTO_SUSPEND=True)
-    for n in range(1, 5):
-        page(call, unconditional, n, size=5)
+    walker = Pages(call, unconditional, size=5)
+    walker.take(4)
     population.refresh_from_db()
     assert population.status == "suspended" and "自动暂停" in population.status_reason
-    assert page(call, unconditional, 5, size=5).json()["code"] == "grant_suspended"
+    assert walker.next().json()["code"] == "grant_suspended"
 
 
 def test_taking_half_the_table_in_a_day_is_refused(call, population, unconditional, reviewer, rules):
     rules(PAGE_WALK=1000)  # no other sign: only the share of the table taken
-    codes = [page(call, unconditional, n, size=50).status_code for n in (1, 2, 3, 4)]
+    codes = [a.status_code for a in Pages(call, unconditional, size=50).take(4)]
     assert codes == [200, 200, 200, 429]  # 150 of 300 returned: half the table
     assert crawler_alerts(reviewer).get().body == "今日已返回 150 条记录，该资源共 300 条"
     assert AuditEvent.objects.get(action="grant.crawler_alert").detail["sign"] == "whole_table"
@@ -141,14 +158,14 @@ def test_taking_half_the_table_in_a_day_is_refused(call, population, uncondition
 def test_a_grant_given_its_own_record_quota_may_take_the_table(call, population, unconditional, rules):
     rules(PAGE_WALK=1000)
     Grant.objects.filter(pk=population.pk).update(daily_row_quota=400)
-    assert {page(call, unconditional, n, size=50).status_code for n in range(1, 7)} == {200}
+    assert {a.status_code for a in Pages(call, unconditional, size=50).take(6)} == {200}
 
 
 def test_a_normal_user_paging_below_the_thresholds_is_served(
     call, population, unconditional, reviewer, rules
 ):
-    codes = [page(call, unconditional, n, size=10).status_code for n in range(1, 6)]
-    codes += [page(call, unconditional, 1, size=10, company_name="企业5").status_code]
+    codes = [a.status_code for a in Pages(call, unconditional, size=10).take(5)]
+    codes += [Pages(call, unconditional, size=10, company_name="企业5").next().status_code]
     codes += [call(url(unconditional, company(n)["credit_code"])).status_code for n in (5, 50, 150)]
     assert set(codes) == {200}
     assert not crawler_alerts(reviewer).exists()
@@ -156,20 +173,22 @@ def test_a_normal_user_paging_below_the_thresholds_is_served(
 
 def test_the_record_quota_starts_again_the_next_day(call, population, unconditional, rules):
     rules(DAILY_ROWS=40)
+    pages = Pages(call, unconditional)
     with time_machine.travel(FROZEN, tick=False):
-        assert [page(call, unconditional, n).status_code for n in (1, 2, 3)] == [200, 200, 429]
+        assert [a.status_code for a in pages.take(3)] == [200, 200, 429]
     with time_machine.travel(FROZEN + dt.timedelta(seconds=TO_MIDNIGHT), tick=False):
-        assert page(call, unconditional, 3).status_code == 200
+        assert pages.next().status_code == 200  # the third page, refused yesterday
 
 
 def test_the_quotas_survive_the_loss_of_the_counters(call, population, unconditional, rules):
     """Redis restarted: the day's counters are rebuilt from the audit events of today's calls."""
     rules(DAILY_ROWS=60)
     Grant.objects.filter(pk=population.pk).update(daily_quota=4)
+    pages = Pages(call, unconditional)
     with time_machine.travel(FROZEN, tick=False):
-        assert [page(call, unconditional, n).status_code for n in (1, 2, 3)] == [200, 200, 200]
+        assert [a.status_code for a in pages.take(3)] == [200, 200, 200]
         cache.clear()
-        assert page(call, unconditional, 4).status_code == 429  # 60 records returned before the loss
+        assert pages.next().status_code == 429  # 60 records returned before the loss
         Grant.objects.filter(pk=population.pk).update(daily_row_quota=1000)
         cache.clear()
         # Three calls counted again (the refused one is not audited): this is the fourth of four.
@@ -207,10 +226,11 @@ def redis_client(settings, population):
 
 def test_the_record_quota_survives_a_restart_of_redis(call, population, unconditional, rules, redis_client):
     rules(DAILY_ROWS=40)
-    assert [page(call, unconditional, n).status_code for n in (1, 2)] == [200, 200]
+    pages = Pages(call, unconditional)
+    assert [a.status_code for a in pages.take(2)] == [200, 200]
     redis_client.restart()
     assert redis_client.get(f"dp:rows:{population.pk}:{timezone.localdate()}") is None
-    assert page(call, unconditional, 3).status_code == 429
+    assert pages.next().status_code == 429
 
 
 def test_concurrent_first_calls_rebuild_the_counters_once(
@@ -218,7 +238,7 @@ def test_concurrent_first_calls_rebuild_the_counters_once(
 ):
     from sharing.misuse import count_call
 
-    assert page(call, unconditional, 1).status_code == 200
+    assert Pages(call, unconditional).next().status_code == 200
     redis_client.restart()
     first, second = count_call(population), count_call(population)  # only the first claims the rebuild
     assert (first.used_today, second.used_today) == (2, 3)
@@ -228,13 +248,14 @@ def test_concurrent_first_calls_rebuild_the_counters_once(
 def test_a_full_page_costs_one_round_trip(call, population, unconditional, rules, redis_client):
     from sharing import counters
 
-    page(call, unconditional, 1)  # the day's first call claims the counters
+    pages = Pages(call, unconditional)
+    pages.next()  # the day's first call claims the counters
     counting, cached = CountingRedis(redis_client), counters._redis
     counters._redis = lambda: counting  # type: ignore[assignment]
     try:
-        assert page(call, unconditional, 2).status_code == 200
+        assert pages.next().status_code == 200
         full = counting.trips
-        assert page(call, unconditional, 1, company_name="企业7").status_code == 200
+        assert Pages(call, unconditional, company_name="企业7").next().status_code == 200
     finally:
         counters._redis = cached
     assert full == 1
@@ -250,7 +271,7 @@ def test_the_grants_page_shows_todays_records_against_the_record_quota(
     from tests.sharing.test_rate_limit_headers import grant_card
 
     Grant.objects.filter(pk=population.pk).update(daily_row_quota=1000)
-    page(call, unconditional, 1, size=30)
+    Pages(call, unconditional, size=30).next()
     client.force_login(applicant)
     html = client.get("/sharing/grants/").content.decode()
     assert grant_card(html, "grant-rows-today") == "30 / 1,000 条（每日记录配额，剩余 970 条）"
