@@ -102,9 +102,15 @@ class OpenView:
     def table(self, records: Sequence[dict]) -> list[list[Any]]:
         """Many records' data, de-identified, a column at a time (what ``row`` gives, for a download's
         batch: each rule is looked up once per column, not once per cell, and no dict is built per row)."""
+        return self.table_of_columns(
+            {column.name: list(map(methodcaller("get", column.name), records)) for column in self.columns}
+        )
+
+    def table_of_columns(self, stored: dict[str, list]) -> list[list[Any]]:
+        """The same from the records' values read a column at a time (``catalog.records.iter_columns``)."""
         table = []
         for column in self.columns:
-            values = list(map(methodcaller("get", column.name), records))
+            values = stored[column.name]
             if column.rule:
                 rule = RULES[column.rule]
                 values = [value if value is None or value == "" else rule(str(value)) for value in values]

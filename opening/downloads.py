@@ -13,13 +13,12 @@ import io
 import json
 import tempfile
 from collections.abc import Iterable, Iterator
-from itertools import islice
 from urllib.parse import quote
 
 from django.http import FileResponse, HttpResponseBase, StreamingHttpResponse
 from openpyxl import Workbook
 
-from catalog.records import iter_records
+from catalog.records import iter_columns, iter_records
 from dataplatform.core.spreadsheets import spreadsheet_safe  # OWASP CSV injection, shared by every writer
 
 from .deidentify import OpenView
@@ -68,13 +67,6 @@ def provenance_lines(prov: Provenance) -> list[list[str]]:
     ]
 
 
-def _batches(entry: OpenEntry) -> Iterator[list[dict]]:
-    """The entry's records' data in key order, CHUNK records at a time."""
-    records = iter_records(resource_id=entry.resource_id, batch=CHUNK)
-    while batch := [record.data for record in islice(records, CHUNK)]:
-        yield batch
-
-
 def _csv_lines(entry: OpenEntry, view: OpenView, prov: Provenance) -> Iterator[str]:
     """The file a batch of records at a time: one chunk of the response per batch, not per row (each
     chunk is a write to the client's socket)."""
@@ -85,9 +77,10 @@ def _csv_lines(entry: OpenEntry, view: OpenView, prov: Provenance) -> Iterator[s
     writer.writerow([spreadsheet_safe(c.label) for c in view.columns])
     writer.writerow(view.names)
     yield _drained(buffer)
-    for batch in _batches(entry):
-        columns = [list(map(_csv_text, values)) for values in view.table(batch)]
-        writer.writerows(zip(*columns, strict=True) if columns else [()] * len(batch))
+    names = [column.name for column in view.columns]
+    for count, stored in iter_columns(resource_id=entry.resource_id, names=names, batch=CHUNK):
+        columns = [list(map(_csv_text, values)) for values in view.table_of_columns(stored)]
+        writer.writerows(zip(*columns, strict=True) if columns else [()] * count)
         yield _drained(buffer)
 
 

@@ -1,6 +1,7 @@
 """Who may see sharing applications, grants and verification rules. Outsiders get 404."""
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models.expressions import Combinable
 from django.http import Http404
 
 from catalog.models import Resource, ServiceMethod
@@ -17,7 +18,7 @@ def applications_visible_to(user) -> QuerySet[Application]:
     if not getattr(user, "is_authenticated", False) or getattr(user, "api_key", None) is not None:
         return applications.none()
     submitted = ~Q(status=ApplicationStatus.DRAFT)
-    visible = Q(pk__in=[])
+    visible: Q | Combinable = Q(pk__in=[])
     if unit_id := working_unit_id(user):  # a role at the unit, not membership alone (issue 18)
         visible |= Q(applicant_unit=unit_id)
         visible |= submitted & _has_line(resource__producer=unit_id)

@@ -70,11 +70,16 @@ def filter_names(request: Request) -> list[str]:
     return [name for name in request.query_params if name not in RESERVED_PARAMS]
 
 
+_TIME = serializers.DateTimeField()  # RecordOut's updated_at, written as that field writes it
+
+
 def project(record: RecordRow, items: list[str]) -> dict:
+    """A record as RecordOut describes it, built as a plain dict: a serializer per row deep-copies its
+    fields, which cost a 50-record page 5 ms of CPU (bench/filters.py)."""
     return {
         "key": record.key,
         "data": {item: record.data.get(item) for item in items},
-        "updated_at": record.updated_at,
+        "updated_at": _TIME.to_representation(record.updated_at),
     }
 
 
@@ -124,7 +129,7 @@ class RecordDetailApi(DataApiView):
     def get(self, request: ApiRequest, pk: int, key: str) -> Response:
         def read(granted: list[Granted]) -> Read:
             record = record_by_key(resource_id=granted[0].resource.pk, key=key)
-            answer = RecordOut(project(record, granted[0].items)).data if record else None
+            answer = project(record, granted[0].items) if record else None
             audited = Audited(count=1 if record else 0, detail={"key": key})
             return Read(answer, [audited], found=record is not None)
 
@@ -161,7 +166,7 @@ class RecordListApi(DataApiView):
             filters = record_filters(request, published_columns(resource))
             rows = records_where(resource_id=resource.pk, where=filters, after=page.after, limit=page.fetch)
             shown = rows[: page.size]
-            results = [RecordOut(project(row, items)).data for row in shown]
+            results = [project(row, items) for row in shown]
             answer = page_response(request, page, [row.key for row in rows], results)
             filtered = {k: v for k, v in request.query_params.items() if k not in RESERVED_PARAMS}
             return Read(answer, [Audited(count=len(shown), detail={"filters": filtered})])

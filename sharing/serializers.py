@@ -10,7 +10,6 @@ from dataplatform.core.models import User
 from .misuse import grant_usage
 from .models import Application, ApplicationLine, ApplicationStep, Attachment, Grant, GrantEvent, UsageReport
 
-
 LINE_RESOURCES = "line_resources"  # the context's key for the resources LineListIn read
 
 

@@ -55,6 +55,14 @@ class Column:
             return f"character varying({self.length})" if self.length else "text"
         return _SQLITE_TYPES.get(self.item_type, "text")
 
+    def definition(self) -> str:
+        """The type as a column is declared: text on PostgreSQL in the "C" collation, which compares
+        bytes (equal values are equal in any collation; indexes build in about half the time)."""
+        sql_type = self.sql_type()
+        if connection.vendor == "postgresql" and self.item_type == ItemType.STRING:
+            return f'{sql_type} COLLATE "C"'
+        return sql_type
+
 
 def columns_of(items: list[dict]) -> tuple[Column, ...]:
     """The columns of item dicts as a published version's snapshot (or the items' values) holds them.

@@ -173,3 +173,32 @@ def iter_records(*, resource_id: int, batch: int = 2000) -> Iterator[RecordRow]:
 def all_records(*, resource_id: int) -> dict[str, RecordRow]:
     """Every record by its key: for tests and small entries only."""
     return {row.key: row for row in iter_records(resource_id=resource_id)}
+
+
+def iter_columns(
+    *, resource_id: int, names: list[str], batch: int = 2000
+) -> Iterator[tuple[int, dict[str, list]]]:
+    """The named items of every record in key order, a batch at a time: (how many records, a list of
+    values per name). A download's read: only the columns it writes, no dict per row. A name the
+    table has no column for (an item not yet published) comes back empty."""
+    from .tables import existing_columns
+
+    stored = existing_columns(resource_id) or {}
+    present = [name for name in names if name in stored]
+    selected = "".join(f", {quote(name)}" for name in present)
+    sql = f"SELECT {KEY}{selected} FROM {table_name(resource_id)} WHERE {KEY} > %s ORDER BY {KEY} LIMIT %s"
+    after = ""
+    while True:
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [after, batch])
+            rows = cursor.fetchall()
+        if not rows:
+            return
+        columns = list(zip(*rows, strict=True))
+        found = {
+            name: list(map(canonical, values)) for name, values in zip(present, columns[1:], strict=True)
+        }
+        yield len(rows), {name: found.get(name) or [None] * len(rows) for name in names}
+        if len(rows) < batch:
+            return
+        after = columns[0][-1]

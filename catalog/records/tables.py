@@ -69,7 +69,9 @@ def ensure_table(resource_id: int, columns: Iterable[Column]) -> None:
                 statements.append(f"ALTER TABLE {table} DROP COLUMN {quote(name)}")
         for column in columns:
             if column.name not in existing:
-                statements.append(f"ALTER TABLE {table} ADD COLUMN {quote(column.name)} {column.sql_type()}")
+                statements.append(
+                    f"ALTER TABLE {table} ADD COLUMN {quote(column.name)} {column.definition()}"
+                )
             elif existing[column.name].lower() != column.sql_type():  # SQLite's pragma says TEXT, INTEGER
                 _convert(resource_id, column, existing[column.name])
     statements += _indexes(resource_id, columns)
@@ -82,7 +84,7 @@ def _create(resource_id: int, columns: list[Column]) -> list[str]:
     postgres = connection.vendor == "postgresql"
     stamp = "timestamp with time zone" if postgres else "datetime"
     key = 'text COLLATE "C"' if postgres else "text"
-    items = "".join(f", {quote(c.name)} {c.sql_type()}" for c in columns)
+    items = "".join(f", {quote(c.name)} {c.definition()}" for c in columns)
     table = table_name(resource_id)
     return [
         f"CREATE TABLE {table} ({KEY} {key} PRIMARY KEY{items}, {CREATED} {stamp} NOT NULL, "
@@ -112,7 +114,7 @@ def _convert(resource_id: int, column: Column, old_type: str) -> None:
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute(
-                f"ALTER TABLE {table} ALTER COLUMN {name} TYPE {column.sql_type()} USING {_cast(column, old_type)}"
+                f"ALTER TABLE {table} ALTER COLUMN {name} TYPE {column.definition()} USING {_cast(column, old_type)}"
             )
             return
         # SQLite: a new column of the new type, filled with the values made canonical in Python.

@@ -90,7 +90,12 @@ def calendar_changed(**_signal_kwargs) -> None:
     kept without it)."""
     _forget_years()
     _bump_version()
-    transaction.on_commit(lambda: (_forget_years(), _bump_version()))
+    transaction.on_commit(_forget_everywhere)
+
+
+def _forget_everywhere() -> None:
+    _forget_years()
+    _bump_version()
 
 
 class WorkingCalendar:

@@ -424,3 +424,21 @@ def test_the_api_gives_the_pending_layout_changes_of_a_submitted_revision(api_as
     listed = client.get("/api/v1/catalog/resources/").json()
     entries = listed["results"] if isinstance(listed, dict) else listed
     assert [e["pending_layout_changes"] for e in entries if e["id"] == stored.pk] in ([None], [])
+
+
+def test_a_large_fresh_entry_builds_its_indexes_after_its_rows_and_keeps_them(entry, producer, monkeypatch):
+    from catalog.records import staging
+
+    monkeypatch.setattr(staging, "REBUILD_INDEXES_FROM", 2)  # the path a million-row upload takes
+    before = indexed_columns(entry.pk)
+    rows = [{"code": f"K{n}", "title": f"名{n}", "count": n} for n in range(3)]
+    records_upsert(actor=producer, resource=entry, records=rows)
+    assert indexed_columns(entry.pk) == before and set(data(entry)) == {"K0", "K1", "K2"}
+    with connection.cursor() as cursor:  # the primary key is back: a repeated key cannot get in
+        cursor.execute(
+            "SELECT count(*) FROM pg_constraint WHERE conrelid = %s::regclass AND contype = 'p'",
+            [f'records."r{entry.pk}"'],
+        )
+        assert cursor.fetchone()[0] == 1
+    again = records_upsert(actor=producer, resource=entry, records=[{**rows[0], "count": 9}])
+    assert (again.inserted, again.updated) == (0, 1)

@@ -4,7 +4,6 @@ import itertools
 
 import jieba
 import pytest
-from django.db import connection
 from django.utils import timezone
 
 from catalog.models import (
