@@ -643,6 +643,13 @@ def data_values() -> list[str]:
         for text in _strings(detail)
         if CJK.search(text)
     ]
+    # Records live in a table per resource (catalog.records), not in a model.
+    from catalog.models import Resource
+    from catalog.records import iter_records
+
+    for resource_id in Resource.objects.values_list("pk", flat=True):
+        for record in iter_records(resource_id=resource_id):
+            values.extend(value for value in record.data.values() if isinstance(value, str))
     # Records as the open-data portal shows them: addresses generalised (names masked are DEIDENTIFIED).
     values += [generalise_address(value) for value in values if CJK.search(value)]
     return values

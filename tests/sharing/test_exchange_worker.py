@@ -160,7 +160,9 @@ def assert_exact_copy(task, pg_target_db, kills: int):
 def push_with_kills(task, applicant, kill) -> int:
     """Kill whenever the run has moved on since the last kill; returns how many kills landed mid-run."""
     run = push_now(actor=applicant, task=task)
-    step = ROWS // (KILLS + 2)
+    # A third of an even share: a kill lands after the run moved on a little, and overshoots (the run is
+    # faster than the polling) leave room for every kill before the run ends.
+    step = ROWS // (KILLS * 3)
     kills = 0
     while kills < KILLS:
         floor = written(run)
