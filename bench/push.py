@@ -244,7 +244,7 @@ def main() -> None:
         changed + deleted,
         f"  [{run.rows_written:,} written, {run.rows_deleted:,} deleted]",
     )
-    print(f"ratio full push / COPY: {full_rate / copy_rate:.2f} (target ≥ 0.50)")
+    print(f"ratio full push / COPY: {full_rate / copy_rate:.2f} (target ≥ 0.80)")
     print(f"incremental / full time: {incr_seconds / full_seconds:.3f} (target ≤ 0.05)")
     with connect(target_db) as conn:
         (count,) = conn.execute("SELECT count(*) FROM pushed_people").fetchone()
