@@ -120,41 +120,26 @@ def fill(resource_id: int, size: int) -> None:
     from django.db import connection, transaction
 
     from catalog.records import table_name
+    from catalog.records.tables import indexes_rebuilt
 
     table = table_name(resource_id)
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid), c.conname, "
-            "pg_get_constraintdef(c.oid) FROM pg_index i LEFT JOIN pg_constraint c "
-            "ON c.conindid = i.indexrelid AND c.conrelid = i.indrelid WHERE i.indrelid = %s::regclass",
-            [table],
-        )
-        indexes = cursor.fetchall()
         cursor.execute(f"TRUNCATE {table}")
-        for index, _definition, constraint, _constraint_sql in indexes:
-            if constraint:
-                cursor.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{constraint}"')
-            else:
-                cursor.execute(f"DROP INDEX {index}")
         cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
-        cursor.execute(
-            f"""
-            INSERT INTO {table} (_key, credit_code, district, company_name, legal_rep, reg_capital,
-                                 _created_at, _updated_at, _batch_id)
-            SELECT '91350500F' || lpad(n::text, 9, '0'), '91350500F' || lpad(n::text, 9, '0'),
-                   '泉州市第' || lpad(((hashint4(n)::bigint & 2147483647) %% {DISTRICTS})::text, 3, '0') || '区',
-                   '泉州测试企业' || n || '有限公司',
-                   (ARRAY['张','王','李','陈','林'])[1 + n %% 5] || '某', (n * 37) %% 10000,
-                   now(), now(), NULL
-            FROM generate_series(0, %s - 1) AS n
-            """,
-            [size],
-        )
-        for _index, definition, constraint, constraint_sql in indexes:
-            if constraint:
-                cursor.execute(f'ALTER TABLE {table} ADD CONSTRAINT "{constraint}" {constraint_sql}')
-            else:
-                cursor.execute(definition)
+        with indexes_rebuilt(resource_id):
+            cursor.execute(
+                f"""
+                INSERT INTO {table} (_key, credit_code, district, company_name, legal_rep, reg_capital,
+                                     _created_at, _updated_at, _batch_id)
+                SELECT '91350500F' || lpad(n::text, 9, '0'), '91350500F' || lpad(n::text, 9, '0'),
+                       '泉州市第' || lpad(((hashint4(n)::bigint & 2147483647) %% {DISTRICTS})::text, 3, '0') || '区',
+                       '泉州测试企业' || n || '有限公司',
+                       (ARRAY['张','王','李','陈','林'])[1 + n %% 5] || '某', (n * 37) %% 10000,
+                       now(), now(), NULL
+                FROM generate_series(0, %s - 1) AS n
+                """,
+                [size],
+            )
     with connection.cursor() as cursor:
         cursor.execute(f"VACUUM ANALYZE {table}")
 
