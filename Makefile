@@ -10,7 +10,7 @@ STAMP := $(VENV)/.installed
 export TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/dataplatform
 export TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
 
-.PHONY: install run test test-fast lint chromium messages screenshots
+.PHONY: install run test test-fast lint chromium messages screenshots demo-two-nodes
 
 $(STAMP): pyproject.toml package.json
 	@command -v $(PYTHON) >/dev/null || { echo "needs $(PYTHON)"; exit 1; }
@@ -31,6 +31,11 @@ run: install messages
 	@echo "Timers run in-process beside the web server (manage.py run_timers); stop both with Ctrl-C."
 	$(PY) manage.py run_timers & trap 'kill $$! 2>/dev/null' EXIT INT TERM; \
 	$(PY) manage.py runserver 127.0.0.1:8000
+
+# A province node (http://127.0.0.1:8001) and a city node (http://localhost:8002) that trust each other, each
+# with its own SQLite file, key and settings under var/two-nodes/ (docs/federation.md; tools/two_nodes.py).
+demo-two-nodes: install messages
+	$(PY) tools/two_nodes.py
 
 chromium:
 	@test -x /usr/bin/chromium -a -n "$$(fc-list :lang=zh 2>/dev/null)" || { apt-get update -qq && apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null; }
@@ -57,5 +62,5 @@ lint: install
 	$(VENV)/bin/lint-imports  # the layers of pyproject.toml's [tool.importlinter]: no app imports one above it
 	$(VENV)/bin/mypy  # the apps and the strictness of pyproject.toml's [tool.mypy] (README: Type checking)
 	$(PY) manage.py check_openapi  # the OpenAPI schema: no generator warning, and openapi-spec-validator passes
-	$(VENV)/bin/bandit -q -r dataplatform catalog sharing opening correction audit supervision governance operations \
+	$(VENV)/bin/bandit -q -r dataplatform catalog sharing opening correction audit supervision federation governance operations \
 		-x '*/migrations/*' --severity-level high

@@ -52,6 +52,9 @@ urlpatterns = [
     path("audit/", include("audit.urls")),
     path("supervision/", include("supervision.urls")),
     path("governance/", include("governance.urls")),
+    # The federation's pages and its signed protocol (plain views, outside /api/v1/: docs/federation.md).
+    path("federation/", include("federation.urls_pages")),
+    path("federation/", include("federation.urls_protocol")),
     path("", include("dataplatform.core.urls")),
 ]
 

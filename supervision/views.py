@@ -11,7 +11,9 @@ from django.utils.http import urlencode
 from audit.services import audit_record
 from dataplatform.core.administrators import units_without_data_admin
 from dataplatform.core.audit_actions import AuditAction
+from dataplatform.core.models import Role
 from dataplatform.core.request_types import AuthenticatedHttpRequest
+from federation.selectors import federation_summary
 
 from .charts import dashboard_charts
 from .columns import COLUMNS, GROUP_STARTS, GROUPS
@@ -107,6 +109,7 @@ def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
         "charts": dashboard_charts(rows=rows, overdue=overdue),
         # Q9.2: a unit must have a data administrator registered on the platform.
         "without_data_admin": units_without_data_admin(units),
+        "federation": federation_summary() if request.user.has_role(Role.PLATFORM_ADMIN) else None,
     }
     return render(request, "supervision/dashboard.html", context)
 

@@ -22,6 +22,7 @@ APPS = (
     "correction",
     "governance",
     "supervision",
+    "federation",
     "operations",
 )
 

@@ -188,6 +188,18 @@ class AuditAction(models.TextChoices):
     GOVERNANCE_DISPUTE_RECORD_DECISION = "governance.dispute.record_decision"
     GOVERNANCE_DISPUTE_ADD_DOCUMENTS = "governance.dispute.add_documents"
 
+    # --- federation (issue 17): peers, keys, and each signed message on both sides under its message id -
+    FEDERATION_PEER_CREATE = "federation.peer_create"
+    FEDERATION_PEER_CHANGE = "federation.peer_change"
+    FEDERATION_PEER_SUSPEND = "federation.peer_suspend"
+    FEDERATION_PEER_RESUME = "federation.peer_resume"
+    FEDERATION_KEY_GENERATE = "federation.key_generate"
+    FEDERATION_SEND = "federation.send"  # the sender's outbox row
+    FEDERATION_DELIVER = "federation.deliver"  # the receiver's answer, on the sender
+    FEDERATION_RECEIVE = "federation.receive"  # the receiver's inbox row
+    FEDERATION_APPLY = "federation.apply"
+    FEDERATION_REFUSE = "federation.refuse"  # a request refused (outcome "denied")
+
     # --- supervision and the audit log itself --------------------------------------------------------
     SUPERVISION_EXPORT = "supervision.export"
     AUDIT_EXPORT = "audit.export"  # an export of the log is itself recorded

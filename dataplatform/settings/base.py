@@ -6,6 +6,7 @@ Celery tasks run in-process and ``manage.py run_timers`` fires the periodic ones
 Bad values fail loudly with ImproperlyConfigured at start-up, never at the first request.
 """
 
+import re
 from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -72,6 +73,7 @@ INSTALLED_APPS = [
     "opening",
     "correction",
     "supervision",
+    "federation",  # province, city and county platforms as one network (docs/federation.md)
     "governance",
     "operations",  # the demo and the timer loop, over every app
 ]
@@ -310,6 +312,10 @@ CELERY_BEAT_SCHEDULE = {
     # Audit retention (Q8.4): next months' partitions created ahead, months past the retention archived
     # and dropped. Monthly in effect; run daily (run_timers cannot run a crontab), idempotent.
     "maintain-audit-partitions": {"task": "audit.tasks.maintain_partitions", "schedule": timedelta(days=1)},
+    # Federation (docs/federation.md §7): peers' due outbox rows, each peer's back-off kept in its row; and
+    # the replay guard's nonces, useless once their signature has expired.
+    "deliver-federation-outbox": {"task": "federation.tasks.deliver_due", "schedule": timedelta(minutes=1)},
+    "purge-federation-nonces": {"task": "federation.tasks.purge_nonces", "schedule": timedelta(hours=1)},
 }
 
 # --- Health (/healthz, /readyz: dataplatform.core.health) ------------------------------------------
@@ -502,6 +508,39 @@ EXCHANGE = {
 # Fernet keys for target passwords, newest first (unset: one derived from SECRET_KEY).
 EXCHANGE_SECRET_KEYS = env.list("EXCHANGE_SECRET_KEYS", default=[])
 
+# --- Federation: province, city and county platforms as one network (docs/federation.md) --------
+# The same code runs as every node; these say which node it is. No NODE_ID: federation is off.
+NODE_ID = env.str("NODE_ID", default="")  # "fj-350500": lower-case letters, digits and hyphens
+NODE_LEVEL = env.str("NODE_LEVEL", default="city")  # province | city | county
+NODE_REGION = env.str("NODE_REGION", default="")  # 6-digit division code: 350000, 350500, 350503
+NODE_NAME = env.str("NODE_NAME", default="")  # 泉州市公共数据汇聚共享平台
+NODE_URL = env.str("NODE_URL", default=SITE_URL).rstrip("/")  # the base URL peers post to
+NODE_KEY_FILE = env.str("NODE_KEY_FILE", default=str(VAR_DIR / "node-ed25519.pem"))  # federation_keygen
+if NODE_LEVEL not in ("province", "city", "county"):
+    raise ImproperlyConfigured(f"NODE_LEVEL must be province, city or county: {NODE_LEVEL!r}")
+if NODE_ID and not re.fullmatch(r"[a-z0-9-]{1,64}", NODE_ID):
+    raise ImproperlyConfigured(f"NODE_ID must be lower-case letters, digits and hyphens: {NODE_ID!r}")
+if NODE_ID and not re.fullmatch(r"[0-9]{6}", NODE_REGION):
+    raise ImproperlyConfigured(
+        f"NODE_REGION must be a 6-digit division code when NODE_ID is set: {NODE_REGION!r}"
+    )
+if urlsplit(NODE_URL).scheme not in ("http", "https") or not urlsplit(NODE_URL).netloc:
+    raise ImproperlyConfigured(f"NODE_URL must be an http(s) address: {NODE_URL!r}")
+FEDERATION = {
+    "SIGNATURE_TTL": env.int("FEDERATION_SIGNATURE_TTL", default=300),  # expires - created, at most
+    "CLOCK_SKEW": env.int("FEDERATION_CLOCK_SKEW", default=30),  # seconds allowed between hosts' clocks
+    "RETRY_MAX_MINUTES": 240,  # back-off after failures: 1, 2, 4 … minutes, at most this
+    "BATCH_MESSAGES": 100,  # envelopes per signed POST
+    "MAX_BODY_BYTES": 8 * 1024 * 1024,
+    "TIMEOUT": (5, 30),  # connect, read (seconds)
+    "LEASE_SECONDS": 120,  # a delivering worker's claim on a peer; a dead worker's claim just expires
+    "TRANSFER_ROWS": 5000,  # records per transfer.chunk message (a later slice)
+}
+if FEDERATION["SIGNATURE_TTL"] < 1 or FEDERATION["CLOCK_SKEW"] < 0:
+    raise ImproperlyConfigured(
+        "FEDERATION_SIGNATURE_TTL must be 1 or more and FEDERATION_CLOCK_SKEW 0 or more."
+    )
+
 # --- Platform -------------------------------------------------------------------------------------
 PLATFORM_NAME = _("Government Data Sharing Platform")
 # Functions that list a person's pending work on the home page; each later app adds its own.
@@ -575,6 +614,7 @@ NAVIGATION_PROVIDERS: list[str] = [
     "dataplatform.core.navigation.people_links",
     "audit.navigation.audit_links",
     "supervision.navigation.supervision_links",
+    "federation.navigation.federation_links",
     "dataplatform.core.navigation.platform_links",
 ]
 PUBLIC_NAVIGATION_PROVIDERS: list[str] = ["opening.navigation.public_links"]

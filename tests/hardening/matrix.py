@@ -149,6 +149,14 @@ MATRIX: dict[str, tuple[str, str]] = {
     "data-verification-rules": ("GET", "401 200 200 200 200 200 200 200 200"),
     "data-verify": ("GET", "401 403 403 403 403 403 403 403 403"),
     "favicon": ("GET", "200 200 200 200 200 200 200 200 200"),  # browsers ask for it before any page
+    "federation-node": ("GET", "302 403 403 403 403 403 403 200 403"),
+    "federation-peer": ("GET", "302 403 403 403 403 403 403 404 403"),
+    "federation-peers": ("GET", "302 403 403 403 403 403 403 200 403"),
+    # The signed protocol between nodes (docs/federation.md §5): a machine endpoint; a person's session
+    # counts for nothing there, so every persona's unsigned POST is refused like an anonymous one.
+    "federation-protocol-messages": ("POST", "401 401 401 401 401 401 401 401 401"),
+    # Public by design (what a peer's administrator fetches); the world runs with federation off (no NODE_ID).
+    "federation-protocol-node": ("GET", "404 404 404 404 404 404 404 404 404"),
     "governance-act": ("POST", "302 404 404 404 404 404 404 404 404"),
     "governance-authorizations": ("GET", "302 200 200 200 200 200 200 200 200"),
     "governance-complaints": ("GET", "302 200 200 200 200 200 200 200 200"),

@@ -109,6 +109,7 @@ ARGS: dict[str, dict] = {
     "audit-lookup": {"kind": "person"},  # a literal: the picker's kind
     "audit-usage-csv": {"day": "2026-11-20"},
     "audit-usage-day": {"day": "2026-11-20"},
+    "federation-peer": {"pk": "missing"},
     "governance-project": {"pk": "missing"},
     "governance-project-asset": {"pk": "missing"},
     "governance-objection": {"resource_pk": "published"},

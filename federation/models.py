@@ -1,0 +1,207 @@
+"""The federation's rows: peers, and the outbox/inbox that carry signed messages between nodes (docs/federation.md §4).
+
+Every exchange is a row on both sides: the sender's ``OutboxMessage`` and the receiver's ``InboxMessage`` share the
+message id, so the two audit trails pair up (as X-Road's security servers each log the same ``X-Road-Id``).
+"""
+
+import base64
+import binascii
+import uuid
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from dataplatform.core.models import Unit
+
+node_id_validator = RegexValidator(r"^[a-z0-9-]+$", _("Use lower-case letters, digits and hyphens."))
+region_validator = RegexValidator(r"^[0-9]{6}$", _("Enter a 6-digit division code."))
+
+
+def public_key_validate(value: str) -> None:
+    """A raw Ed25519 public key, base64: 44 characters that decode to exactly 32 bytes (§3)."""
+    try:
+        raw = base64.b64decode(value, validate=True)
+    except (binascii.Error, ValueError):
+        raw = b""
+    if len(raw) != 32:
+        raise ValidationError(
+            _("Enter an Ed25519 public key: 32 bytes in base64 (44 characters)."), code="invalid"
+        )
+
+
+class NodeLevel(models.TextChoices):
+    # G4, Q-A2.4: the provincial node, the city sub-nodes, the county sub-centres.
+    PROVINCE = "province", _("Province")
+    CITY = "city", _("City")
+    COUNTY = "county", _("County")
+
+
+LEVEL_RANK: dict[str, int] = {NodeLevel.PROVINCE: 0, NodeLevel.CITY: 1, NodeLevel.COUNTY: 2}
+
+
+class PeerStatus(models.TextChoices):
+    ACTIVE = "active", _("Active")
+    SUSPENDED = "suspended", _("Suspended")
+
+
+class Peer(models.Model):
+    """Another node this node trusts: its id, address and Ed25519 public key (confirmed out of band).
+
+    The delivery fields (``failures``, ``next_attempt_at``, ``sending_until``) are the peer-wide back-off and the
+    lease a delivering worker claims by compare-and-swap, so one down node holds back only its own rows.
+    """
+
+    node_id = models.CharField(_("node id"), max_length=64, unique=True, validators=[node_id_validator])
+    name = models.CharField(_("name"), max_length=200)
+    url = models.URLField(_("URL"))
+    level = models.CharField(_("level"), max_length=10, choices=NodeLevel.choices)
+    region = models.CharField(_("region code"), max_length=6, validators=[region_validator])
+    public_key = models.CharField(_("public key"), max_length=44, validators=[public_key_validate])
+    status = models.CharField(
+        _("status"), max_length=10, choices=PeerStatus.choices, default=PeerStatus.ACTIVE
+    )
+    status_reason = models.TextField(_("status reason"), blank=True)
+    # The unit acting for that node here (the applicant of its back-flow applications, a later slice).
+    unit = models.ForeignKey(
+        Unit, verbose_name=_("acting unit"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    last_contact_at = models.DateTimeField(_("last contact"), null=True, blank=True)
+    last_sent_at = models.DateTimeField(_("last sent"), null=True, blank=True)
+    last_received_at = models.DateTimeField(_("last received"), null=True, blank=True)
+    last_error = models.TextField(_("last error"), blank=True)
+    last_error_at = models.DateTimeField(_("last error at"), null=True, blank=True)
+    failures = models.PositiveIntegerField(_("failures"), default=0)
+    next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
+    sending_until = models.DateTimeField(_("sending until"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("peer node")
+        verbose_name_plural = _("peer nodes")
+        ordering = ["node_id"]
+
+    def __str__(self) -> str:
+        return f"{self.node_id} {self.name}"
+
+    @property
+    def relation(self) -> str:
+        """``upper``, ``lower`` or ``same``: where the peer stands relative to this node's ``NODE_LEVEL``."""
+        mine = LEVEL_RANK.get(getattr(settings, "NODE_LEVEL", NodeLevel.CITY), LEVEL_RANK[NodeLevel.CITY])
+        theirs = LEVEL_RANK[NodeLevel(self.level)]
+        if theirs < mine:
+            return "upper"
+        if theirs > mine:
+            return "lower"
+        return "same"
+
+
+class ReceivedNonce(models.Model):
+    """A signature nonce seen from a peer; the unique row refuses its replay until the signature expires."""
+
+    peer = models.ForeignKey(Peer, on_delete=models.CASCADE, related_name="+")
+    nonce = models.CharField(max_length=64)
+    expires_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["peer", "nonce"], name="federation_nonce_once")]
+        indexes = [models.Index(fields=["expires_at"], name="federation_nonce_expiry")]
+
+    def __str__(self) -> str:
+        return f"{self.peer_id}:{self.nonce}"
+
+
+class StreamCounter(models.Model):
+    """The sender's last sequence number per (peer, stream); locked to number the next message."""
+
+    peer = models.ForeignKey(Peer, on_delete=models.CASCADE, related_name="+")
+    stream = models.CharField(max_length=200)
+    last_seq = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["peer", "stream"], name="federation_counter_once")]
+
+    def __str__(self) -> str:
+        return f"{self.peer_id}:{self.stream}@{self.last_seq}"
+
+
+class OutboxStatus(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    DELIVERED = "delivered", _("Delivered")
+
+
+class Answer(models.TextChoices):
+    APPLIED = "applied", _("Applied")
+    DUPLICATE = "duplicate", _("Duplicate")
+    PARKED = "parked", _("Parked")
+
+
+class OutboxMessage(models.Model):
+    """A message to a peer, written in the caller's transaction; its id is the message id on both sides."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    peer = models.ForeignKey(Peer, on_delete=models.PROTECT, related_name="outbox")
+    kind = models.CharField(max_length=60)
+    stream = models.CharField(max_length=200)
+    seq = models.PositiveBigIntegerField()
+    body = models.JSONField(default=dict)
+    status = models.CharField(max_length=10, choices=OutboxStatus.choices, default=OutboxStatus.PENDING)
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    answer = models.CharField(max_length=20, choices=Answer.choices, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["peer", "stream", "seq"], name="outbox_seq_once")]
+        indexes = [models.Index(fields=["peer", "status", "stream", "seq"], name="outbox_due")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.stream}#{self.seq} ({self.id})"
+
+
+class InboundStream(models.Model):
+    """The receiver's last applied sequence number per (peer, stream); later numbers wait parked."""
+
+    peer = models.ForeignKey(Peer, on_delete=models.CASCADE, related_name="+")
+    stream = models.CharField(max_length=200)
+    applied_seq = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["peer", "stream"], name="federation_inbound_once")]
+
+    def __str__(self) -> str:
+        return f"{self.peer_id}:{self.stream}@{self.applied_seq}"
+
+
+class InboxStatus(models.TextChoices):
+    PARKED = "parked", _("Parked")
+    APPLIED = "applied", _("Applied")
+
+
+class InboxMessage(models.Model):
+    """A message received from a peer; ``message_id`` is unique per peer, so one peer cannot collide with another's."""
+
+    message_id = models.UUIDField()
+    peer = models.ForeignKey(Peer, on_delete=models.PROTECT, related_name="inbox")
+    kind = models.CharField(max_length=60)
+    stream = models.CharField(max_length=200)
+    seq = models.PositiveBigIntegerField()
+    body = models.JSONField(default=dict)
+    status = models.CharField(max_length=10, choices=InboxStatus.choices, default=InboxStatus.PARKED)
+    received_at = models.DateTimeField(auto_now_add=True)
+    applied_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["peer", "message_id"], name="inbox_once"),
+            models.UniqueConstraint(fields=["peer", "stream", "seq"], name="inbox_seq_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.stream}#{self.seq} ({self.message_id})"
