@@ -627,6 +627,7 @@ NAVIGATION_MENUS = [
     ("/supervision/", _("Supervision")),
     ("/open/", _("Open data")),
     ("/units/", _("Supervision")),
+    ("/federation/", _("Supervision")),  # the peers: the platform administrator's, beside the dashboard
 ]
 
 # LOG_FORMAT=json (docker-compose) writes one JSON object a line for the log collector; both formats carry the
