@@ -101,7 +101,8 @@ def _match(resource: Resource, kind: str, identifier: str) -> tuple[list[str], r
         if not identifies(item, kind) or item.name not in stored:
             continue
         names.append(item.name)
-        either[records.KEY if stored[item.name].is_key else item.name] = identifier
+        column_name, value = stored[item.name].term(identifier)
+        either[column_name] = value
     return names, records.Where(any_equals=either) if either else None
 
 

@@ -20,7 +20,7 @@ from rest_framework.views import APIView
 
 from catalog.ingest import CONVERTERS
 from catalog.models import InterfaceStatus, Resource, ServiceInterface
-from catalog.records import KEY, Column, RecordRow, Where, published_columns, record_by_key, records_where
+from catalog.records import Column, RecordRow, Where, published_columns, record_by_key, records_where
 from dataplatform.core.models import Role
 from dataplatform.core.permissions import IsApiClient
 from dataplatform.core.request_types import ApiRequest, PersonApiRequest
@@ -206,10 +206,8 @@ def record_filters(request: Request, columns: tuple[Column, ...]) -> Where:
             converted = CONVERTERS[column.item_type](value)
         except ValueError as exc:
             raise exceptions.ValidationError({name: str(exc)}) from exc
-        if column.is_key:
-            equals[KEY] = "" if converted is None else str(converted)
-        else:
-            equals[name] = converted
+        column_name, value = column.term(converted)
+        equals[column_name] = value
     return Where(equals)
 
 

@@ -152,7 +152,8 @@ def _check(check: dict, inputs: dict, resource: Resource) -> bool:
             value = CONVERTERS[column.item_type](inputs[field])
         except ValueError:
             return False
-        equals.update({records.KEY: str(value)} if column.is_key else {item: value})
+        column_name, value = column.term(value)
+        equals[column_name] = value
     found = records.records_where(resource_id=check["resource"], where=records.Where(equals), limit=10)
     conditions = check.get("conditions", [])
     return any(all(CONDITIONS[c["op"]](row.data.get(c["item"]), today) for c in conditions) for row in found)

@@ -6,14 +6,6 @@ import json
 
 from django.db import migrations
 
-_CAST = {
-    "integer": "bigint",
-    "decimal": "numeric",
-    "date": "date",
-    "datetime": "timestamp with time zone",
-    "boolean": "boolean",
-}
-
 
 def _items(Resource, ResourceVersion, resource) -> list[dict]:
     version = ResourceVersion.objects.filter(resource=resource, number=resource.published_version).first()
@@ -41,8 +33,8 @@ def move_records(apps, schema_editor):
             values, params = [], []
             for c in columns:
                 text = "(data ->> %s)"
-                if c.item_type in _CAST:
-                    text = f"CASE WHEN btrim({text}) ~* '{_PATTERNS[c.item_type]}' THEN {text}::{_CAST[c.item_type]} END"
+                if c.item_type in _PATTERNS:  # a typed column: only a value of its type's shape is cast
+                    text = f"CASE WHEN btrim({text}) ~* '{_PATTERNS[c.item_type]}' THEN {text}::{c.sql_type()} END"
                     params += [c.name, c.name]
                 else:
                     params.append(c.name)

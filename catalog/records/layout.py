@@ -7,7 +7,9 @@ schema, where the app role may create them and nothing else lives; on SQLite (th
 the others, named ``records_r<id>``, and hold the canonical values as text (a simpler layout).
 """
 
+import hashlib
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import connection
 
@@ -55,6 +57,13 @@ class Column:
             return f"character varying({self.length})" if self.length else "text"
         return _SQLITE_TYPES.get(self.item_type, "text")
 
+    def term(self, value: Any) -> tuple[str, Any]:
+        """The column a filter on this item compares, and the value: the key item's values are the
+        primary key (``_key``, text), which needs no index of its own."""
+        if self.is_key:
+            return KEY, "" if value is None else str(value)
+        return self.name, value
+
     def definition(self) -> str:
         """The type as a column is declared: text on PostgreSQL in the "C" collation, which compares
         bytes (equal values are equal in any collation; indexes build in about half the time)."""
@@ -97,8 +106,6 @@ def bare_name(resource_id: int) -> str:
 
 def index_name(resource_id: int, column: str) -> str:
     """An index's name: unique in the schema, short whatever the item's name (PostgreSQL's 63 bytes)."""
-    import hashlib
-
     digest = hashlib.blake2s(column.encode(), digest_size=4).hexdigest()
     return (
         f"r{int(resource_id)}_{digest}"

@@ -12,6 +12,7 @@ from django.db import connection
 
 from ..ingest.values import _decimal_text, _utc_text
 from .layout import BATCH, CREATED, KEY, UPDATED, quote, table_name
+from .tables import existing_columns
 
 MAX_GROUPS = 10_000  # the distinct values a statistics call groups at most
 
@@ -181,8 +182,6 @@ def iter_columns(
     """The named items of every record in key order, a batch at a time: (how many records, a list of
     values per name). A download's read: only the columns it writes, no dict per row. A name the
     table has no column for (an item not yet published) comes back empty."""
-    from .tables import existing_columns
-
     stored = existing_columns(resource_id) or {}
     present = [name for name in names if name in stored]
     selected = "".join(f", {quote(name)}" for name in present)
