@@ -52,7 +52,6 @@ logger = logging.getLogger(__name__)
 
 MAX_API_RECORDS = 10_000
 MAX_UPLOAD_BYTES = 512 * 1024 * 1024
-PROGRESS_SECONDS = 1.0  # between two progress writes of a file's batch (each ends one COPY statement)
 LOST_TASK_AFTER = dt.timedelta(minutes=10)  # a batch still waiting this long lost its task
 FILE_NAME_MAX = 200  # AggregationBatch.file_name
 
