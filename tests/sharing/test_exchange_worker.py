@@ -35,6 +35,7 @@ KILLS = int(os.environ.get("FAULT_KILLS", "10"))
 # last of them (each kill that landed must have cost a claim: assert_exact_copy).
 MIN_KILLS = KILLS // 2
 BATCH_ROWS = 500  # the worker's EXCHANGE_BATCH_ROWS: a run moves on a batch at a time
+END_MARGIN = 10 * BATCH_ROWS  # rows the run still has to write when the last kill may land
 STALE_SECONDS = 2
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
@@ -169,14 +170,16 @@ def push_with_kills(task, applicant, kill) -> int:
         floor = written(run)
         # What is left shared among the kills still to land (and a margin): a run that outpaced the
         # polling leaves shorter steps to the later kills, never too few rows for all of them.
-        step = max(BATCH_ROWS, (ROWS - floor) // (KILLS - kills + 2))
+        step = max(BATCH_ROWS, (ROWS - END_MARGIN - floor) // (KILLS - kills + 2))
         wait_for(
             lambda floor=floor, step=step: written(run) >= floor + step or run.status == RunStatus.DONE,
             timeout=120,
             what="the push to move on",
         )
-        if run.status == RunStatus.DONE or written(run) >= ROWS:
-            break  # every row is in: a kill now would hit an idle worker, not a run
+        if run.status == RunStatus.DONE or written(run) > ROWS - END_MARGIN:
+            # Near the end a kill could land after the target recorded the run complete and before the
+            # platform did: that is no kill mid-run (and the resumed worker would start a new, empty one).
+            break
         kill()
         kills += 1
         requeue_after_loss(run)
