@@ -5,3 +5,7 @@ from django.utils.translation import gettext_lazy as _
 class FederationConfig(AppConfig):
     name = "federation"
     verbose_name = _("Federation")
+
+    def ready(self) -> None:
+        # The receivers that turn local changes into outbox rows, and the handlers of their message kinds.
+        from . import cascade, open_sync  # noqa: F401

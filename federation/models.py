@@ -205,3 +205,89 @@ class InboxMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.stream}#{self.seq} ({self.message_id})"
+
+
+class RemoteStatus(models.TextChoices):
+    ACTIVE = "active", _("Available")
+    RETIRED = "retired", _("Retired")
+
+
+class RemoteEntry(models.Model):
+    """A catalog entry of another node (docs/federation.md §11, catalog cascade): a lower node's shared entry
+    registered here, or the upper node's, shown read-only to this node's units. Its content is the published
+    version the origin sent; only messages from the origin change it."""
+
+    origin = models.ForeignKey(
+        Peer, verbose_name=_("origin node"), on_delete=models.PROTECT, related_name="remote_entries"
+    )
+    code = models.CharField(_("code"), max_length=60)
+    version = models.PositiveIntegerField(_("version"))
+    name = models.CharField(_("name"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    producer_name = models.CharField(_("producing unit"), max_length=200, blank=True)
+    category = models.CharField(_("category"), max_length=40, blank=True)
+    share_type = models.CharField(_("share type"), max_length=20, blank=True)
+    open_type = models.CharField(_("open type"), max_length=20, blank=True)
+    update_frequency = models.CharField(_("update frequency"), max_length=20, blank=True)
+    # resource_snapshot() of the version, and the national catalog metadata: the guide's rows
+    # (catalog.spreadsheet.COLUMNS -> value), one per data item.
+    snapshot = models.JSONField(_("content"), default=dict)
+    metadata = models.JSONField(_("national catalog metadata"), default=list)
+    search_text = models.TextField(editable=False, blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=RemoteStatus.choices, default=RemoteStatus.ACTIVE
+    )
+    published_at = models.DateTimeField(_("published at"), null=True, blank=True)
+    retired_at = models.DateTimeField(_("retired at"), null=True, blank=True)
+    message_id = models.UUIDField(_("last message"), null=True, blank=True)
+    received_at = models.DateTimeField(_("received at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("entry of another node")
+        verbose_name_plural = _("entries of other nodes")
+        ordering = ["origin", "code"]
+        constraints = [models.UniqueConstraint(fields=["origin", "code"], name="remote_entry_once")]
+        indexes = [models.Index(fields=["status", "origin"], name="remote_entry_status")]
+
+    def __str__(self) -> str:
+        return f"{self.origin_id}:{self.code} v{self.version}"
+
+
+class RemoteDataset(models.Model):
+    """An open dataset of a lower node, synced to this node's portal (Q6.3, F9): its reviewed open-catalog
+    content and the links to the origin's own dataset page and downloads."""
+
+    origin = models.ForeignKey(
+        Peer, verbose_name=_("origin node"), on_delete=models.PROTECT, related_name="remote_datasets"
+    )
+    slug = models.SlugField(_("public name"), max_length=100)
+    title = models.CharField(_("title"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    publisher_name = models.CharField(_("publisher"), max_length=200, blank=True)
+    open_type = models.CharField(_("open type"), max_length=20, blank=True)
+    tags = models.JSONField(_("keywords"), default=list, blank=True)
+    licence = models.CharField(_("licence"), max_length=40, blank=True)
+    landing_url = models.URLField(_("dataset page"), max_length=500)
+    # [{"format": "csv", "url": "https://…/download.csv"}], empty when the data opens on application only.
+    distributions = models.JSONField(_("downloads"), default=list, blank=True)
+    search_text = models.TextField(editable=False, blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=RemoteStatus.choices, default=RemoteStatus.ACTIVE
+    )
+    withdrawal_reason = models.TextField(_("reason for withdrawal"), blank=True)
+    opened_at = models.DateTimeField(_("opened at"), null=True, blank=True)
+    withdrawn_at = models.DateTimeField(_("withdrawn at"), null=True, blank=True)
+    message_id = models.UUIDField(_("last message"), null=True, blank=True)
+    received_at = models.DateTimeField(_("received at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("open dataset of another node")
+        verbose_name_plural = _("open datasets of other nodes")
+        ordering = ["origin", "slug"]
+        constraints = [models.UniqueConstraint(fields=["origin", "slug"], name="remote_dataset_once")]
+        indexes = [models.Index(fields=["status", "origin"], name="remote_dataset_status")]
+
+    def __str__(self) -> str:
+        return f"{self.origin_id}:{self.slug}"
