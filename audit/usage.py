@@ -41,9 +41,9 @@ from .grants import resource_names
 from .models import AuditChain, AuditEvent, PushStatus, UsagePush, UsageWebhook
 
 CST = ZoneInfo("Asia/Shanghai")  # the log's days are China Standard Time days, whatever the server's zone
-USAGE_ACTIONS = AuditAction.group(
-    "data."
-)  # data.query, data.verify, data.statistics: the data interface's calls
+# The data interface's calls (data.query, data.verify, data.statistics), and a lower node's day of use of
+# the data that flowed back to it (federation.usage: the producer hears of it too, Q8.4).
+USAGE_ACTIONS = [*AuditAction.group("data."), AuditAction.FEDERATION_USAGE]
 MAX_ATTEMPTS = 5
 WEBHOOK_TIMEOUT = 10  # seconds: a slow receiver must not hold the worker
 # A claim older than this is taken as abandoned (its worker died), and the push may be sent again.

@@ -62,6 +62,7 @@ def resource_check_rules(resource: Resource) -> None:
     elif len(keys) != 1:
         fail("items", _("Exactly one data item must be the record key; %(keys)s are.") % {"keys": len(keys)})
     _check_item_names(items, fail)
+    _check_region_item(items, fail)
     unmeasured = items_without_length(items)
     if unmeasured:
         fail(
@@ -85,6 +86,22 @@ def _check_item_names(items: list[DataItem], fail) -> None:
     clashing = item_names_clashing(item.name for item in items)
     if clashing:
         fail("items", item_names_clash_message(clashing))
+
+
+def _check_region_item(items: list[DataItem], fail) -> None:
+    """FB12: records flow back to a lower node by the division code of one text item."""
+    regions = [item for item in items if item.is_region]
+    if len(regions) > 1:
+        fail(
+            "items",
+            _("At most one data item may be the region code item; %(count)s are.") % {"count": len(regions)},
+        )
+    not_text = [item.name for item in regions if item.item_type != ItemType.STRING]
+    if not_text:
+        fail(
+            "items",
+            _("The region code item must be a text item: %(names)s.") % {"names": ", ".join(not_text)},
+        )
 
 
 def _check_national_metadata(resource: Resource, fail) -> None:

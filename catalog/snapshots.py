@@ -32,6 +32,7 @@ ITEM_FIELDS = [
     "required",
     "is_personal",
     "is_sensitive",
+    "is_region",
 ]
 # What a producer writes for a data item: its identifier and the fields above.
 DATA_ITEM_FIELDS = ["name", *ITEM_FIELDS]
@@ -44,7 +45,11 @@ def item_is_query(item: dict) -> bool:
 
 
 def _item_field(item: dict, field: str):
-    return item_is_query(item) if field == "is_query" else item.get(field)
+    if field == "is_query":
+        return item_is_query(item)
+    if field == "is_region":
+        return bool(item.get("is_region"))  # versions published before the flag existed lack it
+    return item.get(field)
 
 
 def resource_snapshot(resource: Resource) -> dict:

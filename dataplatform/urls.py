@@ -45,6 +45,7 @@ urlpatterns = [
     # reverse("ckan-action") names it.
     path("api/action/", include(ckan_urlpatterns)),
     path("api/3/action/", include(ckan_urlpatterns)),
+    path("open/network/", include("federation.urls_open")),  # the portal's page of the lower nodes' open data
     path("open/", include("opening.urls")),
     path("catalog/", include("catalog.urls")),
     path("sharing/", include("sharing.urls")),

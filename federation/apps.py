@@ -8,4 +8,4 @@ class FederationConfig(AppConfig):
 
     def ready(self) -> None:
         # The receivers that turn local changes into outbox rows, and the handlers of their message kinds.
-        from . import cascade, open_sync  # noqa: F401
+        from . import backflow, cascade, exports, open_sync, transfer, usage  # noqa: F401

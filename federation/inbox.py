@@ -11,6 +11,7 @@ with back-off: nothing is applied twice and nothing is skipped.
 import logging
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from audit.services import audit_record
@@ -62,12 +63,17 @@ def message_receive(*, peer: Peer, envelope: Envelope) -> dict:
 
 def _receive(peer: Peer, envelope: Envelope) -> str:
     stream = _stream_locked(peer, envelope.stream)
-    # Checked under the stream's lock: a second copy of this message racing in waits for the first.
-    if InboxMessage.objects.filter(peer=peer, message_id=envelope.id).exists():
+    # Checked under the stream's lock: a second copy of this message racing in waits for the first. One
+    # query for both: this message received already, or its place in the stream taken by another.
+    seen = set(
+        InboxMessage.objects.filter(
+            Q(message_id=envelope.id) | Q(stream=envelope.stream, seq=envelope.seq), peer=peer
+        ).values_list("message_id", flat=True)
+    )
+    if envelope.id in seen:
         answer = Answer.DUPLICATE
     else:
-        taken = InboxMessage.objects.filter(peer=peer, stream=envelope.stream, seq=envelope.seq).exists()
-        if envelope.seq <= stream.applied_seq or taken:
+        if envelope.seq <= stream.applied_seq or seen:
             raise SequenceConflict(
                 f"{envelope.stream}#{envelope.seq} is another message's (applied up to {stream.applied_seq})"
             )
@@ -92,8 +98,10 @@ def _receive(peer: Peer, envelope: Envelope) -> str:
 
 
 def _stream_locked(peer: Peer, name: str) -> InboundStream:
-    stream, _created = InboundStream.objects.get_or_create(peer=peer, stream=name)
-    return InboundStream.objects.select_for_update(of=("self",)).get(pk=stream.pk)
+    # SELECT … FOR UPDATE, or INSERT (which locks the new row); a racing INSERT loses on the unique
+    # constraint and get_or_create reads the winner's row, FOR UPDATE.
+    stream, _created = InboundStream.objects.select_for_update().get_or_create(peer=peer, stream=name)
+    return stream
 
 
 def _apply_in_order(peer: Peer, stream: InboundStream, row: InboxMessage, envelope: Envelope) -> None:

@@ -14,7 +14,7 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from dataplatform.core.models import Unit
+from dataplatform.core.models import HistoryEntry, Unit
 
 node_id_validator = RegexValidator(r"^[a-z0-9-]+$", _("Use lower-case letters, digits and hyphens."))
 region_validator = RegexValidator(r"^[0-9]{6}$", _("Enter a 6-digit division code."))
@@ -291,3 +291,158 @@ class RemoteDataset(models.Model):
 
     def __str__(self) -> str:
         return f"{self.origin_id}:{self.slug}"
+
+
+# --- back-flow (回流): an upper node's resource flows into this node (docs/federation.md §14) -------------
+
+
+class BackflowStatus(models.TextChoices):
+    COUNTY_REVIEW = "county_review", _("At the county authority")
+    CITY_REVIEW = "city_review", _("At the city authority")
+    UPSTREAM = "upstream", _("At the upper node")
+    GRANTED = "granted", _("Granted: the data flows back")
+    SUSPENDED = "suspended", _("Suspended by the upper node")
+    REFUSED = "refused", _("Refused")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+    ENDED = "ended", _("Ended")
+
+
+class BackflowRequest(models.Model):
+    """A unit's application for an upper node's resource to flow back to this node (回流: Q4.3, Q-A2.4, FB12).
+
+    Its own authority reviews it first (a county unit's: the county authority, then the city's); the upper
+    node then decides it by its own routing and deadlines, as an application of the unit that acts for this
+    node there. An approval grants this node; the records flow into ``mirror``, a local entry from which
+    this node grants its own units under its own workflow.
+    """
+
+    remote_entry = models.ForeignKey(
+        RemoteEntry, verbose_name=_("entry"), on_delete=models.PROTECT, related_name="backflow_requests"
+    )
+    applicant_unit = models.ForeignKey(
+        Unit, verbose_name=_("applicant unit"), on_delete=models.PROTECT, related_name="+"
+    )
+    created_by = models.ForeignKey(
+        "core.User", verbose_name=_("applied by"), on_delete=models.PROTECT, related_name="+"
+    )
+    items = models.JSONField(_("data items"), default=list)
+    business_matter = models.CharField(_("business matter"), max_length=200)
+    scenario = models.TextField(_("scenario"))
+    basis = models.TextField(_("basis in law or policy"), blank=True)
+    end_date = models.DateField(_("end date"))
+    status = models.CharField(
+        _("status"), max_length=20, choices=BackflowStatus.choices, default=BackflowStatus.CITY_REVIEW
+    )
+    due = models.DateField(_("due"), null=True, blank=True)
+    # The upper node's application made for it, and its status there in that node's words.
+    upstream_application = models.PositiveBigIntegerField(
+        _("application at the upper node"), null=True, blank=True
+    )
+    upstream_status = models.CharField(_("status at the upper node"), max_length=200, blank=True)
+    mirror = models.ForeignKey(
+        "catalog.Resource",
+        verbose_name=_("mirrored resource"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    transfer_phase = models.CharField(_("transfer"), max_length=20, blank=True)
+    rows_received = models.PositiveBigIntegerField(_("records received"), default=0)
+    deletions_received = models.PositiveBigIntegerField(_("deletions received"), default=0)
+    last_transfer_at = models.DateTimeField(_("last transfer"), null=True, blank=True)
+    usage_reported_until = models.DateField(_("usage reported until"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("back-flow application")
+        verbose_name_plural = _("back-flow applications")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["status", "applicant_unit"], name="backflow_status")]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.remote_entry_id} → {self.applicant_unit_id}"
+
+
+class BackflowStep(HistoryEntry):
+    """The back-flow application's timeline: this node's moves, and each answer of the upper node
+    (``upstream``), in that node's words (``status_label``)."""
+
+    request = models.ForeignKey(BackflowRequest, on_delete=models.CASCADE, related_name="steps")
+    upstream = models.BooleanField(_("at the upper node"), default=False)
+    status_label = models.CharField(_("status"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("back-flow step")
+        verbose_name_plural = _("back-flow steps")
+        ordering = ["request", "at", "id"]
+
+
+class ExportStatus(models.TextChoices):
+    WAITING = "waiting", _("Application under way")
+    ACTIVE = "active", _("Flowing")
+    SUSPENDED = "suspended", _("Suspended")
+    ENDED = "ended", _("Ended")
+    REFUSED = "refused", _("Refused")
+
+
+class ExportPhase(models.TextChoices):
+    FULL = "full", _("Full copy")
+    INCREMENT = "increment", _("Increments")
+
+
+class Export(models.Model):
+    """A lower node's back-flow on this (the upper) node: the application made here for it (its applicant
+    is the unit acting for that node), the grant the decision gave, and where the transfer of the records
+    stands (a full copy up to ``horizon``, then increments and deletions after ``watermark``)."""
+
+    peer = models.ForeignKey(Peer, verbose_name=_("node"), on_delete=models.PROTECT, related_name="exports")
+    request_id = models.PositiveBigIntegerField(_("application at the node"))  # its BackflowRequest's id
+    resource = models.ForeignKey(
+        "catalog.Resource", verbose_name=_("data resource"), on_delete=models.PROTECT, related_name="+"
+    )
+    application = models.ForeignKey(
+        "sharing.Application",
+        verbose_name=_("application"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    grant = models.ForeignKey(
+        "sharing.Grant",
+        verbose_name=_("grant"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    items = models.JSONField(_("data items"), default=list)
+    # FB12: the records of the node's own region only (its division code without trailing 00 pairs).
+    region_prefix = models.CharField(_("region filter"), max_length=6, blank=True)
+    status = models.CharField(
+        _("status"), max_length=20, choices=ExportStatus.choices, default=ExportStatus.WAITING
+    )
+    phase = models.CharField(
+        _("transfer"), max_length=20, choices=ExportPhase.choices, default=ExportPhase.FULL
+    )
+    horizon = models.DateTimeField(null=True, blank=True)
+    watermark = models.DateTimeField(null=True, blank=True)
+    after_key = models.TextField(blank=True)
+    deletions_after = models.BigIntegerField(default=0)
+    rows_sent = models.PositiveBigIntegerField(_("records sent"), default=0)
+    deletions_sent = models.PositiveBigIntegerField(_("deletions sent"), default=0)
+    last_chunk_at = models.DateTimeField(_("last transfer"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("back-flow to a node")
+        verbose_name_plural = _("back-flows to nodes")
+        ordering = ["peer", "request_id"]
+        constraints = [models.UniqueConstraint(fields=["peer", "request_id"], name="export_once")]
+        indexes = [models.Index(fields=["status"], name="export_status")]
+
+    def __str__(self) -> str:
+        return f"{self.peer_id}#{self.request_id} → {self.resource_id}"

@@ -179,12 +179,15 @@ def _due(peer: Peer, now: dt.datetime) -> QuerySet[OutboxMessage]:
 
 
 def _post(peer: Peer, batch: list[OutboxMessage], transport: Transport) -> int | None:
-    """Post one batch and record the answers; None when the peer failed as a whole (it backs off)."""
+    """Post one batch and record the answers; None when the peer failed as a whole (it backs off).
+
+    The batch is cut to what fits in one request (``MAX_BODY_BYTES``, which the receiver enforces): the
+    rest goes in the next post. A prefix of the due rows keeps each stream in order."""
     for message in batch:
         message.peer = peer
-    body = json.dumps(
-        {"messages": [envelope_json(message) for message in batch]}, ensure_ascii=False, separators=(",", ":")
-    ).encode()
+    envelopes = _fitting([_encoded(message) for message in batch])
+    batch = batch[: len(envelopes)]
+    body = b'{"messages":[' + b",".join(envelopes) + b"]}"
     try:
         status, answer = transport(peer, body)
     except OSError as exc:  # refused, reset, timed out, name not resolved (requests' errors included)
@@ -206,6 +209,22 @@ def _post(peer: Peer, batch: list[OutboxMessage], transport: Transport) -> int |
         _peer_failed(peer, error.strip())
         return None
     return _answers_record(peer, batch, results)
+
+
+def _encoded(message: OutboxMessage) -> bytes:
+    return json.dumps(envelope_json(message), ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def _fitting(envelopes: list[bytes]) -> list[bytes]:
+    """The longest prefix of ``envelopes`` whose request body stays under ``MAX_BODY_BYTES`` (the first
+    one always: a message larger than that is the sender's bug, and the receiver's 413 will say so)."""
+    room = settings.FEDERATION["MAX_BODY_BYTES"] - 64  # the {"messages": […]} around them
+    size = 0
+    for count, envelope in enumerate(envelopes):
+        size += len(envelope) + 1
+        if size > room and count:
+            return envelopes[:count]
+    return envelopes
 
 
 def _answers_record(peer: Peer, batch: list[OutboxMessage], results: list) -> int:

@@ -12,7 +12,9 @@ from dataplatform.core.audit_actions import AuditAction
 from dataplatform.core.errors import ApplicationError
 from dataplatform.core.models import User
 
+from .cascade import catalog_send_all
 from .models import Peer, PeerStatus
+from .open_sync import open_send_all
 
 EDITABLE = ("node_id", "name", "url", "level", "region", "public_key", "unit")
 
@@ -30,6 +32,11 @@ def peer_save(*, actor: User | None, peer: Peer | None, **fields) -> Peer:
             setattr(peer, name, value)
         peer.full_clean()
         peer.save()
+        if creating or "level" in changed:
+            # A new upper or lower node gets this node's shared catalog (the cascade's backfill), and a new
+            # upper node this node's open catalog (open data in sync).
+            catalog_send_all(peer, actor=actor)
+            open_send_all(peer, actor=actor)
         action = AuditAction.FEDERATION_PEER_CREATE if creating else AuditAction.FEDERATION_PEER_CHANGE
         audit_record(action=action, actor=actor, target=peer, detail=_detail(peer, sorted(changed)))
     return peer

@@ -1,5 +1,5 @@
-"""Celery interfaces over the outbox and the nonce purge (thin, STYLE rule 1). The beat schedule
-(``deliver-federation-outbox`` every minute, ``purge-federation-nonces`` hourly) is in settings."""
+"""Celery interfaces over the outbox, the nonce purge and the back-flow timers (thin, STYLE rule 1). The
+beat schedule is in settings."""
 
 from celery import shared_task
 
@@ -20,3 +20,17 @@ def deliver_due() -> int:
 @shared_task
 def purge_nonces() -> int:
     return nonces_purge()
+
+
+@shared_task
+def exports_step() -> int:
+    from .transfer import exports_step as step
+
+    return step()
+
+
+@shared_task
+def usage_reports_send() -> int:
+    from .usage import usage_reports_send as send
+
+    return send()

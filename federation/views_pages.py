@@ -14,6 +14,7 @@ from dataplatform.core.models import Role
 from dataplatform.core.pages import page_action
 from dataplatform.core.request_types import AuthenticatedHttpRequest
 
+from .exports import exports_of
 from .forms import HelloForm, PeerForm, SuspendForm
 from .models import OutboxMessage, Peer, PeerStatus
 from .node import fingerprint, public_key_b64, this_node
@@ -94,6 +95,8 @@ def peer_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         "suspend_form": suspend_form,
         "hello_form": hello_form,
         "suspended": peer.status == PeerStatus.SUSPENDED,
+        # Back-flow goes down only: a lower node's exports from here; none for an upper or a same-level node.
+        "exports": exports_of(peer) if peer.relation == "lower" else None,
         **peer_messages(peer=peer),
     }
     return render(request, "federation/peer.html", context)

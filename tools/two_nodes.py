@@ -9,7 +9,10 @@ Redis (tasks run in-process, ``manage.py run_timers`` plays beat). The first run
 demo (the same demo people on each, so ``admin`` / the demo password signs in to both), makes each node's
 key and registers each with the other through ``federation_peer_add --fetch``, confirming the fingerprint
 read from the other's own key file (what two administrators do by telephone). Then the city greets the
-province (``node.hello``), and both serve until Ctrl-C: the peers are at ``/federation/`` on each.
+province (``node.hello``), and both serve until Ctrl-C: the peers are at ``/federation/`` on each, the other's
+catalog at ``/federation/catalog/`` (the registration sent each node's shared catalog to the other), the
+city's open data on the province's portal at ``/open/network/``, back-flow applications at
+``/federation/backflow/``.
 """
 
 import argparse
@@ -122,6 +125,12 @@ def main() -> None:
         for node in nodes:
             print(node.manage("federation_status"))
         print(f"Province: {province.url}/federation/   City: {city.url}/federation/   (Ctrl-C stops both)")
+        print(
+            "Registering each other sent each node's shared catalog to the other (the cascade) and the city's\n"
+            f"open catalog to the province: {province.url}/federation/catalog/ and {city.url}/federation/catalog/\n"
+            f"list the other's entries (as a government user), {province.url}/open/network/ the city's open data;\n"
+            f"a city unit applies there for a provincial entry to flow back ({city.url}/federation/backflow/)."
+        )
         print(f"Logs in {HOME}/<node>/. Sign in as the demo's platform administrator.")
         while all(process.poll() is None for process in processes):
             time.sleep(1)

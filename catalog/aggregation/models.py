@@ -12,6 +12,7 @@ class BatchSource(models.TextChoices):
     API = "api", _("API")
     FILE = "file", _("File upload")
     DELETION = "deletion", _("Deletion")
+    FEDERATION = "federation", _("Back-flow from the upper node")
 
 
 class BatchStatus(models.TextChoices):

@@ -17,6 +17,9 @@ class RecordDeletion(models.Model):
     id = models.BigAutoField(primary_key=True)
     resource = models.ForeignKey(Resource, on_delete=models.PROTECT, related_name="+", db_index=False)
     key = models.CharField(max_length=200)
+    # The record's administrative division code when the entry has a region item (DataItem.is_region): a
+    # lower node is sent the deletions of its own region's records only (FB12).
+    region = models.CharField(max_length=12, blank=True, db_default="")
     deleted_at = models.DateTimeField(default=timezone.now)
     batch = models.ForeignKey(
         "AggregationBatch", null=True, on_delete=models.DO_NOTHING, related_name="+", db_constraint=False

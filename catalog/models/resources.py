@@ -222,6 +222,10 @@ class Resource(models.Model):
     last_aggregated_at = models.DateTimeField(_("last aggregated at"), null=True, blank=True)
     record_count = models.PositiveIntegerField(_("records"), default=0)
     search_text = models.TextField(editable=False, blank=True)  # segmented words, for full-text search
+    # A mirror of another node's entry (回流, docs/federation.md §14): its records come from that node's
+    # transfers only. Empty for this node's own entries.
+    origin_node = models.CharField(_("origin node"), max_length=64, blank=True, db_default="")
+    origin_code = models.CharField(_("code at the origin node"), max_length=60, blank=True, db_default="")
 
     created_by = models.ForeignKey(
         "core.User", verbose_name=_("created by"), null=True, on_delete=models.PROTECT, related_name="+"
@@ -310,6 +314,16 @@ class DataItem(models.Model):
         help_text=_("Consumers may filter records by this item; it is indexed."),
     )
     required = models.BooleanField(_("required"), default=False)
+    # FB12: the item holding each record's administrative division code; data flowing back to a lower
+    # node carries that node's region's records only.
+    is_region = models.BooleanField(
+        _("region code item"),
+        default=False,
+        db_default=False,
+        help_text=_(
+            "Holds each record's administrative division code: a lower node receives its region's records only."
+        ),
+    )
     position = models.PositiveSmallIntegerField(_("position"), default=0)
 
     class Meta:

@@ -3,10 +3,12 @@
 from collections.abc import Sequence
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils.functional import Promise
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
 
 from dataplatform.core.models import Unit
@@ -19,6 +21,7 @@ from .selectors import resource_search
 from .text import CappedPaginator
 
 PAGE_SIZE = 20
+OTHER_CATALOGS_LIMIT = 5  # each provider's block: a glance, with a link to its own search
 
 
 def _any(
@@ -61,12 +64,27 @@ class SearchForm(forms.Form):
 def resource_search_page(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = SearchForm(request.GET)
     page = None
+    elsewhere: list = []
     if form.is_valid():
         params = {**form.cleaned_data, "unit": getattr(form.cleaned_data["unit"], "pk", None)}
         results = resource_search(user=request.user, **params)
         page = CappedPaginator(results, PAGE_SIZE).get_page(request.GET.get("page"))
         _mark_legal_sources(page)
-    return render(request, "catalog/search.html", {"form": form, "page": page})
+        elsewhere = _other_catalogs(request.user, form.cleaned_data["q"])
+    return render(request, "catalog/search.html", {"form": form, "page": page, "elsewhere": elsewhere})
+
+
+def _other_catalogs(user, q: str) -> list:
+    """What the CATALOG_SEARCH_PROVIDERS (settings) find for the same words: the other nodes' catalogs,
+    shown under this node's entries. Each answers None or an object with ``title``, ``results`` and
+    ``more_url``; the catalog knows none of the apps that register them."""
+    if not q.split():
+        return []
+    found = (
+        import_string(path)(user=user, q=q, limit=OTHER_CATALOGS_LIMIT)
+        for path in settings.CATALOG_SEARCH_PROVIDERS
+    )
+    return [block for block in found if block is not None]
 
 
 def _mark_legal_sources(page) -> None:

@@ -199,6 +199,22 @@ class AuditAction(models.TextChoices):
     FEDERATION_RECEIVE = "federation.receive"  # the receiver's inbox row
     FEDERATION_APPLY = "federation.apply"
     FEDERATION_REFUSE = "federation.refuse"  # a request refused (outcome "denied")
+    # Back-flow (docs/federation.md §14): the lower node's application lifecycle ("federation.backflow.<action>")
+    FEDERATION_BACKFLOW_CREATE = "federation.backflow.create"
+    FEDERATION_BACKFLOW_FORWARD = "federation.backflow.forward"  # the county authority to the city's
+    FEDERATION_BACKFLOW_APPROVE = "federation.backflow.approve"  # the city authority: on to the upper node
+    FEDERATION_BACKFLOW_REFUSE = "federation.backflow.refuse"
+    FEDERATION_BACKFLOW_WITHDRAW = "federation.backflow.withdraw"
+    FEDERATION_BACKFLOW_UPSTREAM = "federation.backflow.upstream"  # a step at the upper node, recorded here
+    FEDERATION_BACKFLOW_GRANT = "federation.backflow.grant"
+    FEDERATION_BACKFLOW_SUSPEND = "federation.backflow.suspend"
+    FEDERATION_BACKFLOW_END = "federation.backflow.end"
+    FEDERATION_BACKFLOW_RESUME = "federation.backflow.resume"
+    # … the upper node's side, and the records that move
+    FEDERATION_EXPORT_CREATE = "federation.export_create"  # a lower node's application made here
+    FEDERATION_TRANSFER_SEND = "federation.transfer_send"  # records queued for a lower node
+    FEDERATION_TRANSFER_APPLY = "federation.transfer_apply"  # records written into a mirror
+    FEDERATION_USAGE = "federation.usage"  # a lower node's use of mirrored data, on the producer's chain
 
     # --- supervision and the audit log itself --------------------------------------------------------
     SUPERVISION_EXPORT = "supervision.export"

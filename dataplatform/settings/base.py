@@ -113,6 +113,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "dataplatform.core.context_processors.navigation",
+                "opening.navigation.portal_menu",
                 "csp.context_processors.nonce",
             ],
         },
@@ -316,6 +317,13 @@ CELERY_BEAT_SCHEDULE = {
     # the replay guard's nonces, useless once their signature has expired.
     "deliver-federation-outbox": {"task": "federation.tasks.deliver_due", "schedule": timedelta(minutes=1)},
     "purge-federation-nonces": {"task": "federation.tasks.purge_nonces", "schedule": timedelta(hours=1)},
+    # Back-flow (docs/federation.md §14): the records of granted exports, a chunk at a time behind the
+    # peer's backlog; and each day's use of mirrored data, reported to the upper node's producer (Q8.4).
+    "federation-exports": {"task": "federation.tasks.exports_step", "schedule": timedelta(minutes=1)},
+    "federation-usage-reports": {
+        "task": "federation.tasks.usage_reports_send",
+        "schedule": timedelta(hours=1),
+    },
 }
 
 # --- Health (/healthz, /readyz: dataplatform.core.health) ------------------------------------------
@@ -534,7 +542,9 @@ FEDERATION = {
     "MAX_BODY_BYTES": 8 * 1024 * 1024,
     "TIMEOUT": (5, 30),  # connect, read (seconds)
     "LEASE_SECONDS": 120,  # a delivering worker's claim on a peer; a dead worker's claim just expires
-    "TRANSFER_ROWS": 5000,  # records per transfer.chunk message (a later slice)
+    "TRANSFER_ROWS": env.int("FEDERATION_TRANSFER_ROWS", default=5000),  # records per transfer.chunk message
+    # Back-pressure: an export queues no new chunk while its peer has this many messages waiting.
+    "TRANSFER_BACKLOG": env.int("FEDERATION_TRANSFER_BACKLOG", default=20),
 }
 if FEDERATION["SIGNATURE_TTL"] < 1 or FEDERATION["CLOCK_SKEW"] < 0:
     raise ImproperlyConfigured(
@@ -555,6 +565,10 @@ PENDING_WORK_PROVIDERS: list[str] = [
 ]
 # Functions that list the recent events a person may see, for the home page (core/workbench.py).
 RECENT_ACTIVITY_PROVIDERS: list[str] = ["audit.activity.recent_activity"]
+# Functions the catalog search calls beside its own results, with (user=, q=, limit=): each returns None or an
+# object with ``title``, ``results`` (each with ``name``, ``code``, ``origin_name``, ``url``) and ``more_url``
+# (catalog/search/views.py). The catalog cannot import the apps above it; they register here.
+CATALOG_SEARCH_PROVIDERS: list[str] = ["federation.cascade.remote_search"]
 # The home page's shortcuts to each role's main work (core/workbench.py): URL names with a Bootstrap icon,
 # by role ("" for a person with none: a citizen, or someone awaiting approval). A person is offered those
 # of their roles that their navigation bar holds, in this order.
@@ -607,9 +621,12 @@ HOME_SHORTCUTS: dict[str, list[tuple[str, str]]] = {
 NAVIGATION_PROVIDERS: list[str] = [
     "dataplatform.core.navigation.home_links",
     "catalog.navigation.catalog_links",
+    "federation.navigation.remote_catalog_links",  # the other nodes' catalogs, in the Catalog menu
     "sharing.navigation.sharing_links",
+    "federation.navigation.backflow_links",  # back-flow applications, in the Sharing menu
     "correction.navigation.correction_links",
     "opening.navigation.opening_links",
+    "federation.navigation.public_links",  # the portal's open data of the lower nodes, beside opening's
     "governance.navigation.governance_links",
     "dataplatform.core.navigation.people_links",
     "audit.navigation.audit_links",
@@ -617,7 +634,12 @@ NAVIGATION_PROVIDERS: list[str] = [
     "federation.navigation.federation_links",
     "dataplatform.core.navigation.platform_links",
 ]
-PUBLIC_NAVIGATION_PROVIDERS: list[str] = ["opening.navigation.public_links"]
+# The open-data portal's header links beyond its own (opening/navigation.py portal_menu), same signature.
+PORTAL_MENU_PROVIDERS: list[str] = ["federation.navigation.public_links"]
+PUBLIC_NAVIGATION_PROVIDERS: list[str] = [
+    "opening.navigation.public_links",
+    "federation.navigation.public_links",
+]
 # Links whose address starts with one of these share a menu, so the bar fits a laptop's width.
 NAVIGATION_MENUS = [
     ("/catalog/", _("Catalog")),
@@ -627,6 +649,9 @@ NAVIGATION_MENUS = [
     ("/supervision/", _("Supervision")),
     ("/open/", _("Open data")),
     ("/units/", _("Supervision")),
+    # The other nodes' catalogs (the first prefix that matches wins: before /federation/).
+    ("/federation/catalog/", _("Catalog")),
+    ("/federation/backflow/", _("Sharing")),
     ("/federation/", _("Supervision")),  # the peers: the platform administrator's, beside the dashboard
 ]
 

@@ -61,6 +61,25 @@ def settings_variables() -> frozenset[str]:
     return frozenset(name for path in sources for name in SETTINGS_READ.findall(path.read_text()))
 
 
+def redis_url(db: int) -> str:
+    """The test run's Redis server (``REDIS_URL``, else the local one), database ``db``."""
+    parts = urlsplit(os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0")
+    return urlunsplit(parts._replace(path=f"/{db}"))
+
+
+def eventually(check, *, timeout: float = 60, every: float = 0.5, what: str = "") -> Any:
+    """Poll ``check()`` until it answers something true (returned), or fail after ``timeout`` seconds: the
+    nodes work on their own time (workers, timers), so a test waits for the state, never a fixed sleep."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = check()
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not reached in {timeout} s: {what or check}; last: {result!r}")
+        time.sleep(every)
+
+
 def with_database(url: str, name: str) -> str:
     parts = urlsplit(url)
     return urlunsplit(parts._replace(path=f"/{name}"))
@@ -74,8 +93,21 @@ class Node:
     database; ``destroy()`` stops the process and drops the database.
     """
 
-    def __init__(self, name: str, level: str, region: str, *, workdir: Path, server_url: str = "") -> None:
+    def __init__(
+        self,
+        name: str,
+        level: str,
+        region: str,
+        *,
+        workdir: Path,
+        server_url: str = "",
+        settings_module: str = "dataplatform.settings",
+        wsgi_app: str = "dataplatform.wsgi:application",
+        redis_db: int | None = None,
+    ) -> None:
         self.name, self.level, self.region = name, level, region
+        # The bench serves its minimal views beside the real ones (bench/wsgi_bench.py).
+        self.settings_module, self.wsgi_app = settings_module, wsgi_app
         self.node_id = f"fj-{region}"
         self.server_url = server_url or postgres_url()
         base = environ.Env.db_url_config(self.server_url)["NAME"]
@@ -89,6 +121,12 @@ class Node:
         self.process: subprocess.Popen[bytes] | None = None
         self.public_key = self.fingerprint = ""  # keygen() reads them from federation_keygen's output
         self.secret_key = secrets.token_urlsafe(40)
+        # With a Redis database of its own, the node runs a real Celery worker (with its beat) on a queue
+        # of its own; without, its tasks run eagerly in the process that queues them.
+        self.redis_db = redis_db
+        self.queue = f"fed-{name}-{secrets.token_hex(4)}"
+        self.worker: subprocess.Popen[bytes] | None = None
+        self.worker_log = self.workdir / "celery.log"
 
     def __repr__(self) -> str:
         return f"<Node {self.node_id} {self.url}>"
@@ -104,7 +142,7 @@ class Node:
         env = {key: value for key, value in os.environ.items() if key not in own}
         env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
         env.update(
-            DJANGO_SETTINGS_MODULE="dataplatform.settings",
+            DJANGO_SETTINGS_MODULE=self.settings_module,
             DATABASE_URL=self.database_url,
             SECRET_KEY=self.secret_key,
             SITE_URL=self.url,
@@ -119,7 +157,9 @@ class Node:
             AUDIT_ARCHIVE_DIR=str(self.workdir / "audit-archives"),
             PYTHONUNBUFFERED="1",
         )
-        return env  # REDIS_URL stays unset: tasks run eagerly in the process that queues them
+        if self.redis_db is not None:
+            env.update(REDIS_URL=redis_url(self.redis_db), CELERY_QUEUE=self.queue)
+        return env  # without redis_db, REDIS_URL stays unset: tasks run eagerly where they are queued
 
     # --- the database ------------------------------------------------------------------------------
 
@@ -217,6 +257,55 @@ class Node:
             )
         self.wait_healthy()
 
+    def start_worker(self) -> None:
+        """``celery worker`` (one prefork process) with its embedded beat, on this node's own queue."""
+        assert self.redis_db is not None, f"{self} has no Redis database: its tasks run eagerly"
+        assert self.worker is None, f"{self}'s worker is already running"
+        with self.worker_log.open("ab") as log:
+            self.worker = subprocess.Popen(
+                [
+                    *(
+                        sys.executable,
+                        "-m",
+                        "celery",
+                        "-A",
+                        "dataplatform",
+                        "worker",
+                        "-P",
+                        "prefork",
+                        "-c",
+                        "1",
+                    ),
+                    *("-Q", self.queue, "--beat", "-s", str(self.workdir / "celerybeat-schedule")),
+                    *("--without-gossip", "--without-mingle", "-l", "INFO"),
+                ],
+                cwd=REPO,
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+
+    def kill_worker(self) -> None:
+        """The worker's machine loses power: SIGKILL to the worker, its pool and its beat."""
+        if self.worker is None:
+            return
+        with suppress(ProcessLookupError):
+            os.killpg(self.worker.pid, signal.SIGKILL)
+        self.worker.wait(timeout=STOP_TIMEOUT)
+        self.worker = None
+
+    def stop_worker(self) -> None:
+        if self.worker is None:
+            return
+        with suppress(ProcessLookupError):
+            os.killpg(self.worker.pid, signal.SIGTERM)
+        try:
+            self.worker.wait(timeout=STOP_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            self.kill_worker()
+        self.worker = None
+
     def wait_healthy(self) -> None:
         deadline = time.monotonic() + START_TIMEOUT
         while time.monotonic() < deadline:
@@ -256,6 +345,7 @@ class Node:
         self.start()
 
     def destroy(self) -> None:
+        self.stop_worker()
         self.stop()
         self.drop_database()
 
@@ -266,14 +356,21 @@ class Node:
 
 
 @contextmanager
-def network(workdir: Path, *specs: tuple[str, str, str]) -> Iterator[list[Node]]:
-    """Nodes set up and started; stopped and their databases dropped after.
+def network(
+    workdir: Path, *specs: tuple[str, str, str], redis_dbs: Sequence[int] = ()
+) -> Iterator[list[Node]]:
+    """Nodes set up and started; stopped and their databases dropped after. With ``redis_dbs`` (one per
+    node) each node runs a real Celery worker with its beat beside its web process.
 
     Migrating is most of the setup time, so it is done once: the first node migrates its empty database
     and the others copy it before anything node-specific is written (the key's audit event), then each
     runs ``migrate`` itself (nothing left to apply) and generates its own key.
     """
-    nodes = [Node(name, level, region, workdir=workdir) for name, level, region in specs]
+    dbs: list[int | None] = list(redis_dbs) or [None] * len(specs)
+    nodes = [
+        Node(name, level, region, workdir=workdir, redis_db=db)
+        for (name, level, region), db in zip(specs, dbs, strict=True)
+    ]
     first, *others = nodes
     try:
         first.create_database()
@@ -285,6 +382,8 @@ def network(workdir: Path, *specs: tuple[str, str, str]) -> Iterator[list[Node]]
             list(pool.map(Node.keygen, nodes))
         for node in nodes:
             node.start()
+            if node.redis_db is not None:
+                node.start_worker()
         yield nodes
     finally:
         for node in nodes:

@@ -235,3 +235,17 @@ def test_the_timer_queues_only_peers_with_due_rows(province, make_peer, no_broke
     assert outboxes_deliver_due(now=T0) == 1
     assert no_broker == [province.pk]
     assert idle.pk not in no_broker
+
+
+def test_a_batch_larger_than_a_request_may_be_goes_in_several_posts_in_order(
+    province, receiver, applied, no_broker, settings
+):
+    settings.FEDERATION = {**settings.FEDERATION, "MAX_BODY_BYTES": 4000}
+    big = "数" * 300  # ~900 bytes of UTF-8 a message: four fit in one request, not five
+    for n in range(10):
+        federation_send(peer=province, kind=KIND, stream=f"s{n % 2}", body={"n": n, "text": big})
+
+    assert outbox_deliver_peer(province.pk, transport=receiver) == 10
+    assert len(receiver.posts) >= 3
+    assert all(len(post) <= 4 for post in receiver.posts)
+    assert applied.seqs("s0") == [1, 2, 3, 4, 5] and applied.seqs("s1") == [1, 2, 3, 4, 5]

@@ -67,6 +67,42 @@ with override_settings(NODE_ID="fj-350600", NODE_REGION="350600", NODE_KEY_FILE=
 print(json.dumps(signed_requests))
 """
 
+# The node's own people and an entry published through the catalog workflow (tests.factories), as the
+# units and the authority of that region would: the workflow's history rows queue the cascade.
+PEOPLE = """
+from dataplatform.core.models import Role, User
+from dataplatform.core.models.units import Level, UnitKind
+from tests import factories
+if not User.objects.filter(username="producer").exists():
+    region = factories.region({region!r}, {region_name!r}, {level!r})
+    authority = factories.unit({region_name!r} + "大数据管理局", UnitKind.AUTHORITY, region)
+    producer_unit = factories.unit({region_name!r} + "市场监督管理局", UnitKind.GOVERNMENT, region)
+    factories.person(producer_unit, Role.DATA_ADMIN, username="producer")
+    factories.person(authority, Role.REVIEWER, username="reviewer")
+print("true")
+"""
+CATALOG = """
+import json
+from catalog.models import Resource
+from catalog.services import resource_update
+from catalog.workflow import resource_transition
+from dataplatform.core.models import User
+from tests.factories.sharing import publish
+producer, reviewer = User.objects.get(username="producer"), User.objects.get(username="reviewer")
+step = {step!r}
+if step == "publish":
+    publish(producer, reviewer, code={code!r}, name={name!r}, **{fields!r})
+elif step == "revise":
+    entry = resource_transition(resource=Resource.objects.get(code={code!r}), to="draft", actor=producer)
+    resource_update(actor=producer, resource=entry, name={name!r})
+    entry = resource_transition(resource=entry, to="submitted", actor=producer)
+    resource_transition(resource=entry, to="published", actor=reviewer)
+elif step == "retire":
+    entry = Resource.objects.get(code={code!r})
+    resource_transition(resource=entry, to="retired", actor=producer, reason="数据源停用")
+print(json.dumps(step))
+"""
+
 
 @pytest.fixture(scope="module")
 def nodes(tmp_path_factory):
@@ -197,7 +233,63 @@ def test_province_and_city_exchange_signed_messages_once_in_order_and_refuse_for
     forged_expired_replayed_and_unknown_requests_are_refused_and_audited(city, province, tmp_path)
 
 
+def test_catalogs_cascade_between_the_levels_with_their_versions_and_retirements(nodes):
+    """A city's shared entry is registered with the province, with the national catalog metadata; the
+    province's reaches the city, read-only; a new version and a retirement follow; what is not shared with
+    every government unit (here: its own region's only) stays at home."""
+    province, city = nodes
+    registered(province, city)
+    city.shell(PEOPLE.format(region="350500", region_name="泉州市", level="city"))
+    # The province's people in a region of level "city": the regions' levels stop at the city.
+    province.shell(PEOPLE.format(region="350000", region_name="福建省", level="city"))
+
+    catalog_step(city, "publish", "QZ-SCJG-0001", "泉州市企业登记信息")
+    catalog_step(city, "publish", "QZ-SCJG-0002", "泉州市本级名录", share_scope="same_region")
+    catalog_step(province, "publish", "FJ-SCJG-0001", "福建省企业信用信息")
+    for node in nodes:
+        node.manage("federation_deliver", "--once")  # what the timer would do; the eager task did most
+
+    assert remote_entries(province) == [("fj-350500", "QZ-SCJG-0001", 1, "泉州市企业登记信息", "active")]
+    assert remote_entries(city) == [("fj-350000", "FJ-SCJG-0001", 1, "福建省企业信用信息", "active")]
+    metadata = province.scalar("SELECT metadata FROM federation_remoteentry WHERE code = 'QZ-SCJG-0001'")
+    assert [row["信息项名称"] for row in metadata] == ["统一社会信用代码", "企业名称", "成立日期", "注册资本"]
+    assert {row["信息资源代码"] for row in metadata} == {"QZ-SCJG-0001"}
+
+    catalog_step(city, "revise", "QZ-SCJG-0001", "泉州市企业登记信息（含变更）")
+    city.manage("federation_deliver", "--once")
+    assert remote_entries(province)[0][2:] == (2, "泉州市企业登记信息（含变更）", "active")
+    catalog_step(city, "retire", "QZ-SCJG-0001", "")
+    city.manage("federation_deliver", "--once")
+    assert remote_entries(province)[0][2:] == (2, "泉州市企业登记信息（含变更）", "retired")
+
+    # Both logs name each message of the entry's stream under the same id, in the same order.
+    stream = {"stream": "entry:QZ-SCJG-0001"}
+    sent = audit_ids(city, "federation.send", **stream)
+    assert len(sent) == 3
+    assert audit_ids(province, "federation.apply", **stream) == sent
+
+
 # --- the story's steps ---------------------------------------------------------------------------------
+
+
+def registered(province: Node, city: Node) -> None:
+    """Each trusts the other (the first test registers them; this one may run alone)."""
+    if not peer_row(province, city) or not peer_row(city, province):
+        each_registers_the_other(province, city)
+
+
+def catalog_step(node: Node, step: str, code: str, name: str, **fields: str) -> None:
+    node.shell(CATALOG.format(step=step, code=code, name=name, fields=fields))
+
+
+def remote_entries(node: Node) -> list[tuple]:
+    """(origin node, code, version, name, status) of the entries of other nodes that ``node`` holds."""
+    rows = node.sql(
+        "SELECT peer.node_id, entry.code, entry.version, entry.name, entry.status "
+        "FROM federation_remoteentry entry JOIN federation_peer peer ON peer.id = entry.origin_id "
+        "ORDER BY peer.node_id, entry.code"
+    )
+    return [tuple(row) for row in rows]
 
 
 def each_registers_the_other(province: Node, city: Node) -> None:

@@ -149,9 +149,18 @@ MATRIX: dict[str, tuple[str, str]] = {
     "data-verification-rules": ("GET", "401 200 200 200 200 200 200 200 200"),
     "data-verify": ("GET", "401 403 403 403 403 403 403 403 403"),
     "favicon": ("GET", "200 200 200 200 200 200 200 200 200"),  # browsers ask for it before any page
+    # The other nodes' catalogs: whoever may search the local catalog (a government unit's people, the
+    # platform administrators); the others get 404, as the catalog answers them.
+    # Back-flow applications (docs/federation.md §14): a government unit's people; an application is its
+    # unit's and its reviewing authorities' only (404 for anyone else, and for a missing one).
+    "federation-backflow": ("GET", "302 404 404 404 404 404 404 404 404"),
+    "federation-backflow-list": ("GET", "302 404 200 200 200 200 200 200 200"),
+    "federation-backflow-new": ("GET", "302 404 404 404 404 404 404 404 404"),
+    "federation-catalog": ("GET", "302 404 200 200 200 200 200 200 200"),
     "federation-node": ("GET", "302 403 403 403 403 403 403 200 403"),
     "federation-peer": ("GET", "302 403 403 403 403 403 403 404 403"),
     "federation-peers": ("GET", "302 403 403 403 403 403 403 200 403"),
+    "federation-remote-entry": ("GET", "302 404 404 404 404 404 404 404 404"),
     # The signed protocol between nodes (docs/federation.md §5): a machine endpoint; a person's session
     # counts for nothing there, so every persona's unsigned POST is refused like an anonymous one.
     "federation-protocol-messages": ("POST", "401 401 401 401 401 401 401 401 401"),
@@ -190,6 +199,7 @@ MATRIX: dict[str, tuple[str, str]] = {
     "open-organization-rdf": ("GET", "404 404 404 404 404 404 404 404 404"),
     "open-download": ("GET", "404 404 404 404 404 404 404 404 404"),
     "open-home": ("GET", "200 200 200 200 200 200 200 200 200"),
+    "open-network": ("GET", "200 200 200 200 200 200 200 200 200"),  # the lower nodes' open data: public
     "open-manage": ("GET", "302 200 200 200 200 200 200 200 200"),
     "open-manage-action": ("POST", "302 404 404 404 404 404 404 404 404"),
     "open-manage-entry": ("GET", "302 404 404 404 404 404 404 404 404"),
