@@ -492,7 +492,7 @@ RESOURCE_COLUMNS = (
     "code, name, description, producer_id, category, data_format, update_frequency, share_type, "
     "share_conditions, share_basis, share_scope, open_type, not_open_reason, grading_level, service_methods, "
     "status, return_reason, basis_changed_note, published_version, published_at, last_aggregated_at, "
-    "record_count, search_text, created_at, updated_at, holds_no_classified_data"
+    "record_count, search_text, created_at, updated_at, holds_no_classified_data, related_codes"
 )
 ITEM_COLUMNS = (
     "resource_id, name, label, item_type, description, is_personal, is_sensitive, is_key, required, position"
@@ -544,6 +544,7 @@ def load(count: int, units, seed: int) -> None:
                             now,
                             now,
                             True,
+                            "[]",
                         )
                     )
             cursor.execute(

@@ -24,7 +24,7 @@ def public_links(user) -> list[tuple[str, str]]:
     federation is off (no NODE_ID): nothing is synced then, and every page renders this bar."""
     if not settings.NODE_ID or not RemoteDataset.objects.filter(status=RemoteStatus.ACTIVE).exists():
         return []
-    return [(_("Open data of the city platforms"), reverse("open-network"))]
+    return [(_("Open data of the lower-level platforms"), reverse("open-network"))]
 
 
 def remote_catalog_links(user) -> list[tuple[str, str]]:

@@ -1,6 +1,6 @@
 """The portal's page of the lower nodes' open data (Q6.3, F9): public, no login, like the rest of the portal.
 
-It lists what the city platforms synced here (``open_sync``) and links to their own dataset pages and
+It lists what the lower-level platforms (cities, counties) synced here (``open_sync``) and links to their own dataset pages and
 downloads: the data stays with its origin.
 """
 
@@ -41,7 +41,7 @@ class NetworkSearchForm(forms.Form):
 
 
 def open_network(request: HttpRequest) -> HttpResponse:
-    """Open data of the city platforms: search, filter by platform, 20 a page."""
+    """Open data of the lower-level platforms: search, filter by platform, 20 a page."""
     form = NetworkSearchForm(request.GET)
     if form.is_valid():
         results = remote_datasets_search(q=form.cleaned_data["q"], origin=form.cleaned_data["origin"])

@@ -607,8 +607,20 @@ NOT_DATA = {
     "correction.CorrectionTicket": {"items"},
     "correction.TicketStep": {"action"},
     "governance.Step": {"action", "from_status", "to_status"},
+    "federation.BackflowRequest": {"transfer_phase"},
+    "federation.BackflowStep": {"action"},
 }
-PROJECT_APPS = {"core", "audit", "catalog", "sharing", "opening", "correction", "governance", "supervision"}
+PROJECT_APPS = {
+    "core",
+    "audit",
+    "catalog",
+    "sharing",
+    "opening",
+    "correction",
+    "governance",
+    "supervision",
+    "federation",
+}
 
 
 def data_values() -> list[str]:

@@ -36,6 +36,7 @@ from pytest_django.live_server_helper import LiveServer
 from dataplatform.core.calendar_import import calendar_seed_from_package
 from dataplatform.core.demo.core import DEMO_PASSWORD, PEOPLE, UNITS
 from dataplatform.core.models import CalendarDay, CalendarYear
+from federation import node
 from operations.management.commands.seed_demo import Command as SeedDemo
 
 from . import crawl
@@ -65,6 +66,8 @@ class Site:
 
     def __init__(self, server: LiveServer, folder: Path) -> None:
         self.server = server
+        key_file = folder / "node-ed25519.pem"
+        node.generate_key_file(key_file)
         self.overrides = override_settings(
             MEDIA_ROOT=folder / "media",
             AUDIT_CHECKPOINT_DIR=folder / "audit-checkpoints",
@@ -74,6 +77,14 @@ class Site:
             CACHES={
                 "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "crawl"}
             },
+            # A federated node (the Quanzhou city node), so the demo seeds its peers and the federation's
+            # pages are linked; its address is the live server's (started already), so its links work.
+            NODE_ID="fj-350500",
+            NODE_LEVEL="city",
+            NODE_REGION="350500",
+            NODE_NAME="泉州市公共数据汇聚共享平台",
+            NODE_URL=server.url,
+            NODE_KEY_FILE=str(key_file),
         )
         self.templates = crawl.TemplateLog()
         self.values: crawl.DataValues
@@ -122,7 +133,8 @@ def site(request, django_db_setup, django_db_blocker, tmp_path_factory) -> Itera
                 began = time.monotonic()
                 SeedDemo().seed()
                 print(f"\nThe demo is seeded in {time.monotonic() - began:.0f} s.")
-                demo.values = crawl.DataValues(crawl.data_values())
+                # The node's name is data too, configured rather than stored (the federation's pages show it).
+                demo.values = crawl.DataValues([*crawl.data_values(), settings.NODE_NAME])
                 demo.dictionary = crawl.interface_words()
             demo.templates.connect()
             yield demo

@@ -442,7 +442,7 @@ def test_the_page_says_when_nothing_is_synced(client, db):
 
 def test_the_link_is_in_the_navigation_once_a_dataset_is_listed(two_cities, producer):
     with translation.override("en"):
-        link = ("Open data of the city platforms", "/open/network/")
+        link = ("Open data of the lower-level platforms", "/open/network/")
         assert link in navigation_links(AnonymousUser())
         assert link in navigation_links(producer)  # the signed-in bar, beside the portal's own link
 

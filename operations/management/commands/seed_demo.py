@@ -7,6 +7,7 @@ from catalog.demo import seed_catalog
 from correction.demo import seed_correction
 from dataplatform.core.demo.administrators import seed_administrators
 from dataplatform.core.demo.core import DEMO_PASSWORD, seed_core
+from federation.demo import federation_demo_seed
 from governance.demo import seed_governance
 from opening.demo import seed_opening
 from operations.demo.audit import seed_audit
@@ -47,6 +48,10 @@ class Command(BaseCommand):
             self.stdout.write(f"Governance: {len(made)} demo examples.")
         if entries := seed_opening():  # after the catalog: its published entries, decided for opening
             self.stdout.write(f"Opening: {len(entries)} demo open catalog decisions.")
+        # Only on a city node ready to federate (NODE_ID set, key made) with no peers yet: a made-up province
+        # and county, and what they exchanged (federation/demo.py).
+        if peers := federation_demo_seed():
+            self.stdout.write(f"Federation: {len(peers)} demo peer nodes, their entries and back-flows.")
         if events := seed_audit():  # last: three months of history over the people, resources and grants
             self.stdout.write(f"Audit: {events} demo events over the last three months, sealed.")
         return people
