@@ -19,7 +19,7 @@ from collections.abc import Callable
 import requests
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Exists, F, OuterRef, Q, QuerySet, Window
+from django.db.models import Exists, F, Min, OuterRef, Q, QuerySet, Window
 from django.db.models.functions import RowNumber
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -161,21 +161,25 @@ def _lease_renew(peer_id: int, lease: dt.datetime) -> dt.datetime | None:
 def _due(peer: Peer, now: dt.datetime) -> QuerySet[OutboxMessage]:
     """Up to ``BATCH_MESSAGES`` pending rows, the head of every stream first, then each stream's next
     ones (round robin, so a long stream does not hold the others back), each stream in seq order. A row
-    behind a message that is backing off in its stream waits: order within a stream is the point."""
-    backing_off = OutboxMessage.objects.filter(
-        peer=peer,
-        status=OutboxStatus.PENDING,
-        stream=OuterRef("stream"),
-        seq__lte=OuterRef("seq"),
-        next_attempt_at__gt=now,
+    behind a message that is backing off in its stream waits: order within a stream is the point.
+
+    The streams held back are read first (few rows: most pending rows have no ``next_attempt_at``) and
+    excluded by their first held seq. A correlated NOT EXISTS said the same, but planned on a fresh burst
+    of rows (no statistics yet) it compared every pending row with every other: 4.5 s a batch at 5,000."""
+    held = (
+        OutboxMessage.objects.filter(peer=peer, status=OutboxStatus.PENDING, next_attempt_at__gt=now)
+        .values("stream")
+        .annotate(first=Min("seq"))
+        .values_list("stream", "first")
     )
-    rows = (
-        OutboxMessage.objects.filter(peer=peer, status=OutboxStatus.PENDING)
-        .filter(~Exists(backing_off))
-        .annotate(place=Window(RowNumber(), partition_by=[F("stream")], order_by=F("seq").asc()))
-        .order_by("place", "stream")
-    )
-    return rows[: settings.FEDERATION["BATCH_MESSAGES"]]
+    rows = OutboxMessage.objects.filter(peer=peer, status=OutboxStatus.PENDING)
+    behind = Q()
+    for stream, first in held:
+        behind |= Q(stream=stream, seq__gte=first)
+    if behind:
+        rows = rows.exclude(behind)
+    rows = rows.annotate(place=Window(RowNumber(), partition_by=[F("stream")], order_by=F("seq").asc()))
+    return rows.order_by("place", "stream")[: settings.FEDERATION["BATCH_MESSAGES"]]
 
 
 def _post(peer: Peer, batch: list[OutboxMessage], transport: Transport) -> int | None:
