@@ -4,6 +4,7 @@ record's tombstone keeps it, so that a lower node is sent its own region's delet
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import translation
 
 from catalog.aggregation.deletion import records_delete, records_purge
 from catalog.aggregation.services import records_upsert
@@ -31,13 +32,13 @@ def test_an_entry_with_one_text_region_item_goes_to_review(producer):
 
 def test_an_entry_has_at_most_one_region_item(producer):
     second = {**REGION, "name": "home_region", "label": "户籍地区划"}
-    with pytest.raises(ValidationError) as caught:
+    with translation.override("en"), pytest.raises(ValidationError) as caught:
         submit_new(producer, [*ITEMS, REGION, second])
     assert any("At most one data item" in message for message in caught.value.message_dict["items"])
 
 
 def test_the_region_item_must_be_a_text_item(producer):
-    with pytest.raises(ValidationError) as caught:
+    with translation.override("en"), pytest.raises(ValidationError) as caught:
         submit_new(producer, [*ITEMS, {**REGION, "item_type": "integer", "length": None}])
     assert caught.value.message_dict["items"] == ["The region code item must be a text item: region."]
 
