@@ -32,6 +32,7 @@ from sharing.models import ApplicationStatus, ApplicationStep, Grant, GrantEvent
 from sharing.services import application_create
 from sharing.workflow import application_act
 
+from . import transfer
 from .acting import peer_user
 from .cascade import snapshot_is_cascaded
 from .envelope import Envelope
@@ -120,19 +121,6 @@ def _items(body: dict, resource: Resource) -> list[str]:
     return [name for name in names if name in asked or (key is not None and name == key.name)]
 
 
-def region_prefix(region: str) -> str:
-    """FB12: the lower node's division code without trailing ``00`` pairs (350500 → 3505); the transfer
-    module's, when it has one."""
-    from . import transfer
-
-    own = getattr(transfer, "region_prefix", None)
-    if own is not None:
-        return own(region)
-    while region.endswith("00"):
-        region = region[:-2]
-    return region
-
-
 def _scope(body: dict, peer: Peer, applicant: dict[str, str]) -> str:
     """Who will use the data: the lower node's applying unit, and the basis it cited (stored words, in the
     node's own language whatever language the worker runs in)."""
@@ -169,7 +157,7 @@ def backflow_request(peer: Peer, envelope: Envelope) -> None:
         "end_date": _end_date(body),
         "scope": _scope(body, peer, _applicant(body)),
     }
-    prefix = region_prefix(_region(body))
+    prefix = transfer.region_prefix(_region(body))
     try:
         export_create(
             peer=peer, request_id=request_id, resource=resource, items=items, prefix=prefix, **fields
@@ -259,11 +247,9 @@ def step_send(export: Export, step: ApplicationStep) -> None:
 
 def export_granted(export: Export, step: ApplicationStep) -> None:
     """The decision granted the lower node: the records start to flow, and the node is told."""
-    from .transfer import export_start
-
     export.grant = Grant.objects.get(application_id=step.application_id, resource_id=export.resource_id)
     export.save(update_fields=["grant", "updated_at"])
-    export_start(export)
+    transfer.export_start(export)
     _grant_send(export, GrantStatus.ACTIVE, "", actor=step.actor)
 
 
@@ -280,9 +266,9 @@ def _grant_event(sender, instance: GrantEvent, created: bool, raw: bool = False,
     elif status in (GrantStatus.ENDED, GrantStatus.EXPIRED):
         _status_set(export, ExportStatus.ENDED)
     elif status == GrantStatus.ACTIVE:
-        from .transfer import export_start
-
-        export_start(export)  # a full copy again: the node's mirror may have missed what changed meanwhile
+        transfer.export_start(
+            export
+        )  # a full copy again: the node's mirror may have missed what changed meanwhile
     else:
         return
     _grant_send(export, status, instance.reason, actor=actor)
