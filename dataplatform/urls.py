@@ -25,6 +25,7 @@ api_v1: list[URLPattern | URLResolver] = [
     path("open/", include(opening_api)),
     path("opening/", include("opening.rest.urls")),
     path("governance/", include(governance_api)),
+    path("federation/", include("federation.urls_api")),
     # The schema is a megabyte of JSON, 45 KiB gzipped: compressed for the docs page (it holds no secret
     # beside attacker-chosen text, so BREACH has nothing to find here).
     path("schema/", gzip_page(SpectacularAPIView.as_view()), name="schema"),

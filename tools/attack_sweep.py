@@ -7,6 +7,7 @@
 
 The world is the demo (``seed_demo``) on a database of its own, never the developer's: a temporary SQLite
 file, or with ``--database-url-from-env`` the ``DATABASE_URL`` given, which must be empty (no tables). To it
+it is a federated city node (the federation's demo: peers, the province's catalog, back-flow); to it
 the sweep adds a draft entry and a draft application of every government unit, an API key of every unit
 and a canary: a token such as ``QZLEAKsharing.applicationx7Z`` written into a confidential text of each
 object (an entry's description, an application's scenario, a ticket's description, a key's name, a push
@@ -78,7 +79,10 @@ def _rules() -> dict[str, Callable[[Any], Any]]:
         personnel_changes_visible_to,
         units_visible_for_registration,
     )
-    from dataplatform.core.models import Notification
+    from dataplatform.core.models import Notification, Role
+    from federation.backflow import backflow_for_user
+    from federation.cascade import remote_catalog_visible
+    from federation.models import BackflowRequest, Peer, RemoteEntry
     from governance import access as governance
     from governance.models import ProjectAsset
     from opening import access as opening
@@ -110,7 +114,20 @@ def _rules() -> dict[str, Callable[[Any], Any]]:
     def run_errors_shown(caller):
         return PushRun.objects.filter(task__in=connection_shown(caller))
 
+    def peers_shown(caller):
+        return Peer.objects.all() if caller.has_role(Role.PLATFORM_ADMIN) else Peer.objects.none()
+
+    def remote_entries_shown(caller):
+        return RemoteEntry.objects.all() if remote_catalog_visible(caller) else RemoteEntry.objects.none()
+
+    def backflows_shown(caller):
+        every = BackflowRequest.objects.values_list("pk", flat=True)
+        return BackflowRequest.objects.filter(pk__in=[pk for pk in every if backflow_for_user(caller, pk)])
+
     return {
+        "federation.peer": peers_shown,
+        "federation.remoteentry": remote_entries_shown,
+        "federation.backflowrequest": backflows_shown,
         "catalog.resource": resources_visible_to,
         "catalog.aggregationbatch": _passing(batch_for_user, AggregationBatch),
         "catalog.interfacerequest": interface_requests_visible_to,
@@ -202,6 +219,9 @@ PATH_KINDS = [
     ("/api/v1/data/interfaces/", "data.serviceinterface"),
     ("/api/v1/data/resources/", "data.resource"),
     ("/api/v1/data/verification-rules/", "sharing.verificationrule"),
+    ("/api/v1/federation/backflow/", "federation.backflowrequest"),
+    ("/api/v1/federation/peers/", "federation.peer"),
+    ("/api/v1/federation/remote-entries/", "federation.remoteentry"),
     ("/api/v1/governance/authorizations/", "governance.subjectauthorization"),
     ("/api/v1/governance/complaints/", "governance.complaint"),
     ("/api/v1/governance/copy-requests/", "governance.copyrequest"),
@@ -227,6 +247,8 @@ CANARY_FIELDS = {
     "catalog.emergency": ["description"],
     "catalog.temporarycollection": ["reason"],
     "correction.correctionticket": ["description"],
+    "federation.peer": ["last_error"],
+    "federation.backflowrequest": ["scenario"],
     "core.apikey": ["name"],
     "core.notification": ["body"],
     "core.personnelchange": ["reason"],
@@ -701,6 +723,14 @@ def table(result: Result) -> str:
 # --- the command --------------------------------------------------------------------------------------
 
 
+SWEPT_NODE = {
+    "NODE_ID": "fj-350500",
+    "NODE_LEVEL": "city",
+    "NODE_REGION": "350500",
+    "NODE_NAME": "泉州市公共数据汇聚共享平台",
+}
+
+
 def _own_database(args, scratch: Path) -> None:
     """Settings for a database and files of the sweep's own, before Django reads them."""
     if not args.database_url_from_env:
@@ -711,6 +741,11 @@ def _own_database(args, scratch: Path) -> None:
     os.environ["REDIS_URL"] = ""  # an in-process cache: the sweep clears it between tries
     os.environ["EMAIL_URL"] = "dummymail://"
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dataplatform.settings")
+    # A federated city node, so the demo seeds its peers, the province's catalog and back-flow applications
+    # (federation.demo); the key is made before the demo is seeded.
+    for name, value in SWEPT_NODE.items():
+        os.environ[name] = value
+    os.environ["NODE_KEY_FILE"] = str(scratch / "node-ed25519.pem")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -738,6 +773,9 @@ def main(argv: list[str] | None = None) -> int:
             print("The database has tables already: the sweep runs on an empty one only.", file=sys.stderr)
             return 2
         call_command("migrate", verbosity=0)
+        from federation.node import generate_key_file
+
+        generate_key_file(Path(os.environ["NODE_KEY_FILE"]))
         call_command("seed_demo", stdout=io.StringIO())
         world = build_world(keys=add_to_demo())
         ops = operations(args.only)

@@ -402,6 +402,10 @@ SPECTACULAR_SETTINGS = {
         "OpenApplicationStatusEnum": "opening.models.OpenApplicationStatus",
         "OpenTypeEnum": "catalog.models.OpenType",
         "OpenedTypeEnum": "opening.workflow.OPEN_TYPES",  # how an open entry opens: no "not_open"
+        "NodeLevelEnum": "federation.models.NodeLevel",
+        "PeerStatusEnum": "federation.models.PeerStatus",
+        "RemoteStatusEnum": "federation.models.RemoteStatus",
+        "BackflowStatusEnum": "federation.models.BackflowStatus",
     },
 }
 

@@ -99,7 +99,9 @@ def test_every_operation_documents_its_error_answers_in_the_envelope(schema):
     envelope = {"$ref": "#/components/schemas/Error"}
     for path, method, operation in operations(schema):
         responses = operation["responses"]
-        public = path.startswith("/api/v1/calendar/")  # no credentials (AllowAny, no authentication)
+        # No credentials (AllowAny, no authentication): the calendar, and the portal's list of the lower
+        # nodes' open data.
+        public = path.startswith(("/api/v1/calendar/", "/api/v1/federation/open-network/"))
         expected = {"503"} if public else {"401", "403", "429", "503"}
         assert expected <= set(responses), (method, path, sorted(responses))
         for status in expected - {"403"}:
@@ -297,3 +299,77 @@ def test_a_generated_client_reads_granted_records_and_parses_every_refusal(
 
     anonymous = me.sync_detailed(client=dp_client.Client(base_url=live_server.url))
     assert anonymous.status_code == 401 and anonymous.parsed.code == "not_authenticated"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_generated_client_reads_the_other_nodes_catalogs_and_open_data(
+    dp_client, live_server, producer, reviewer, applicant
+):
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from catalog.models import ResourceVersion
+    from federation.models import Peer, RemoteDataset, RemoteEntry
+    from federation.node import public_key_b64
+
+    def peer(node_id: str, level: str, region: str) -> Peer:
+        key = public_key_b64(Ed25519PrivateKey.generate())
+        return Peer.objects.create(
+            node_id=node_id,
+            name=node_id,
+            url=f"http://{node_id}.test",
+            level=level,
+            region=region,
+            public_key=key,
+        )
+
+    province, county = peer("fj-350000", "province", "350000"), peer("fj-350521", "county", "350521")
+    snapshot = ResourceVersion.objects.get(
+        resource=publish(producer, reviewer, code="SRC-1"), number=1
+    ).snapshot
+    entry = RemoteEntry.objects.create(
+        origin=province,
+        code="FJ-P-1",
+        version=2,
+        name="全省企业登记信息",
+        snapshot=snapshot,
+        metadata=[{"信息资源名称": "全省企业登记信息", "信息项名称": "统一社会信用代码"}],
+        search_text="全省企业登记信息",
+    )
+    RemoteDataset.objects.create(
+        origin=county,
+        slug="shops",
+        title="个体工商户证照信息",
+        landing_url=f"{county.url}/open/datasets/shops/",
+        distributions=[{"format": "csv", "url": f"{county.url}/open/datasets/shops/download.csv"}],
+    )
+    key = api_key_issue(actor=applicant, unit=applicant.unit, name="业务系统").key
+    client = dp_client.AuthenticatedClient(base_url=live_server.url, token=key, prefix="Api-Key")
+    api = "dp_client.api.federation."
+    models = importlib.import_module("dp_client.models")
+
+    listed = importlib.import_module(api + "federation_remote_entries_list").sync_detailed(
+        client=client, q="企业"
+    )
+    assert listed.status_code == 200 and [e.code for e in listed.parsed.results] == ["FJ-P-1"]
+    origin = listed.parsed.results[0].origin
+    assert (origin.node_id, origin.relation) == ("fj-350000", models.RelationEnum.UPPER)
+
+    read = importlib.import_module(api + "federation_remote_entries_retrieve").sync_detailed(
+        entry.pk, client=client
+    )
+    assert read.status_code == 200 and isinstance(read.parsed, models.RemoteEntryDetailOut)
+    assert read.parsed.version == 2 and read.parsed.items[0].is_key and read.parsed.may_apply is False
+    assert read.parsed.metadata[0].to_dict() == entry.metadata[0]
+
+    backflow = importlib.import_module(api + "federation_backflow_list").sync_detailed(client=client)
+    assert backflow.status_code == 200 and backflow.parsed.count == 0
+
+    public = importlib.import_module(api + "federation_open_network_list")
+    opened = public.sync_detailed(client=dp_client.Client(base_url=live_server.url))
+    assert opened.status_code == 200 and opened.parsed.results[0].landing_url.endswith("/shops/")
+    assert opened.parsed.results[0].origin.level == models.NodeLevelEnum.COUNTY
+
+    missing = importlib.import_module(api + "federation_remote_entries_retrieve").sync_detailed(
+        entry.pk + 100, client=client
+    )
+    assert missing.status_code == 404 and missing.parsed.code == "not_found"

@@ -8,14 +8,18 @@ import pytest
 from django.core.management import call_command
 
 from dataplatform.core.models import User
+from federation.models import BackflowRequest, Peer
+from federation.node import generate_key_file
 from sharing.models import Application
-from tools.attack_sweep import LEAK, add_to_demo, build_world, operations, sweep
+from tools.attack_sweep import LEAK, SWEPT_NODE, add_to_demo, build_world, operations, sweep
 
 pytestmark = pytest.mark.django_db
 
 # A data administrator of a city unit and of a county unit, a reviewer, the technical service unit's
-# evaluator, an enterprise, a person whose role awaits approval, a citizen; with anonymous and the keys.
+# evaluator, an enterprise, a person whose role awaits approval, a citizen, the platform administrator;
+# with anonymous and the keys.
 SWEPT = [
+    "admin",
     "police_admin",
     "jj_market_admin",
     "jj_reviewer",
@@ -27,8 +31,13 @@ SWEPT = [
 
 
 @pytest.fixture
-def demo(settings):
+def demo(settings, tmp_path):
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    # A federated city node, as the command's: the demo seeds the federation's peers, entries and back-flow.
+    for name, value in SWEPT_NODE.items():
+        setattr(settings, name, value)
+    settings.NODE_KEY_FILE = str(tmp_path / "node-ed25519.pem")
+    generate_key_file(tmp_path / "node-ed25519.pem")
     call_command("seed_demo", stdout=io.StringIO())
     return add_to_demo()
 
@@ -42,6 +51,7 @@ def test_no_operation_leaks_another_units_data_or_answers_a_500(demo):
     assert sum(counts["allowed"] for counts in result.counts.values()) > 100  # and not only refusals
     assert len(result.seen) > len(world.canaries) / 3  # canaries are shown to whoever may see them
     assert result.untried == []  # a new path's {id} needs its kind in PATH_KINDS
+    assert Peer.objects.exists() and BackflowRequest.objects.exists()  # the federation's paths were tried on
 
 
 def test_the_sweep_finds_an_application_shown_to_another_unit(demo, monkeypatch):
