@@ -34,6 +34,7 @@ from .backflow import (
     backflows_to_review,
 )
 from .cascade import RELATIONS, remote_catalog_visible, remote_entries_search, remote_entry_for_user
+from .exports import exports_of
 from .models import BackflowRequest, BackflowStatus, Peer
 from .open_sync import remote_datasets_search
 from .peers import peer_resume, peer_save, peer_suspend
@@ -74,6 +75,19 @@ class PeerListApi(APIView):
         body.is_valid(raise_exception=True)
         peer = peer_save(actor=request.user, peer=None, **body.validated_data)
         return Response(s.PeerOut(peer).data, status=status.HTTP_201_CREATED)
+
+
+class PeerDetailApi(APIView):
+    @extend_schema(
+        responses=s.PeerDetailOut,
+        summary="A peer node's state and, for a lower node, the back-flow exports to it",
+    )
+    def get(self, request: ApiRequest, pk: int) -> Response:
+        _platform_admin(request)
+        peer = get_object_or_404(Peer, pk=pk)
+        state = next(state for state in peer_states() if state.peer.pk == peer.pk)
+        exports = exports_of(peer) if peer.relation == "lower" else []
+        return Response(s.PeerDetailOut(state, context={"exports": exports}).data)
 
 
 class PeerActApi(APIView):

@@ -7,7 +7,7 @@ from rest_framework import serializers
 from dataplatform.core.models import Unit, User
 
 from .backflow import ACTIONS, backflow_actions, entry_items, step_title
-from .models import BackflowRequest, BackflowStep, NodeLevel, Peer, RemoteDataset, RemoteEntry
+from .models import BackflowRequest, BackflowStep, Export, NodeLevel, Peer, RemoteDataset, RemoteEntry
 from .selectors import PeerState
 
 RELATION_CHOICES = [("upper", "upper"), ("lower", "lower"), ("same", "same")]
@@ -74,6 +74,48 @@ class PeerStateOut(serializers.Serializer):
             "parked": instance.parked,
             "down": instance.down,
         }
+
+
+class ExportOut(serializers.ModelSerializer):
+    """A back-flow from this node to a lower node: the application made here for it, its grant, and the
+    transfer's progress."""
+
+    resource = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Export
+        fields = [
+            "id",
+            "request_id",
+            "resource",
+            "application",
+            "grant",
+            "items",
+            "region_prefix",
+            "status",
+            "phase",
+            "rows_sent",
+            "deletions_sent",
+            "last_chunk_at",
+            "created_at",
+        ]
+
+    @extend_schema_field(
+        {
+            "type": "object",
+            "properties": {"id": {"type": "integer"}, "code": {"type": "string"}, "name": {"type": "string"}},
+        }
+    )
+    def get_resource(self, export: Export) -> dict:
+        return {"id": export.resource_id, "code": export.resource.code, "name": export.resource.name}
+
+
+class PeerDetailOut(PeerStateOut):
+    exports = ExportOut(many=True, help_text="Back-flow to this node (a lower node's only).")
+
+    def to_representation(self, instance: PeerState) -> dict:
+        exports = self.context.get("exports") or []
+        return {**super().to_representation(instance), "exports": ExportOut(exports, many=True).data}
 
 
 class PeerIn(serializers.Serializer):

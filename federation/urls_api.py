@@ -6,6 +6,7 @@ from . import api
 
 urlpatterns = [
     path("peers/", api.PeerListApi.as_view(), name="api-federation-peers"),
+    path("peers/<int:pk>/", api.PeerDetailApi.as_view(), name="api-federation-peer"),
     path("peers/<int:pk>/act/", api.PeerActApi.as_view(), name="api-federation-peer-act"),
     path("remote-entries/", api.RemoteEntryListApi.as_view(), name="api-federation-remote-entries"),
     path("remote-entries/<int:pk>/", api.RemoteEntryDetailApi.as_view(), name="api-federation-remote-entry"),

@@ -404,3 +404,25 @@ def test_the_list_costs_the_same_queries_for_one_application_or_many(api_as, app
     for _ in range(4):
         create(applicant, entry)
     assert queries() == one
+
+
+def test_a_lower_peers_detail_has_the_back_flow_to_it(
+    api_as, platform_admin, applicant, producer, reviewer, make_peer
+):
+    from .test_exports import receive, request_body
+
+    county = make_peer(level="county", region="350582", name="晋江市分中心")
+    publish(producer, reviewer, code="QZ-1")
+    assert receive(county, "backflow.request", request_body())["answer"] == "applied"
+
+    read = api_as(platform_admin).get(f"{URL}/peers/{county.pk}/").json()
+    assert read["peer"]["node_id"] == county.node_id and read["peer"]["relation"] == "lower"
+    [export] = read["exports"]
+    assert (export["request_id"], export["resource"]["code"], export["region_prefix"]) == (
+        7,
+        "QZ-1",
+        "350582",
+    )
+    assert export["application"] and export["grant"] is None
+
+    assert api_as(applicant).get(f"{URL}/peers/{county.pk}/").status_code == 403

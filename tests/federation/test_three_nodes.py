@@ -283,7 +283,25 @@ def backflow_decided_at_the_province(province: Node, city: Node) -> int:
         "SELECT count(*) FROM federation_backflowstep WHERE request_id = %s AND upstream", [request]
     )
     assert upstream_steps >= 2  # submitted and configured there at least
+    the_citys_api_shows_it(city, request)
     return request
+
+
+def the_citys_api_shows_it(city: Node, request: int) -> None:
+    """The applying unit's system reads the same through the city's REST API: the province's entry, marked
+    with its origin, and the application's timeline with the province's answers."""
+    api = requests.Session()
+    api.headers["Authorization"] = f"Api-Key {city.shell(API_KEY)}"
+    entries = api.get(
+        f"{city.url}/api/v1/federation/remote-entries/", params={"relation": "upper"}, timeout=30
+    )
+    assert [(e["code"], e["origin"]["node_id"]) for e in entries.json()["results"]] == [
+        ("FJ-SCJG-0001", "fj-350000")
+    ]
+    read = api.get(f"{city.url}/api/v1/federation/backflow/{request}/", timeout=30).json()
+    assert read["status"] == "granted" and read["mirror"] and read["allowed_actions"] == []
+    upstream = [step for step in read["steps"] if step["upstream"]]
+    assert len(upstream) >= 2 and upstream[-1]["to_status"] == "granted"
 
 
 def mirror(city: Node, request: int) -> dict:
@@ -377,6 +395,11 @@ def open_data_reaches_the_provincial_portal(province: Node, quanzhou: Node) -> N
     )
     page = requests.get(f"{province.url}/open/network/", timeout=30).text
     assert f"{quanzhou.url}/open/datasets/{slug}/" in page
+    listed = requests.get(
+        f"{province.url}/api/v1/federation/open-network/", timeout=30
+    ).json()  # no credentials
+    assert [(d["slug"], d["origin"]["node_id"]) for d in listed["results"]] == [(slug, "fj-350500")]
+    assert listed["results"][0]["landing_url"] == f"{quanzhou.url}/open/datasets/{slug}/"
 
 
 def a_killed_province_and_a_killed_worker_lose_nothing(

@@ -66,6 +66,7 @@ MATRIX: dict[str, tuple[str, str]] = {
     "api-federation-backflow-act": ("POST", "401 404 404 404 404 404 404 404 404"),
     "api-federation-backflows": ("GET", "401 403 200 200 200 200 200 200 200"),
     "api-federation-open-network": ("GET", "200 200 200 200 200 200 200 200 200"),
+    "api-federation-peer": ("GET", "401 403 403 403 403 403 403 404 403"),
     "api-federation-peer-act": ("POST", "401 403 403 403 403 403 403 404 403"),
     "api-federation-peers": ("GET", "401 403 403 403 403 403 403 200 403"),
     "api-federation-remote-entries": ("GET", "401 403 200 200 200 200 200 200 200"),

@@ -110,6 +110,7 @@ ARGS: dict[str, dict] = {
     "audit-usage-csv": {"day": "2026-11-20"},
     "audit-usage-day": {"day": "2026-11-20"},
     "federation-peer": {"pk": "missing"},
+    "api-federation-peer": {"pk": "missing"},
     "api-federation-peer-act": {"pk": "missing"},
     "api-federation-remote-entry": {"pk": "missing"},
     "api-federation-backflow": {"pk": "missing"},
