@@ -56,7 +56,10 @@ def can_edit_resource(user, resource: Resource) -> bool:
 
 
 def can_aggregate(user, resource: Resource) -> bool:
-    """People: the producer's data administrators. API clients: a key of the producing unit."""
+    """People: the producer's data administrators. API clients: a key of the producing unit. Nobody, into
+    a mirror of another node's entry (``origin_node``): its records come from that node's transfers only."""
+    if resource.origin_node:
+        return False
     if getattr(user, "api_key", None) is not None:
         return user.unit == resource.producer
     return can_edit_resource(user, resource)

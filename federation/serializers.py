@@ -10,6 +10,12 @@ from .backflow import ACTIONS, backflow_actions, entry_items, step_title
 from .models import BackflowRequest, BackflowStep, Export, NodeLevel, Peer, RemoteDataset, RemoteEntry
 from .selectors import PeerState
 
+# A local object by its id, code and name (an entry's code, a unit's credit code).
+REF = {
+    "type": "object",
+    "properties": {"id": {"type": "integer"}, "code": {"type": "string"}, "name": {"type": "string"}},
+}
+
 RELATION_CHOICES = [("upper", "upper"), ("lower", "lower"), ("same", "same")]
 
 
@@ -100,12 +106,7 @@ class ExportOut(serializers.ModelSerializer):
             "created_at",
         ]
 
-    @extend_schema_field(
-        {
-            "type": "object",
-            "properties": {"id": {"type": "integer"}, "code": {"type": "string"}, "name": {"type": "string"}},
-        }
-    )
+    @extend_schema_field(REF)
     def get_resource(self, export: Export) -> dict:
         return {"id": export.resource_id, "code": export.resource.code, "name": export.resource.name}
 
@@ -293,12 +294,7 @@ class BackflowRowOut(serializers.ModelSerializer):
             "steps",
         ]
 
-    @extend_schema_field(
-        {
-            "type": "object",
-            "properties": {"id": {"type": "integer"}, "name": {"type": "string"}, "code": {"type": "string"}},
-        }
-    )
+    @extend_schema_field(REF)
     def get_applicant_unit(self, request: BackflowRequest) -> dict:
         unit = request.applicant_unit
         return {"id": unit.pk, "name": unit.name, "code": unit.credit_code}

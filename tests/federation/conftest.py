@@ -23,8 +23,13 @@ from django.test import RequestFactory
 from django.utils import timezone
 from http_message_signatures import HTTPMessageSigner, MappingKeyResolver, algorithms
 
+from catalog.models import ResourceVersion
+from dataplatform.core.models import Role
+from dataplatform.core.models.units import UnitKind
 from federation import node, signing
-from federation.models import Peer, PeerStatus
+from federation.models import Peer, PeerStatus, RemoteEntry
+from tests import factories
+from tests.factories.sharing import publish
 
 MESSAGES_PATH = "/federation/v1/messages/"
 THIS_NODE = {
@@ -212,3 +217,41 @@ def signed_request() -> Callable[..., HttpRequest]:
         return post_prepared(factory, signed_prepared(body, **options))
 
     return build
+
+
+# --- an upper node's catalog entry (the back-flow tests and the API's) ------------------------------------
+
+
+@pytest.fixture
+def province(node_key, make_peer) -> Peer:
+    return make_peer(level="province", region="350000", name="福建省公共数据汇聚共享平台")
+
+
+@pytest.fixture
+def snapshot(producer, reviewer) -> dict:
+    """A published version's content, as the province's catalog cascade sends it (items: credit_code is
+    the key, company_name, established, capital)."""
+    resource = publish(producer, reviewer, code="SRC-1")
+    return ResourceVersion.objects.get(resource=resource, number=1).snapshot
+
+
+def remote(origin: Peer, snapshot: dict, code: str = "FJ-P-1", **fields) -> RemoteEntry:
+    return RemoteEntry.objects.create(
+        origin=origin,
+        code=code,
+        version=1,
+        name=fields.pop("name", "全省企业登记信息"),
+        snapshot={**snapshot, "code": code},
+        **fields,
+    )
+
+
+@pytest.fixture
+def entry(province, snapshot) -> RemoteEntry:
+    return remote(province, snapshot)
+
+
+@pytest.fixture
+def county_applicant(jinjiang):
+    unit = factories.unit("晋江市市场监督管理局", UnitKind.GOVERNMENT, jinjiang)
+    return factories.person(unit, Role.DATA_ADMIN, username="county_applicant")

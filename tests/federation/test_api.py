@@ -14,7 +14,6 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone, translation
 
 from audit.models import AuditEvent
-from catalog.models import ResourceVersion
 from dataplatform.core.apikeys import api_key_issue
 from dataplatform.core.models import Role
 from dataplatform.core.models.units import UnitKind
@@ -26,42 +25,19 @@ from federation.models import (
     Peer,
     PeerStatus,
     RemoteDataset,
-    RemoteEntry,
     RemoteStatus,
 )
 from tests import factories
 from tests.factories.sharing import publish
+from tests.federation.conftest import remote
 
-from .test_backflow import create, remote, step
+from .test_backflow import create, step
 
 pytestmark = pytest.mark.django_db
 
 B = BackflowStatus
 URL = "/api/v1/federation"
 END = dt.date(2027, 12, 31)
-
-
-@pytest.fixture
-def province(node_key, make_peer) -> Peer:
-    return make_peer(level="province", region="350000", name="福建省公共数据汇聚共享平台")
-
-
-@pytest.fixture
-def snapshot(producer, reviewer) -> dict:
-    """A published version's content as the cascade sends it (credit_code the key, company_name, ...)."""
-    resource = publish(producer, reviewer, code="SRC-1")
-    return ResourceVersion.objects.get(resource=resource, number=1).snapshot
-
-
-@pytest.fixture
-def entry(province, snapshot) -> RemoteEntry:
-    return remote(province, snapshot)
-
-
-@pytest.fixture
-def county_applicant(jinjiang):
-    unit = factories.unit("晋江市市场监督管理局", UnitKind.GOVERNMENT, jinjiang)
-    return factories.person(unit, Role.DATA_ADMIN, username="county_applicant")
 
 
 def key_client(api, unit):

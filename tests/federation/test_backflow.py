@@ -14,7 +14,6 @@ import pytest
 from django.utils import timezone
 
 from audit.models import AuditEvent
-from catalog.models import ResourceVersion
 from dataplatform.core.business_days import due_after
 from dataplatform.core.errors import ApplicationError, Forbidden
 from dataplatform.core.models import Notification, Role
@@ -34,46 +33,12 @@ from sharing.models import Grant, GrantStatus
 from sharing.workflow import application_act
 from tests import factories
 from tests.factories.sharing import apply, publish
+from tests.federation.conftest import remote
 
 pytestmark = pytest.mark.django_db
 
 B = BackflowStatus
 END = dt.date(2027, 12, 31)
-
-
-@pytest.fixture
-def province(node_key, make_peer) -> Peer:
-    return make_peer(level="province", region="350000", name="福建省公共数据汇聚共享平台")
-
-
-@pytest.fixture
-def snapshot(producer, reviewer) -> dict:
-    """A published version's content, as the province's catalog cascade sends it (items: credit_code is
-    the key, company_name, established, capital)."""
-    resource = publish(producer, reviewer, code="SRC-1")
-    return ResourceVersion.objects.get(resource=resource, number=1).snapshot
-
-
-def remote(origin: Peer, snapshot: dict, code: str = "FJ-P-1", **fields) -> RemoteEntry:
-    return RemoteEntry.objects.create(
-        origin=origin,
-        code=code,
-        version=1,
-        name=fields.pop("name", "全省企业登记信息"),
-        snapshot={**snapshot, "code": code},
-        **fields,
-    )
-
-
-@pytest.fixture
-def entry(province, snapshot) -> RemoteEntry:
-    return remote(province, snapshot)
-
-
-@pytest.fixture
-def county_applicant(jinjiang):
-    unit = factories.unit("晋江市市场监督管理局", UnitKind.GOVERNMENT, jinjiang)
-    return factories.person(unit, Role.DATA_ADMIN, username="county_applicant")
 
 
 def create(actor, entry, **fields):

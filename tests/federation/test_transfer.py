@@ -361,3 +361,36 @@ def test_a_chunk_from_another_node_than_the_entrys_origin_is_refused(export, req
     answer = message_receive(peer=stranger, envelope=envelope)
     assert answer["error"] == "apply_failed" and "no back-flow application" in answer["detail"]
     assert mirrored(request_) == {}
+
+
+def test_nobody_writes_into_a_mirror_by_hand(request_, province, api):
+    """Its records come from the upper node's transfers only: not even the unit standing for that node
+    uploads or deletes there, with a session or a key."""
+    from dataplatform.core.apikeys import api_key_issue
+    from dataplatform.core.models import Role
+    from tests import factories
+
+    mirror = request_.mirror
+    person = factories.person(peer_unit(province), Role.DATA_ADMIN, username="acting_admin")
+    row = {"credit_code": "91350500MA0000009X", "company_name": "手工写入", "region": "350503"}
+    api.force_authenticate(person)
+    assert (
+        api.post(
+            f"/api/v1/catalog/resources/{mirror.pk}/records/", {"records": [row]}, format="json"
+        ).status_code
+        == 403
+    )
+    api.force_authenticate(None)
+    key = api_key_issue(actor=None, unit=peer_unit(province), name="系统").key
+    api.credentials(HTTP_AUTHORIZATION=f"Api-Key {key}")
+    assert (
+        api.post(
+            f"/api/v1/catalog/resources/{mirror.pk}/records/", {"records": [row]}, format="json"
+        ).status_code
+        == 403
+    )
+    deleted = api.post(
+        f"/api/v1/catalog/resources/{mirror.pk}/records/delete/", {"keys": [row["credit_code"]]}
+    )
+    assert deleted.status_code == 403
+    assert mirrored(request_) == {}
