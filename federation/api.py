@@ -13,7 +13,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import prefetch_related_objects
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import generics, status
 from rest_framework.exceptions import NotFound
 from rest_framework.permissions import AllowAny
@@ -31,11 +31,12 @@ from .backflow import (
     backflow_for_user,
     backflow_visible,
     backflows_of_unit,
+    backflows_reviewed_by,
     backflows_to_review,
 )
-from .cascade import RELATIONS, remote_catalog_visible, remote_entries_search, remote_entry_for_user
+from .cascade import remote_catalog_visible, remote_entries_search, remote_entry_for_user
 from .exports import exports_of
-from .models import BackflowRequest, BackflowStatus, Peer
+from .models import BackflowRequest, Peer
 from .open_sync import remote_datasets_search
 from .peers import peer_resume, peer_save, peer_suspend
 from .selectors import peer_states
@@ -46,8 +47,11 @@ def _platform_admin(request: ApiRequest) -> None:
         raise PermissionDenied
 
 
-def _flag(request: Request, name: str) -> bool:
-    return request.query_params.get(name, "") not in ("", "0", "false")
+def _query(shape: type[s.serializers.Serializer], request: Request) -> dict:
+    """The query parameters read by ``shape``: a 400 naming each one that is not valid."""
+    query = shape(data=request.query_params)
+    query.is_valid(raise_exception=True)
+    return dict(query.validated_data)
 
 
 # --- peers ------------------------------------------------------------------------------------------------
@@ -113,8 +117,7 @@ class PeerActApi(APIView):
 
 class RemoteEntryListApi(generics.ListAPIView):
     """The other nodes' catalog entries, read-only, each with its origin node: the upper node's catalog and
-    what the lower nodes registered here. ``?q=`` every word; ``?origin=`` a peer's id; ``?relation=upper``
-    or ``lower``; ``?retired=1`` includes retired entries."""
+    what the lower nodes registered here; available ones, by name."""
 
     serializer_class = s.RemoteEntryOut
     request: ApiRequest
@@ -122,29 +125,15 @@ class RemoteEntryListApi(generics.ListAPIView):
     def get_queryset(self):
         if not remote_catalog_visible(self.request.user):
             raise PermissionDenied
-        params = self.request.query_params
-        origin = params.get("origin", "")
-        relation = params.get("relation", "")
-        if origin and not origin.isdigit():
-            raise s.serializers.ValidationError({"origin": [_("A peer's id: a whole number.")]})
-        if relation and relation not in RELATIONS:
-            raise s.serializers.ValidationError({"relation": [_("upper or lower.")]})
+        query = _query(s.RemoteEntryQuery, self.request)
         return remote_entries_search(
-            q=params.get("q", "")[:100],
-            origin=int(origin) if origin else None,
-            relation=relation,
-            retired=_flag(self.request, "retired"),
+            q=query["q"],
+            origin=query.get("origin"),
+            relation=query.get("relation", ""),
+            retired=query["retired"],
         )
 
-    @extend_schema(
-        parameters=[
-            OpenApiParameter("q", str),
-            OpenApiParameter("origin", int),
-            OpenApiParameter("relation", enum=list(RELATIONS)),
-            OpenApiParameter("retired", bool),
-        ],
-        summary="Search the other nodes' catalogs",
-    )
+    @extend_schema(parameters=[s.RemoteEntryQuery], summary="Search the other nodes' catalogs")
     def get(self, request: Request, *args, **kwargs) -> Response:
         return super().get(request, *args, **kwargs)
 
@@ -163,26 +152,22 @@ class RemoteEntryDetailApi(APIView):
 
 class OpenNetworkApi(generics.ListAPIView):
     """The open datasets of the lower-level platforms listed on this portal (Q6.3, F9), newest first; the data
-    and its downloads stay with their origin (``landing_url``, ``distributions``). Public, like the portal.
-    ``?q=`` every word; ``?origin=`` a peer's id."""
+    and its downloads stay with their origin (``landing_url``, ``distributions``). Public, like the portal."""
 
     serializer_class = s.RemoteDatasetOut
     permission_classes = [AllowAny]
     authentication_classes: list = []
 
     def get_queryset(self):
-        origin = self.request.query_params.get("origin", "")
-        if origin and not origin.isdigit():
-            raise s.serializers.ValidationError({"origin": [_("A peer's id: a whole number.")]})
-        peer = Peer.objects.filter(pk=int(origin)).first() if origin else None
-        if origin and peer is None:
-            return remote_datasets_search().none()
-        return remote_datasets_search(q=self.request.query_params.get("q", "")[:100], origin=peer)
+        query = _query(s.OpenNetworkQuery, self.request)
+        origin = None
+        if "origin" in query:
+            origin = Peer.objects.filter(pk=query["origin"]).first()
+            if origin is None:
+                return remote_datasets_search().none()
+        return remote_datasets_search(q=query["q"], origin=origin)
 
-    @extend_schema(
-        parameters=[OpenApiParameter("q", str), OpenApiParameter("origin", int)],
-        summary="Open data of the lower-level platforms",
-    )
+    @extend_schema(parameters=[s.OpenNetworkQuery], summary="Open data of the lower-level platforms")
     def get(self, request: Request, *args, **kwargs) -> Response:
         return super().get(request, *args, **kwargs)
 
@@ -215,20 +200,15 @@ class BackflowListApi(generics.ListAPIView):
         user = self.request.user
         if not backflow_visible(user):
             raise PermissionDenied
-        params = self.request.query_params
-        if _flag(self.request, "todo"):
+        query = _query(s.BackflowQuery, self.request)
+        if query["todo"]:
             found = backflows_to_review(user)
-        else:
+        elif query["mine"]:
             found = backflows_of_unit(user).order_by("-created_at", "-pk")
-            if not _flag(self.request, "mine"):
-                reviewed = backflows_to_review(user).values("pk")
-                found = (backflows_of_unit(user) | BackflowRequest.objects.filter(pk__in=reviewed)).order_by(
-                    "-created_at", "-pk"
-                )
-        if params.get("status"):
-            if params["status"] not in BackflowStatus.values:
-                raise s.serializers.ValidationError({"status": [_("Not a back-flow application status.")]})
-            found = found.filter(status=params["status"])
+        else:
+            found = (backflows_of_unit(user) | backflows_reviewed_by(user)).order_by("-created_at", "-pk")
+        if "status" in query:
+            found = found.filter(status=query["status"])
         return found.select_related("remote_entry__origin", "applicant_unit__region", "created_by", "mirror")
 
     def get_serializer(self, *args, **kwargs):
@@ -239,11 +219,7 @@ class BackflowListApi(generics.ListAPIView):
         return super().get_serializer(*args, **kwargs)
 
     @extend_schema(
-        parameters=[
-            OpenApiParameter("mine", bool),
-            OpenApiParameter("todo", bool),
-            OpenApiParameter("status", enum=BackflowStatus.values),
-        ],
+        parameters=[s.BackflowQuery],
         summary="Back-flow applications (回流) of my unit and those my authority reviews",
     )
     def get(self, request: Request, *args, **kwargs) -> Response:

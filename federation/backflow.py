@@ -495,14 +495,26 @@ def backflows_to_review(user) -> QuerySet[BackflowRequest]:
     """The applications awaiting this reviewer's authority: its county's at the county review, its
     city's (its counties' too) at the city review; earliest due first."""
     regions = regions_reviewed_by(user)
+    # At the city review, a county unit's application is its city's (its region's parent's), not its
+    # county's any more: a county region's own reviewers owe it only when the county has no city above.
+    own_city = ~Q(applicant_unit__region__level=Level.COUNTY) | Q(applicant_unit__region__parent__isnull=True)
     return (
         BackflowRequest.objects.filter(
             Q(status=B.COUNTY_REVIEW, applicant_unit__region__in=regions)
-            | Q(status=B.CITY_REVIEW, applicant_unit__region__in=regions)
+            | Q(own_city, status=B.CITY_REVIEW, applicant_unit__region__in=regions)
             | Q(status=B.CITY_REVIEW, applicant_unit__region__parent__in=regions)
         )
         .select_related("remote_entry__origin", "applicant_unit")
         .order_by("due", "pk")
+    )
+
+
+def backflows_reviewed_by(user) -> QuerySet[BackflowRequest]:
+    """Every application the reviewer's authority reviews or reviewed, whatever its status: its region's
+    units' and, for a city, its counties' units' (as ``backflow_for_user`` lets the reviewer read them)."""
+    regions = regions_reviewed_by(user)
+    return BackflowRequest.objects.filter(
+        Q(applicant_unit__region__in=regions) | Q(applicant_unit__region__parent__in=regions)
     )
 
 

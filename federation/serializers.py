@@ -7,7 +7,16 @@ from rest_framework import serializers
 from dataplatform.core.models import Unit, User
 
 from .backflow import ACTIONS, backflow_actions, entry_items, step_title
-from .models import BackflowRequest, BackflowStep, Export, NodeLevel, Peer, RemoteDataset, RemoteEntry
+from .models import (
+    BackflowRequest,
+    BackflowStatus,
+    BackflowStep,
+    Export,
+    NodeLevel,
+    Peer,
+    RemoteDataset,
+    RemoteEntry,
+)
 from .selectors import PeerState
 
 # A local object by its id, code and name (an entry's code, a unit's credit code).
@@ -27,6 +36,41 @@ class NodeRef(serializers.ModelSerializer):
     class Meta:
         model = Peer
         fields = ["id", "node_id", "name", "level", "region", "relation"]
+
+
+# --- query parameters -------------------------------------------------------------------------------------
+
+
+class RemoteEntryQuery(serializers.Serializer):
+    q = serializers.CharField(
+        required=False, default="", allow_blank=True, max_length=100, help_text="Every word, anywhere."
+    )
+    origin = serializers.IntegerField(required=False, min_value=1, help_text="A peer's id: its entries only.")
+    relation = serializers.ChoiceField(
+        choices=["upper", "lower"],
+        required=False,
+        help_text="upper: the upper node's catalog; lower: what the lower nodes registered here.",
+    )
+    retired = serializers.BooleanField(required=False, default=False, help_text="Include retired entries.")
+
+
+class OpenNetworkQuery(serializers.Serializer):
+    q = serializers.CharField(
+        required=False, default="", allow_blank=True, max_length=100, help_text="Every word, anywhere."
+    )
+    origin = serializers.IntegerField(
+        required=False, min_value=1, help_text="A peer's id: its datasets only."
+    )
+
+
+class BackflowQuery(serializers.Serializer):
+    mine = serializers.BooleanField(required=False, default=False, help_text="My unit's applications only.")
+    todo = serializers.BooleanField(
+        required=False, default=False, help_text="The ones whose review I owe now, earliest due first."
+    )
+    status = serializers.ChoiceField(
+        choices=BackflowStatus.choices, required=False, help_text="In this status."
+    )
 
 
 # --- peers -------------------------------------------------------------------------------------------
@@ -236,7 +280,8 @@ class RemoteDatasetOut(serializers.ModelSerializer):
 
 
 class BackflowStepOut(serializers.ModelSerializer):
-    actor: "serializers.StringRelatedField[User]" = serializers.StringRelatedField()
+    # None for the upper node's answers: no person of this node took them.
+    actor: "serializers.StringRelatedField[User]" = serializers.StringRelatedField(allow_null=True)
     title = serializers.SerializerMethodField()
     opinion = serializers.CharField(source="reason")
 

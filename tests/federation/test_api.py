@@ -94,9 +94,16 @@ def test_a_units_person_searches_the_other_nodes_catalogs(api_as, applicant, cat
         catalogs["upper"].pk,
         catalogs["retired"].pk,
     }
+    # A flag reads as DRF reads booleans: what Python's requests sends for False is false.
+    assert ids(api.get(f"{URL}/remote-entries/", {"retired": "False", "relation": "upper"})) == [
+        catalogs["upper"].pk
+    ]
 
 
-@pytest.mark.parametrize("query", [{"origin": "x"}, {"relation": "sideways"}])
+@pytest.mark.parametrize(
+    "query",
+    [{"origin": "x"}, {"origin": "²"}, {"origin": "0"}, {"relation": "sideways"}, {"retired": "maybe"}],
+)
 def test_a_malformed_filter_is_a_400(api_as, applicant, catalogs, query):
     answer = api_as(applicant).get(f"{URL}/remote-entries/", query)
     assert answer.status_code == 400 and list(query) == list(answer.json())
@@ -164,7 +171,8 @@ def test_anyone_reads_the_lower_nodes_open_data(api, node_key, make_peer):
 
     assert ids(api.get(f"{URL}/open-network/", {"q": "公园"})) == [older.pk]
     assert ids(api.get(f"{URL}/open-network/", {"origin": quanzhou.pk + 100})) == []
-    assert api.get(f"{URL}/open-network/", {"origin": "x"}).status_code == 400
+    for bad in ("x", "²", "0", "9" * 5000):
+        assert api.get(f"{URL}/open-network/", {"origin": bad}).status_code == 400, bad
 
 
 # --- peers ---------------------------------------------------------------------------------------------------
@@ -280,6 +288,7 @@ def test_a_unit_applies_its_authority_approves_and_the_upper_nodes_answer_shows(
         "技术评估中",
     )
     assert read["upstream_application"] == 4711 and read["allowed_actions"] == []
+    assert last["actor"] is None  # the upper node's answer: no person of this node took it
 
 
 def test_a_county_unit_goes_through_its_county_authority(
@@ -292,6 +301,12 @@ def test_a_county_unit_goes_through_its_county_authority(
         f"{URL}/backflow/{pk}/act/", {"action": "forward"}, format="json"
     )
     assert forwarded.status_code == 200 and forwarded.json()["status"] == B.CITY_REVIEW
+    # Forwarded, it is the city authority's to review: no longer on the county's to-do list, still in its
+    # list of the applications it reviews, as its page shows them.
+    county = api_as(county_reviewer)
+    assert ids(county.get(f"{URL}/backflow/", {"todo": "true"})) == []
+    assert ids(county.get(f"{URL}/backflow/")) == [pk]
+    assert ids(api_as(reviewer).get(f"{URL}/backflow/", {"todo": "true"})) == [pk]
     approved = api_as(reviewer).post(f"{URL}/backflow/{pk}/act/", {"action": "approve"}, format="json")
     assert approved.json()["status"] == B.UPSTREAM
     assert [s["action"] for s in approved.json()["steps"]] == ["create", "forward", "approve"]
@@ -349,15 +364,22 @@ def test_another_units_application_is_404(api_as, applicant, outsider, county_re
     assert BackflowRequest.objects.get(pk=pk).status == B.CITY_REVIEW
 
 
-def test_the_list_filters_mine_and_status(api_as, applicant, reviewer, entry, county_applicant):
+def test_the_list_filters_mine_todo_and_status(api_as, applicant, reviewer, entry, county_applicant):
     mine = create(applicant, entry)
-    theirs = create(county_applicant, entry)  # at the county authority: not the city's yet
-    assert ids(api_as(reviewer).get(f"{URL}/backflow/")) == [mine.pk]  # its review, not the county's yet
+    theirs = create(county_applicant, entry)  # at the county authority first
+    reviewing = api_as(reviewer)
+    # The city authority reads every application it reviews, its counties' too (as their pages open to it);
+    # it owes only the city unit's now.
+    assert ids(reviewing.get(f"{URL}/backflow/")) == [theirs.pk, mine.pk]
+    assert ids(reviewing.get(f"{URL}/backflow/", {"todo": "1"})) == [mine.pk]
+    assert ids(reviewing.get(f"{URL}/backflow/", {"mine": "False"})) == [theirs.pk, mine.pk]  # false
+    assert ids(reviewing.get(f"{URL}/backflow/", {"mine": "true"})) == []  # the authority applied for none
+    assert ids(reviewing.get(f"{URL}/backflow/", {"status": B.COUNTY_REVIEW})) == [theirs.pk]
+
     api = api_as(applicant)
-    assert ids(api.get(f"{URL}/backflow/", {"mine": "1"})) == [mine.pk]
+    assert ids(api.get(f"{URL}/backflow/")) == ids(api.get(f"{URL}/backflow/", {"mine": "1"})) == [mine.pk]
     assert ids(api.get(f"{URL}/backflow/", {"status": B.REFUSED})) == []
     assert api.get(f"{URL}/backflow/", {"status": "nonsense"}).status_code == 400
-    assert theirs.pk not in ids(api.get(f"{URL}/backflow/"))
 
 
 def test_a_public_organization_has_no_back_flow(api_as, entry):
