@@ -15,7 +15,6 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone, translation
-from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, gettext_noop
 
@@ -36,6 +35,7 @@ from dataplatform.core.workflow import Action, Lifecycle, Move, act, allowed_act
 from sharing.models import Grant, GrantStatus
 from sharing.workflow import city_region, grant_act, reviews_region
 
+from . import bodies
 from .envelope import Envelope
 from .handlers import HandlerError, handler
 from .mirrors import mirror_create
@@ -359,25 +359,9 @@ def backflow_create(
 # --- the upper node's answers (handlers) -------------------------------------------------------------------
 
 
-def _int(body: dict, name: str) -> int:
-    value = body.get(name)
-    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-        raise HandlerError(f'"{name}" must be a whole number, 1 or more')
-    return value
-
-
-def _str(body: dict, name: str, max_length: int) -> str:
-    value = body.get(name, "")
-    if value is None:
-        value = ""
-    if not isinstance(value, str) or len(value) > max_length:
-        raise HandlerError(f'"{name}" must be a text of at most {max_length} characters')
-    return value
-
-
 def _request_of(peer, body: dict) -> BackflowRequest:
     """The application the message is about, locked; only the entry's origin node answers it."""
-    pk = _int(body, "request")
+    pk = bodies.whole(body, "request", minimum=1)
     request = (
         BackflowRequest.objects.select_for_update(of=("self",))
         .select_related("applicant_unit__region", "remote_entry__origin")
@@ -443,11 +427,10 @@ def backflow_step(peer, envelope: Envelope) -> None:
     """A step of the upper node's application for ours: on the timeline; its grant or refusal decides."""
     body = envelope.body
     request = _request_of(peer, body)
-    status, label = _str(body, "status", 20), _str(body, "label", 200)
-    reason = _str(body, "reason", 10_000)
-    at = body.get("at")
-    if at is not None and (not isinstance(at, str) or parse_datetime(at) is None):
-        raise HandlerError('"at" must be an ISO 8601 date and time')
+    status = bodies.text(body, "status", 20, required=False)
+    label = bodies.text(body, "label", 200, required=False)
+    reason = bodies.text(body, "reason", 10_000, required=False)
+    bodies.moment(body, "at", required=False)  # when the step was taken there: checked, the row says now
     application = body.get("application")
     if isinstance(application, int) and not isinstance(application, bool) and application > 0:
         request.upstream_application = application
@@ -464,7 +447,8 @@ def backflow_grant(peer, envelope: Envelope) -> None:
     """The upper node's grant changed: suspended, ended (or expired), or active again."""
     body = envelope.body
     request = _request_of(peer, body)
-    status, reason = _str(body, "status", 20), _str(body, "reason", 10_000)
+    status = bodies.text(body, "status", 20, required=False)
+    reason = bodies.text(body, "reason", 10_000, required=False)
     if status not in GRANT_STATUSES:
         raise HandlerError(f'"status" must be one of {", ".join(GRANT_STATUSES)}')
     with translation.override(settings.LANGUAGE_CODE):  # stored: in the platform's language

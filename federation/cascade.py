@@ -21,7 +21,6 @@ from django.db.models.signals import post_save
 from django.dispatch import receiver
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
@@ -41,6 +40,7 @@ from dataplatform.core.actors import Actor
 from dataplatform.core.models import Role
 from dataplatform.core.people import working_unit_id
 
+from . import bodies
 from .envelope import Envelope
 from .handlers import HandlerError, handler
 from .models import LEVEL_RANK, NodeLevel, Peer, RemoteEntry, RemoteStatus, StreamCounter
@@ -219,32 +219,6 @@ def catalog_send_all(peer: Peer, *, actor: Actor = None) -> int:
 # --- the receiver -------------------------------------------------------------------------------------
 
 
-def _text(body: dict, name: str, max_length: int, *, required: bool = True) -> str:
-    value = body.get(name, "")
-    if value is None and not required:
-        value = ""
-    if not isinstance(value, str) or (required and not value.strip()) or len(value) > max_length:
-        raise HandlerError(
-            f'"{name}" must be a{"" if required else "n optional"} text of at most {max_length} characters'
-        )
-    return value
-
-
-def _version(body: dict) -> int:
-    version = body.get("version")
-    if not isinstance(version, int) or isinstance(version, bool) or version < 0:
-        raise HandlerError('"version" must be a whole number, 0 or more')
-    return version
-
-
-def _moment(body: dict, name: str) -> dt.datetime:
-    value = body.get(name)
-    moment = parse_datetime(value) if isinstance(value, str) else None
-    if moment is None or timezone.is_naive(moment):
-        raise HandlerError(f'"{name}" must be an ISO 8601 date and time with its time zone')
-    return moment
-
-
 def _publish_parse(body: dict) -> dict:
     snapshot, metadata = body.get("snapshot"), body.get("metadata")
     if not isinstance(snapshot, dict):
@@ -255,16 +229,16 @@ def _publish_parse(body: dict) -> dict:
     if not isinstance(items, list) or not all(isinstance(item, dict) for item in items):
         raise HandlerError('"snapshot.items" must be a list of objects')
     return {
-        "code": _text(body, "code", 60),
-        "version": _version(body),
-        "published_at": _moment(body, "published_at"),
-        "name": _text(snapshot, "name", 200),
-        "description": _text(snapshot, "description", 100_000, required=False),
-        "category": _text(snapshot, "category", 40, required=False),
-        "share_type": _text(snapshot, "share_type", 20, required=False),
-        "open_type": _text(snapshot, "open_type", 20, required=False),
-        "update_frequency": _text(snapshot, "update_frequency", 20, required=False),
-        "producer_name": _text(body, "producer", 200, required=False),
+        "code": bodies.text(body, "code", 60),
+        "version": bodies.whole(body, "version"),
+        "published_at": bodies.moment(body, "published_at"),
+        "name": bodies.text(snapshot, "name", 200),
+        "description": bodies.text(snapshot, "description", 100_000, required=False),
+        "category": bodies.text(snapshot, "category", 40, required=False),
+        "share_type": bodies.text(snapshot, "share_type", 20, required=False),
+        "open_type": bodies.text(snapshot, "open_type", 20, required=False),
+        "update_frequency": bodies.text(snapshot, "update_frequency", 20, required=False),
+        "producer_name": bodies.text(body, "producer", 200, required=False),
         "snapshot": snapshot,
         "metadata": metadata,
     }
@@ -297,8 +271,8 @@ def entry_publish(peer: Peer, envelope: Envelope) -> None:
 
 @handler(RETIRE)
 def entry_retire(peer: Peer, envelope: Envelope) -> None:
-    code, version = _text(envelope.body, "code", 60), _version(envelope.body)
-    retired_at = _moment(envelope.body, "retired_at")
+    code, version = bodies.text(envelope.body, "code", 60), bodies.whole(envelope.body, "version")
+    retired_at = bodies.moment(envelope.body, "retired_at")
     entry = RemoteEntry.objects.select_for_update().filter(origin=peer, code=code).first()
     if entry is None or entry.version > version:
         return  # never registered here, or a newer version came since

@@ -11,7 +11,6 @@ the workflow's transaction (sharing must not import federation, so it cannot cal
 and every change of the grant reach the lower node exactly when they commit here.
 """
 
-import datetime as dt
 import re
 from typing import Any
 
@@ -32,7 +31,7 @@ from sharing.models import ApplicationStatus, ApplicationStep, Grant, GrantEvent
 from sharing.services import application_create
 from sharing.workflow import application_act
 
-from . import transfer
+from . import bodies, transfer
 from .acting import peer_user
 from .cascade import snapshot_is_cascaded
 from .envelope import Envelope
@@ -56,27 +55,6 @@ def backflow_stream(request_id: int) -> str:
 # --- the request ----------------------------------------------------------------------------------------
 
 
-def _text(body: dict, name: str, max_length: int, *, required: bool = True) -> str:
-    value = body.get(name, "")
-    if not isinstance(value, str) or (required and not value.strip()) or len(value) > max_length:
-        raise HandlerError(f'{REQUEST}: "{name}" must be a text of at most {max_length} characters')
-    return value.strip()
-
-
-def _request_id(body: dict) -> int:
-    value = body.get("request")
-    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-        raise HandlerError(f'{REQUEST}: "request" must be a whole number, 1 or more')
-    return value
-
-
-def _end_date(body: dict) -> dt.date:
-    try:
-        return dt.date.fromisoformat(body.get("end_date") or "")
-    except (TypeError, ValueError):
-        raise HandlerError(f'{REQUEST}: "end_date" must be a date, YYYY-MM-DD') from None
-
-
 def _region(body: dict) -> str:
     region = body.get("region")
     if not isinstance(region, str) or not REGION.match(region):
@@ -89,8 +67,8 @@ def _applicant(body: dict) -> dict[str, str]:
     if not isinstance(applicant, dict):
         raise HandlerError(f'{REQUEST}: "applicant" must be an object with its "name" and "credit_code"')
     return {
-        "name": _text(applicant, "name", 200),
-        "credit_code": _text(applicant, "credit_code", 18, required=False),
+        "name": bodies.text(applicant, "name", 200, kind=REQUEST).strip(),
+        "credit_code": bodies.text(applicant, "credit_code", 18, required=False, kind=REQUEST).strip(),
     }
 
 
@@ -133,7 +111,7 @@ def _scope_lines(body: dict, peer: Peer, applicant: dict[str, str]) -> str:
         _("Applying unit at %(node)s: %(unit)s %(credit_code)s")
         % {"node": peer.name, "unit": applicant["name"], "credit_code": applicant["credit_code"]}
     ]
-    basis = _text(body, "basis", 10_000, required=False)
+    basis = bodies.text(body, "basis", 10_000, required=False, kind=REQUEST).strip()
     if basis:
         lines.append(_("Basis in law or policy: %(basis)s") % {"basis": basis})
     return "\n".join(line.strip() for line in lines)
@@ -146,15 +124,15 @@ def backflow_request(peer: Peer, envelope: Envelope) -> None:
     if peer.relation != "lower":
         raise HandlerError(f"{REQUEST}: only a lower node applies for back-flow here")
     body = envelope.body
-    request_id = _request_id(body)
+    request_id = bodies.whole(body, "request", minimum=1, kind=REQUEST)
     if Export.objects.filter(peer=peer, request_id=request_id).exists():
         return
-    resource = cascaded_resource(_text(body, "code", 60))
+    resource = cascaded_resource(bodies.text(body, "code", 60, kind=REQUEST).strip())
     items = _items(body, resource)
     fields = {
-        "business_matter": _text(body, "business_matter", 200),
-        "scenario": _text(body, "scenario", 10_000),
-        "end_date": _end_date(body),
+        "business_matter": bodies.text(body, "business_matter", 200, kind=REQUEST).strip(),
+        "scenario": bodies.text(body, "scenario", 10_000, kind=REQUEST).strip(),
+        "end_date": bodies.day(body, "end_date", kind=REQUEST),
         "scope": _scope(body, peer, _applicant(body)),
     }
     prefix = transfer.region_prefix(_region(body))

@@ -11,7 +11,6 @@ the origin's own dataset page and downloads; a node may only link to itself, so 
 of the sending peer.
 """
 
-import datetime as dt
 import re
 from typing import Any
 from urllib.parse import urlsplit
@@ -23,7 +22,6 @@ from django.db.models.signals import post_save
 from django.dispatch import receiver
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 
 from catalog.models import ResourceVersion
 from catalog.search.text import query_terms, terms_q
@@ -32,6 +30,7 @@ from opening.downloads import FORMATS
 from opening.models import OpenEntry, OpenEntryChange, OpenEntryStatus
 from opening.public import public_dataset
 
+from . import bodies
 from .envelope import Envelope
 from .handlers import HandlerError, handler
 from .models import LEVEL_RANK, NodeLevel, Peer, RemoteDataset, RemoteStatus
@@ -40,7 +39,8 @@ from .outbox import federation_send
 PUBLISH = "open.dataset.publish"
 WITHDRAW = "open.dataset.withdraw"
 SLUG = re.compile(r"^[-a-zA-Z0-9_]{1,100}$")  # OpenEntry.slug / RemoteDataset.slug
-TEXT_MAX = {"title": 200, "publisher": 200, "open_type": 20, "licence": 40}
+TEXT_MAX = {"title": 200, "publisher": 200, "open_type": 20, "licence": 40}  # else 100,000
+KIND = "open dataset"  # the refusals' prefix
 
 
 def open_stream(slug: str) -> str:
@@ -175,17 +175,7 @@ def _from_lower(peer: Peer) -> None:
 
 
 def _text(body: dict, name: str, *, required: bool = False) -> str:
-    value = body.get(name, "")
-    if value is None:
-        value = ""
-    if not isinstance(value, str):
-        raise HandlerError(f'open dataset: "{name}" must be a text')
-    limit = TEXT_MAX.get(name)
-    if limit is not None and len(value) > limit:
-        raise HandlerError(f'open dataset: "{name}" is longer than {limit} characters')
-    if required and not value.strip():
-        raise HandlerError(f'open dataset: "{name}" is required')
-    return value
+    return bodies.text(body, name, TEXT_MAX.get(name, 100_000), required=required, kind=KIND)
 
 
 def _slug(body: dict, envelope: Envelope) -> str:
@@ -196,16 +186,6 @@ def _slug(body: dict, envelope: Envelope) -> str:
         # The stream orders one dataset's messages: a message on it may not change another dataset.
         raise HandlerError(f"open dataset: {slug!r} does not belong on stream {envelope.stream!r}")
     return slug
-
-
-def _moment(body: dict, name: str) -> dt.datetime | None:
-    value = body.get(name)
-    if value in (None, ""):
-        return None
-    moment = parse_datetime(value) if isinstance(value, str) else None
-    if moment is None or moment.tzinfo is None:
-        raise HandlerError(f'open dataset: "{name}" must be an ISO 8601 time with its offset')
-    return moment
 
 
 def _own_url(peer: Peer, value: Any, name: str) -> str:
@@ -264,7 +244,7 @@ def open_dataset_publish(peer: Peer, envelope: Envelope) -> None:
         "open_type": _text(body, "open_type"),
         "tags": tags,
         "licence": _text(body, "licence"),
-        "opened_at": _moment(body, "opened_at"),
+        "opened_at": bodies.moment(body, "opened_at", required=False, kind=KIND),
         "landing_url": _own_url(peer, body.get("landing_url"), "landing_url"),
         "distributions": _distributions(peer, body),
         "search_text": _search_text(title, description, publisher, tags),
@@ -283,7 +263,7 @@ def open_dataset_withdraw(peer: Peer, envelope: Envelope) -> None:
     body = envelope.body
     slug = _slug(body, envelope)
     reason = _text(body, "reason")
-    withdrawn_at = _moment(body, "withdrawn_at") or timezone.now()
+    withdrawn_at = bodies.moment(body, "withdrawn_at", required=False, kind=KIND) or timezone.now()
     RemoteDataset.objects.filter(origin=peer, slug=slug).update(
         status=RemoteStatus.RETIRED,
         withdrawal_reason=reason,

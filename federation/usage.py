@@ -25,6 +25,7 @@ from audit.usage import CST, day_bounds, usage_yesterday
 from catalog.models import Resource
 from dataplatform.core.audit_actions import AuditAction
 
+from . import bodies
 from .acting import peer_user
 from .envelope import Envelope
 from .handlers import HandlerError, handler
@@ -134,26 +135,16 @@ def mirror_uses(mirror: Resource, first: dt.date, last: dt.date) -> dict[dt.date
 # --- the upper node: record ------------------------------------------------------------------------------
 
 
-def _count(body: dict, name: str) -> int:
-    value = body.get(name)
-    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-        raise HandlerError(f'{REPORT}: "{name}" must be a whole number, 0 or more')
-    return value
-
-
 def _report_parse(body: dict) -> dict:
-    try:
-        day = dt.date.fromisoformat(body.get("day") or "")
-    except (TypeError, ValueError):
-        raise HandlerError(f'{REPORT}: "day" must be a date, YYYY-MM-DD') from None
+    day = bodies.day(body, "day", kind=REPORT)
     units = body.get("units")
     if not isinstance(units, list) or not all(isinstance(name, str) and len(name) <= 200 for name in units):
         raise HandlerError(f'{REPORT}: "units" must be a list of unit names')
     return {
-        "request": _count(body, "request"),
+        "request": bodies.whole(body, "request", kind=REPORT),
         "day": day.isoformat(),
-        "calls": _count(body, "calls"),
-        "records": _count(body, "records"),
+        "calls": bodies.whole(body, "calls", kind=REPORT),
+        "records": bodies.whole(body, "records", kind=REPORT),
         "units": units,
     }
 
