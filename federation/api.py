@@ -21,7 +21,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from dataplatform.core.models import Role
+from dataplatform.core.errors import Forbidden
+from dataplatform.core.models import Role, User
 from dataplatform.core.request_types import ApiRequest, PersonApiRequest
 
 from . import serializers as s
@@ -234,6 +235,10 @@ class BackflowListApi(generics.ListAPIView):
         "goes to the upper node, whose answers come back onto the timeline.",
     )
     def post(self, request: PersonApiRequest) -> Response:
+        if not isinstance(request.user, User):
+            raise Forbidden(
+                _("An information system reads back-flow applications; a person signs in to apply.")
+            )
         if not backflow_visible(request.user):
             raise PermissionDenied
         body = s.BackflowIn(data=request.data)

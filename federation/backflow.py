@@ -16,7 +16,7 @@ from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, gettext_noop
+from django.utils.translation import gettext_lazy, gettext_noop, pgettext
 
 from dataplatform.core.actors import Actor, acts_for
 from dataplatform.core.business_days import due_after
@@ -269,7 +269,7 @@ def step_title(step: BackflowStep) -> str:
     if step.upstream and step.action in UPSTREAM_STEPS:
         return str(UPSTREAM_STEPS[step.action].title)
     if step.action == "create":
-        return str(_("Applied"))
+        return pgettext("back-flow step", "Applied")
     return BACKFLOW.step_title(step.action)
 
 
@@ -347,7 +347,9 @@ def backflow_create(
             status=status,
             due=due_after(timezone.now(), STEP_DAYS[status]).date,
         )
-        create = Action(title=_("Applied"), sources=("",), to=status, allowed=is_applicant)
+        create = Action(
+            title=pgettext("back-flow step", "Applied"), sources=("",), to=status, allowed=is_applicant
+        )
         move = Move(
             obj=request, name="create", action=create, actor=actor, source="", target=status, reason=""
         )

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
+DEMO_PASSWORD = "demo-2026"  # dataplatform.core.demo.core: every demo person's
 HOME = REPO / "var" / "two-nodes"
 HELLO = """
 from django.db import transaction
@@ -78,7 +79,7 @@ class Node:
         )
         return env
 
-    def manage(self, *args: str) -> str:
+    def manage(self, *args: str, check: bool = True) -> str:
         done = subprocess.run(
             [sys.executable, "manage.py", *args],
             cwd=REPO,
@@ -86,7 +87,7 @@ class Node:
             capture_output=True,
             text=True,
         )
-        if done.returncode != 0:
+        if check and done.returncode != 0:
             raise SystemExit(f"{self.name}: manage.py {args[0]} failed\n{done.stdout}{done.stderr}")
         return done.stdout
 
@@ -104,6 +105,7 @@ def main() -> None:
     parser.add_argument("--fresh", action="store_true", help="remove var/two-nodes/ first")
     parser.add_argument("--port", type=int, default=8001, help="the province's port; the city's is the next")
     options = parser.parse_args()
+    sys.stdout.reconfigure(line_buffering=True)  # type: ignore[union-attr]  # progress shows in a log too
     if options.fresh:
         shutil.rmtree(HOME, ignore_errors=True)
     province = Node("province", "province", "350000", options.port, "127.0.0.1")
@@ -120,10 +122,15 @@ def main() -> None:
             print(
                 node.manage("federation_peer_add", f"--fetch={other.url}", f"--fingerprint={key_of(other)}")
             )
+        # The province's catalog went out the moment it trusted the city, before the city trusted it back:
+        # refused then (unknown node), it goes now, without waiting for the back-off.
+        for node in nodes:
+            node.manage("federation_deliver", "--once", "--retry-now")
         message = shell(city, HELLO.format(to=province.node_id, note="你好，省平台"))
         print(f"{city.name} → {province.name}: node.hello {message}")
         for node in nodes:
-            print(node.manage("federation_status"))
+            # Its exit status is for monitoring: a peer failing now is shown, not a reason to stop the demo.
+            print(node.manage("federation_status", check=False))
         print(f"Province: {province.url}/federation/   City: {city.url}/federation/   (Ctrl-C stops both)")
         print(
             "Registering each other sent each node's shared catalog to the other (the cascade) and the city's\n"
@@ -131,7 +138,10 @@ def main() -> None:
             f"list the other's entries (as a government user), {province.url}/open/network/ the city's open data;\n"
             f"a city unit applies there for a provincial entry to flow back ({city.url}/federation/backflow/)."
         )
-        print(f"Logs in {HOME}/<node>/. Sign in as the demo's platform administrator.")
+        print(
+            f"Logs in {HOME}/<node>/. Sign in as admin (the platform administrator), market_admin (a unit's data\n"
+            f"administrator) or reviewer (the city authority), each with the password {DEMO_PASSWORD}."
+        )
         while all(process.poll() is None for process in processes):
             time.sleep(1)
         print("A process stopped; see its log.")

@@ -57,7 +57,9 @@ def with_code(response: Response | None, exc: Exception) -> Response | None:
     ``permission_denied``, ``throttled``, ...). Field errors of a 400 are answered as DRF words them."""
     if response is not None and isinstance(response.data, dict) and set(response.data) == {"detail"}:
         detail = getattr(exc, "detail", None)
-        response.data["code"] = getattr(detail, "code", None) or "error"
+        # Django's own PermissionDenied and Http404, raised in a view, carry no DRF code: their status says it.
+        fallback = {403: "permission_denied", 404: "not_found"}.get(response.status_code, "error")
+        response.data["code"] = getattr(detail, "code", None) or fallback
     return response
 
 

@@ -137,7 +137,8 @@ def test_a_citizen_and_a_public_organization_do_not_see_them(api_as, catalogs):
     company = factories.person(factories.unit("某企业", UnitKind.ENTERPRISE), Role.DATA_ADMIN)
     for person in (citizen, company):
         api = api_as(person)
-        assert api.get(f"{URL}/remote-entries/").status_code == 403
+        refused = api.get(f"{URL}/remote-entries/")
+        assert refused.status_code == 403 and refused.json()["code"] == "permission_denied"
         assert api.get(f"{URL}/remote-entries/{catalogs['upper'].pk}/").status_code == 404
 
 
@@ -351,7 +352,10 @@ def test_a_units_system_reads_its_applications_but_does_not_apply(api, api_as, a
     client = key_client(api, applicant.unit)
     assert [r["id"] for r in client.get(f"{URL}/backflow/").json()["results"]] == [pk]
     assert client.get(f"{URL}/backflow/{pk}/").status_code == 200
-    assert client.post(f"{URL}/backflow/", apply_body(entry), format="json").status_code == 403
+    with translation.override("en"):
+        refused = client.post(f"{URL}/backflow/", apply_body(entry), format="json", HTTP_ACCEPT_LANGUAGE="en")
+    assert refused.status_code == 403 and refused.json()["code"] == "forbidden"
+    assert "a person signs in to apply" in refused.json()["detail"]
 
 
 def test_another_units_application_is_404(api_as, applicant, outsider, county_reviewer, entry):
