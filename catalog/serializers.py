@@ -25,6 +25,14 @@ class UnitRef(serializers.ModelSerializer):
         fields = ["id", "name"]
 
 
+class ResourceRef(serializers.ModelSerializer):
+    """A catalog entry by its id, code and name."""
+
+    class Meta:
+        model = Resource
+        fields = ["id", "code", "name"]
+
+
 class DataItemSerializer(serializers.ModelSerializer):
     class Meta:
         model = DataItem

@@ -40,7 +40,7 @@ from .exports import exports_of
 from .models import BackflowRequest, Peer
 from .open_sync import remote_datasets_search
 from .peers import peer_resume, peer_save, peer_suspend
-from .selectors import peer_states
+from .selectors import peer_state, peer_states
 
 
 def _platform_admin(request: ApiRequest) -> None:
@@ -90,7 +90,7 @@ class PeerDetailApi(APIView):
     def get(self, request: ApiRequest, pk: int) -> Response:
         _platform_admin(request)
         peer = get_object_or_404(Peer, pk=pk)
-        state = next(state for state in peer_states() if state.peer.pk == peer.pk)
+        state = peer_state(peer)
         exports = exports_of(peer) if peer.relation == "lower" else []
         return Response(s.PeerDetailOut(state, context={"exports": exports}).data)
 
@@ -210,14 +210,9 @@ class BackflowListApi(generics.ListAPIView):
             found = (backflows_of_unit(user) | backflows_reviewed_by(user)).order_by("-created_at", "-pk")
         if "status" in query:
             found = found.filter(status=query["status"])
-        return found.select_related("remote_entry__origin", "applicant_unit__region", "created_by", "mirror")
-
-    def get_serializer(self, *args, **kwargs):
-        if args and kwargs.get("many"):
-            rows = list(args[0])
-            prefetch_related_objects(rows, "steps__actor__unit")
-            args = (rows, *args[1:])
-        return super().get_serializer(*args, **kwargs)
+        return found.select_related("remote_entry__origin", "applicant_unit", "created_by").prefetch_related(
+            "steps__actor__unit"
+        )
 
     @extend_schema(
         parameters=[s.BackflowQuery],

@@ -24,8 +24,14 @@ class PeerState:
         return self.peer.status == PeerStatus.ACTIVE and self.peer.failures > 0
 
 
-def peer_states() -> list[PeerState]:
-    """Every peer, upper levels first, with its backlog and parked rows.
+def peer_state(peer: Peer) -> PeerState:
+    """One peer's state (its page, its API answer): the same query, for its row only."""
+    (state,) = peer_states(pk=peer.pk)
+    return state
+
+
+def peer_states(*, pk: int | None = None) -> list[PeerState]:
+    """Every peer (or the one ``pk``), upper levels first, with its backlog and parked rows.
 
     Subqueries rather than joined aggregates: joining both the outbox and the inbox would multiply a long
     backlog by the parked rows before counting.
@@ -37,6 +43,8 @@ def peer_states() -> list[PeerState]:
         oldest_pending_at=Subquery(pending.order_by("created_at").values("created_at")[:1]),
         parked=Coalesce(_count(parked), 0),
     )
+    if pk is not None:
+        peers = peers.filter(pk=pk)
     states = [
         PeerState(
             peer=peer,

@@ -4,9 +4,11 @@ entries and open datasets, and back-flow applications with their timelines."""
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from catalog.serializers import ProviderRef, ResourceRef
 from dataplatform.core.models import Unit, User
 
-from .backflow import ACTIONS, backflow_actions, entry_items, step_title
+from .backflow import ACTIONS, backflow_actions, backflow_may_apply, entry_items, step_title
+from .cascade import RELATIONS
 from .models import (
     BackflowRequest,
     BackflowStatus,
@@ -18,12 +20,6 @@ from .models import (
     RemoteEntry,
 )
 from .selectors import PeerState
-
-# A local object by its id, code and name (an entry's code, a unit's credit code).
-REF = {
-    "type": "object",
-    "properties": {"id": {"type": "integer"}, "code": {"type": "string"}, "name": {"type": "string"}},
-}
 
 RELATION_CHOICES = [("upper", "upper"), ("lower", "lower"), ("same", "same")]
 
@@ -41,26 +37,20 @@ class NodeRef(serializers.ModelSerializer):
 # --- query parameters -------------------------------------------------------------------------------------
 
 
-class RemoteEntryQuery(serializers.Serializer):
-    q = serializers.CharField(
-        required=False, default="", allow_blank=True, max_length=100, help_text="Every word, anywhere."
-    )
-    origin = serializers.IntegerField(required=False, min_value=1, help_text="A peer's id: its entries only.")
-    relation = serializers.ChoiceField(
-        choices=["upper", "lower"],
-        required=False,
-        help_text="upper: the upper node's catalog; lower: what the lower nodes registered here.",
-    )
-    retired = serializers.BooleanField(required=False, default=False, help_text="Include retired entries.")
-
-
 class OpenNetworkQuery(serializers.Serializer):
     q = serializers.CharField(
         required=False, default="", allow_blank=True, max_length=100, help_text="Every word, anywhere."
     )
-    origin = serializers.IntegerField(
-        required=False, min_value=1, help_text="A peer's id: its datasets only."
+    origin = serializers.IntegerField(required=False, min_value=1, help_text="A peer's id: its own only.")
+
+
+class RemoteEntryQuery(OpenNetworkQuery):
+    relation = serializers.ChoiceField(
+        choices=list(RELATIONS),
+        required=False,
+        help_text="upper: the upper node's catalog; lower: what the lower nodes registered here.",
     )
+    retired = serializers.BooleanField(required=False, default=False, help_text="Include retired entries.")
 
 
 class BackflowQuery(serializers.Serializer):
@@ -114,23 +104,12 @@ class PeerStateOut(serializers.Serializer):
     )
     down = serializers.BooleanField(help_text="Active, but its last delivery failed and it is backing off.")
 
-    def to_representation(self, instance: PeerState) -> dict:
-        return {
-            "peer": PeerOut(instance.peer).data,
-            "backlog": instance.backlog,
-            "oldest_pending_at": serializers.DateTimeField().to_representation(instance.oldest_pending_at)
-            if instance.oldest_pending_at
-            else None,
-            "parked": instance.parked,
-            "down": instance.down,
-        }
-
 
 class ExportOut(serializers.ModelSerializer):
     """A back-flow from this node to a lower node: the application made here for it, its grant, and the
     transfer's progress."""
 
-    resource = serializers.SerializerMethodField()
+    resource = ResourceRef()
 
     class Meta:
         model = Export
@@ -150,17 +129,13 @@ class ExportOut(serializers.ModelSerializer):
             "created_at",
         ]
 
-    @extend_schema_field(REF)
-    def get_resource(self, export: Export) -> dict:
-        return {"id": export.resource_id, "code": export.resource.code, "name": export.resource.name}
-
 
 class PeerDetailOut(PeerStateOut):
-    exports = ExportOut(many=True, help_text="Back-flow to this node (a lower node's only).")
+    exports = serializers.SerializerMethodField(help_text="Back-flow to this node (a lower node's only).")
 
-    def to_representation(self, instance: PeerState) -> dict:
-        exports = self.context.get("exports") or []
-        return {**super().to_representation(instance), "exports": ExportOut(exports, many=True).data}
+    @extend_schema_field(ExportOut(many=True))
+    def get_exports(self, state: PeerState) -> list:
+        return list(ExportOut(self.context["exports"], many=True).data)
 
 
 class PeerIn(serializers.Serializer):
@@ -249,8 +224,6 @@ class RemoteEntryDetailOut(RemoteEntryOut):
         return [{key: item[key] for key in keys if key in item} for item in entry_items(entry)]
 
     def get_may_apply(self, entry: RemoteEntry) -> bool:
-        from .backflow import backflow_may_apply
-
         return backflow_may_apply(self.context["request"].user, entry)
 
 
@@ -307,11 +280,8 @@ class BackflowRowOut(serializers.ModelSerializer):
     """An application in a list; its own address (``BackflowOut``) also says the steps open to the caller."""
 
     remote_entry = RemoteEntryOut()
-    applicant_unit = serializers.SerializerMethodField()
+    applicant_unit = ProviderRef()
     created_by: "serializers.StringRelatedField[User]" = serializers.StringRelatedField()
-    mirror = serializers.SerializerMethodField(
-        help_text="The local entry the granted data flows into (its id in /api/v1/catalog/resources/)."
-    )
     steps = BackflowStepOut(many=True)
 
     class Meta:
@@ -338,15 +308,11 @@ class BackflowRowOut(serializers.ModelSerializer):
             "created_at",
             "steps",
         ]
-
-    @extend_schema_field(REF)
-    def get_applicant_unit(self, request: BackflowRequest) -> dict:
-        unit = request.applicant_unit
-        return {"id": unit.pk, "name": unit.name, "code": unit.credit_code}
-
-    @extend_schema_field(serializers.IntegerField(allow_null=True))
-    def get_mirror(self, request: BackflowRequest) -> int | None:
-        return request.mirror_id
+        extra_kwargs = {
+            "mirror": {
+                "help_text": "The local entry the granted data flows into (its id in /api/v1/catalog/resources/)."
+            }
+        }
 
 
 class BackflowOut(BackflowRowOut):

@@ -20,7 +20,7 @@ from .models import OutboxMessage, Peer, PeerStatus
 from .node import fingerprint, public_key_b64, this_node
 from .outbox import federation_send
 from .peers import peer_resume, peer_save, peer_suspend
-from .selectors import federation_summary, peer_messages, peer_states
+from .selectors import federation_summary, peer_messages, peer_state, peer_states
 
 
 def _admin_only(request: AuthenticatedHttpRequest) -> None:
@@ -86,7 +86,7 @@ def peer_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         return redirect("federation-peer", pk=peer.pk)
     if action == "edit":
         peer.refresh_from_db()  # the form's failed validation changed the instance; show what is stored
-    state = next(state for state in peer_states() if state.peer.pk == peer.pk)
+    state = peer_state(peer)
     context = {
         "peer": peer,
         "state": state,

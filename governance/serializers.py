@@ -2,7 +2,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from catalog.models import Resource
-from catalog.serializers import UnitRef
+from catalog.serializers import ResourceRef, UnitRef
 from dataplatform.core.models import Unit
 
 from .models import (
@@ -17,12 +17,6 @@ from .models import (
     SubjectAuthorization,
 )
 from .workflow import allowed_actions, steps_of
-
-
-class ResourceRef(serializers.ModelSerializer):
-    class Meta:
-        model = Resource
-        fields = ["id", "code", "name"]
 
 
 class ActionsMixin(serializers.Serializer):

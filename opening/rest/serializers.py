@@ -2,8 +2,8 @@
 
 from rest_framework import serializers
 
-from catalog.models import OpenType, Resource
-from catalog.serializers import UnitRef
+from catalog.models import OpenType
+from catalog.serializers import ResourceRef, UnitRef
 
 from ..applications import ACTIONS as APPLICATION_ACTIONS
 from ..models import (
@@ -21,12 +21,6 @@ from ..workflow import OPEN_TYPES
 # --- the open catalog -------------------------------------------------------------------------------
 
 
-class OpenResourceRef(serializers.ModelSerializer):
-    class Meta:
-        model = Resource
-        fields = ["id", "code", "name"]
-
-
 class ItemRuleOut(serializers.Serializer):
     item_name = serializers.CharField(help_text="The data item's identifier.")
     rule = serializers.ChoiceField(choices=DeidRule.choices, help_text="How the item is de-identified.")
@@ -41,7 +35,7 @@ class OpenEntryChangeOut(serializers.ModelSerializer):
 
 
 class OpenEntryOut(serializers.ModelSerializer):
-    resource = OpenResourceRef(help_text="The catalog entry this open entry opens (its working copy).")
+    resource = ResourceRef(help_text="The catalog entry this open entry opens (its working copy).")
     producer = UnitRef(source="resource.producer", help_text="The producing unit.")
     rules = ItemRuleOut(many=True, help_text="The de-identification rule of each personal or sensitive item.")
     changes = OpenEntryChangeOut(many=True, help_text="Every decision on the entry, oldest first.")

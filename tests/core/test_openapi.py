@@ -388,7 +388,7 @@ def test_a_generated_client_reads_the_other_nodes_catalogs_and_open_data(
         ("upstream", None, True),
     ]
     assert one.parsed.status == models.BackflowStatusEnum.CITY_REVIEW and one.parsed.allowed_actions == []
-    assert one.parsed.applicant_unit.code == applicant.unit.credit_code
+    assert one.parsed.applicant_unit.credit_code == applicant.unit.credit_code
 
     public = importlib.import_module(api + "federation_open_network_list")
     opened = public.sync_detailed(client=dp_client.Client(base_url=live_server.url))
