@@ -31,7 +31,7 @@ from audit.services import audit_record
 from catalog.aggregation.clock import database_now
 from catalog.models import AggregationBatch, BatchSource, BatchStatus, RecordDeletion, Resource
 from catalog.records import KEY, delete_records, published_columns, stamp, table_name
-from catalog.records.layout import BATCH, CREATED, UPDATED, Column, quote
+from catalog.records.layout import BATCH, CREATED, UPDATED, Column, planner_fence, quote
 from catalog.records.reads import canonical
 from catalog.records.writes import region_item
 from dataplatform.core.audit_actions import AuditAction
@@ -244,9 +244,9 @@ def _rows(
     if region is not None:
         where += f" AND {quote(region[0])} LIKE %s"
         params.append(region[1])
-    # An increment takes the rows changed in its window by the _updated_at index first; OFFSET 0 keeps
-    # the planner from walking the key index and testing every record's time (sharing/exchange/source.py).
-    source = f"(SELECT * FROM {table} WHERE {where} OFFSET 0) changed" if since is not None else table
+    # An increment takes the rows changed in its window by the _updated_at index first; the planner fence
+    # keeps PostgreSQL from walking the key index and testing every record's time (sharing/exchange/source.py).
+    source = f"(SELECT * FROM {table} WHERE {where}{planner_fence()}) changed" if since is not None else table
     sql = f"SELECT {KEY}{selected} FROM {source}"
     if since is None:
         sql += f" WHERE {where}"
@@ -438,15 +438,21 @@ def _rows_upsert_plain(
         (existing,) = cursor.fetchone()
         marks = ", ".join(["%s"] * (len(names) + 4))
         sets = ", ".join(f"{name} = excluded.{name}" for name in names)
+        # As the staging's upsert (catalog.records.staging.MemoryStage): an unchanged row keeps its stamp.
+        mine = ", ".join(f"{table}.{name}" for name in names)
+        theirs = ", ".join(f"excluded.{name}" for name in names)
         cursor.executemany(
             f"INSERT INTO {table} ({KEY}, {', '.join(names)}, {CREATED}, {UPDATED}, {BATCH}) VALUES ({marks}) "
-            f"ON CONFLICT ({KEY}) DO UPDATE SET {sets}, {UPDATED} = excluded.{UPDATED}, {BATCH} = excluded.{BATCH}",
+            f"ON CONFLICT ({KEY}) DO UPDATE SET {sets}, {UPDATED} = excluded.{UPDATED}, {BATCH} = excluded.{BATCH} "
+            f"WHERE ({mine}) IS NOT ({theirs})",
             [
                 [key, *(values.get(column.name) for column in columns), stamp(now), stamp(now), batch_id]
                 for key, values in rows
             ],
         )
-    return len(rows) - existing, existing
+        written = cursor.rowcount  # inserted and changed rows: an unchanged one is not written
+    inserted = len(rows) - existing
+    return inserted, written - inserted
 
 
 def _batch_finish(

@@ -88,6 +88,13 @@ def columns_of(items: list[dict]) -> tuple[Column, ...]:
     )
 
 
+def planner_fence() -> str:
+    """Ends a subquery that PostgreSQL must plan on its own, not folded into the query around it (an
+    increment's rows taken by the ``_updated_at`` index first). SQLite plans such a subquery alone anyway
+    and knows no OFFSET without a LIMIT."""
+    return " OFFSET 0" if connection.vendor == "postgresql" else ""
+
+
 def quote(name: str) -> str:
     return connection.ops.quote_name(name)
 

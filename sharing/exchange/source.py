@@ -19,7 +19,7 @@ from django.db import connection, transaction
 from catalog.aggregation.clock import database_now
 from catalog.models import RecordDeletion, Resource
 from catalog.records import KEY, stamp, table_name
-from catalog.records.layout import UPDATED, quote
+from catalog.records.layout import UPDATED, planner_fence, quote
 from catalog.records.reads import canonical
 
 TICK = dt.timedelta(microseconds=1)  # the clock's resolution, PostgreSQL's and Python's
@@ -59,7 +59,7 @@ def records_batch(
 
 # Batches follow the record key, through the table's primary key: in order, from where the last batch
 # ended. An increment first takes the records changed in its window by the ``_updated_at`` index;
-# OFFSET 0 keeps the planner from walking the key index instead and testing every record's time.
+# the planner fence (OFFSET 0) keeps PostgreSQL from walking the key index instead and testing every record's time.
 
 
 def _batch_select(resource_id: int, columns: str, since: dt.datetime | None, *, bounded: bool = False) -> str:
@@ -70,7 +70,7 @@ def _batch_select(resource_id: int, columns: str, since: dt.datetime | None, *, 
         return f"SELECT {columns} FROM {table} WHERE {KEY} > %s {upper} AND {UPDATED} <= %s"
     return (
         f"SELECT {columns} FROM (SELECT * FROM {table} WHERE {KEY} > %s {upper} "
-        f"AND {UPDATED} <= %s AND {UPDATED} > %s OFFSET 0) changed"
+        f"AND {UPDATED} <= %s AND {UPDATED} > %s{planner_fence()}) changed"
     )
 
 
