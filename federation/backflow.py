@@ -114,7 +114,6 @@ def request_body(request: BackflowRequest) -> dict[str, Any]:
         "basis": request.basis,
         "end_date": request.end_date.isoformat(),
         "applicant": {"name": unit.name, "credit_code": unit.credit_code},
-        "region": settings.NODE_REGION,
     }
 
 

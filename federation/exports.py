@@ -11,7 +11,6 @@ the workflow's transaction (sharing must not import federation, so it cannot cal
 and every change of the grant reach the lower node exactly when they commit here.
 """
 
-import re
 from typing import Any
 
 from django.conf import settings
@@ -42,7 +41,6 @@ from .outbox import federation_send
 REQUEST = "backflow.request"
 STEP = "backflow.step"
 GRANT = "backflow.grant"
-REGION = re.compile(r"^\d{6}$")
 # The upper node's decisions that end the lower node's request: a returned application has nobody here to
 # revise it (the lower node applies anew), so it ends as a refusal too.
 CLOSING = (ApplicationStatus.REFUSED, ApplicationStatus.RETURNED, ApplicationStatus.WITHDRAWN)
@@ -53,13 +51,6 @@ def backflow_stream(request_id: int) -> str:
 
 
 # --- the request ----------------------------------------------------------------------------------------
-
-
-def _region(body: dict) -> str:
-    region = body.get("region")
-    if not isinstance(region, str) or not REGION.match(region):
-        raise HandlerError(f'{REQUEST}: "region" must be a six-digit division code')
-    return region
 
 
 def _applicant(body: dict) -> dict[str, str]:
@@ -135,7 +126,8 @@ def backflow_request(peer: Peer, envelope: Envelope) -> None:
         "end_date": bodies.day(body, "end_date", kind=REQUEST),
         "scope": _scope(body, peer, _applicant(body)),
     }
-    prefix = transfer.region_prefix(_region(body))
+    # Locality (FB12) by the region this node registered for the peer, not by what its message says.
+    prefix = transfer.region_prefix(peer.region)
     try:
         export_create(
             peer=peer, request_id=request_id, resource=resource, items=items, prefix=prefix, **fields

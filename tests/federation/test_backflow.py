@@ -161,7 +161,6 @@ def test_the_approval_sends_the_application_to_the_entrys_origin_node(applicant,
         "basis": "《福建省公共数据资源管理办法》",
         "end_date": "2027-12-31",
         "applicant": {"name": applicant.unit.name, "credit_code": applicant.unit.credit_code},
-        "region": "350500",
     }
 
 

@@ -76,7 +76,6 @@ def request_body(**changes) -> dict:
         "basis": "《福建省公共数据资源开放管理暂行办法》",
         "end_date": END,
         "applicant": {"name": "晋江市市场监督管理局", "credit_code": "11350582MB0000000X"},
-        "region": "350582",
         **changes,
     }
 
@@ -149,7 +148,12 @@ def test_a_lower_nodes_request_becomes_an_export_and_a_submitted_application_of_
 def test_a_city_region_is_cut_to_its_prefix(node_key, make_peer, entry, started, settings):
     settings.NODE_LEVEL = "province"  # this node is the province; the city is its lower node
     city = make_peer(level="city", region="350200", name="厦门市平台")
-    assert requested(city, region="350200").region_prefix == "3502"
+    assert requested(city).region_prefix == "3502"
+
+
+def test_the_region_is_the_one_registered_for_the_peer_not_the_one_its_message_claims(county, entry, started):
+    # A lower node may not widen its own locality filter (FB12) by naming the whole province.
+    assert requested(county, region="350000").region_prefix == "350582"
 
 
 def test_a_redelivered_request_changes_nothing(county, entry, started):
@@ -199,7 +203,6 @@ def test_items_the_entry_lacks_are_refused(county, entry):
     ("changes", "said"),
     [
         ({"end_date": "soon"}, '"end_date" must be a date'),
-        ({"region": "35"}, '"region" must be a six-digit'),
         ({"request": "7"}, '"request" must be a whole number'),
         ({"items": []}, '"items" must be a list'),
         ({"applicant": "某局"}, '"applicant" must be an object'),
