@@ -109,7 +109,15 @@ LIST_SEPARATOR = "；"
 
 
 def catalog_rows(resources: Iterable[Resource]) -> Iterator[list[Any]]:
-    """One row per data item of each entry, in ``COLUMNS`` order."""
+    """One spreadsheet row per data item of each entry, in ``COLUMNS`` order."""
+    for row in catalog_records(resources):
+        # Names and descriptions are the units' own text: never let a spreadsheet run them.
+        yield spreadsheet_row(row.get(column, "") for column in COLUMNS)
+
+
+def catalog_records(resources: Iterable[Resource]) -> Iterator[dict[str, Any]]:
+    """One record per data item of each entry, by the guide's column names, the values as they are (the
+    catalog cascade's national metadata: no spreadsheet reads it)."""
     for resource in resources:
         provider = resource.provider
         opened = resource.open_type != OpenType.NOT_OPEN
@@ -146,8 +154,7 @@ def catalog_rows(resources: Iterable[Resource]) -> Iterator[list[Any]]:
                 "是否个人信息": YES if item.is_personal else NO,
                 "是否敏感信息": YES if item.is_sensitive else NO,
             }
-            # Names and descriptions are the units' own text: never let a spreadsheet run them.
-            yield spreadsheet_row(row.get(column, "") for column in COLUMNS)
+            yield {column: row.get(column, "") for column in COLUMNS}
 
 
 def _classification_cell(node: Classification | None) -> str:

@@ -10,7 +10,6 @@ The receivers run in the workflow's transaction (catalog must not import federat
 the outbox rows commit with the publication or not at all. The receiving side keeps ``RemoteEntry`` rows.
 """
 
-import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,7 +34,7 @@ from catalog.models import (
     ShareType,
 )
 from catalog.snapshots import DATA_ITEM_FIELDS, SNAPSHOT_FIELDS, item_is_query
-from catalog.spreadsheet import COLUMNS, catalog_rows
+from catalog.spreadsheet import catalog_records
 from dataplatform.core.actors import Actor
 from dataplatform.core.models import Role
 from dataplatform.core.people import working_unit_id
@@ -135,12 +134,11 @@ def publish_body(resource: Resource, version: ResourceVersion) -> dict:
 def national_metadata(resource: Resource, version: ResourceVersion) -> list[dict[str, Any]]:
     """The guide's rows (``catalog.spreadsheet``), one per data item, of the version, not of the working
     copy: an entry under revision must not show its unreviewed changes to another node."""
-    rows = catalog_rows([_as_published(resource, version)])
-    return [{column: _json_safe(value) for column, value in zip(COLUMNS, row, strict=True)} for row in rows]
+    return list(catalog_records([_as_published(resource, version)]))
 
 
 def _as_published(resource: Resource, version: ResourceVersion) -> Resource:
-    """An unsaved entry holding what ``version`` said, for ``catalog_rows``. The units are the entry's own
+    """An unsaved entry holding what ``version`` said, for ``catalog_records``. The units are the entry's own
     (a snapshot keeps their names only; the provider's credit code is the unit's)."""
     snapshot = version.snapshot
     fields = {name: snapshot.get(name, getattr(resource, name)) for name in SNAPSHOT_FIELDS}
@@ -160,7 +158,7 @@ def _as_published(resource: Resource, version: ResourceVersion) -> Resource:
         )
         for item in snapshot.get("items", [])
     ]
-    # catalog_rows reads resource.items.all(): the version's items stand in as if prefetched.
+    # catalog_records reads resource.items.all(): the version's items stand in as if prefetched.
     copy._prefetched_objects_cache = {"items": items}  # type: ignore[attr-defined]
     return copy
 
@@ -171,14 +169,6 @@ def _classification(resource: Resource, code: str | None) -> Classification | No
     if resource.classification is not None and resource.classification.code == code:
         return resource.classification
     return Classification.objects.filter(code=code).first()
-
-
-def _json_safe(value: Any) -> Any:
-    if value is None or isinstance(value, str | int | float | bool):
-        return value
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return str(value)
 
 
 def cascaded_versions() -> QuerySet[ResourceVersion]:

@@ -101,6 +101,16 @@ def test_a_published_entry_shared_with_all_government_goes_to_every_upper_and_lo
     assert body["metadata"] == [dict(zip(COLUMNS, row, strict=True)) for row in catalog_rows([entry])]
 
 
+def test_the_metadata_carries_the_units_text_as_it_is_not_as_a_spreadsheet_guards_it(
+    province, producer, reviewer
+):
+    entry = publish(producer, reviewer, code="QZ-C-2", description="-负数表示减少")
+    body = OutboxMessage.objects.get(peer=province).body
+    assert {row["信息资源摘要"] for row in body["metadata"]} == {"-负数表示减少"}
+    # The guide's spreadsheet export keeps a formula from running; a message to another node has no cells.
+    assert next(catalog_rows([entry]))[COLUMNS.index("信息资源摘要")] == "'-负数表示减少"
+
+
 def test_a_suspended_peer_gets_its_rows_for_when_it_is_resumed(province, producer, reviewer):
     Peer.objects.filter(pk=province.pk).update(status=PeerStatus.SUSPENDED)
     publish(producer, reviewer, code="QZ-C-1")
