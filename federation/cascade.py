@@ -15,7 +15,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Q, QuerySet
+from django.db.models import F, QuerySet
 from django.db.models.signals import post_save
 from django.dispatch import receiver
 from django.urls import reverse
@@ -33,6 +33,7 @@ from catalog.models import (
     ShareScope,
     ShareType,
 )
+from catalog.search.text import query_terms, terms_q
 from catalog.snapshots import DATA_ITEM_FIELDS, SNAPSHOT_FIELDS, item_is_query
 from catalog.spreadsheet import catalog_records
 from dataplatform.core.actors import Actor
@@ -305,10 +306,11 @@ def remote_entries_search(
         entries = entries.filter(origin=origin)
     if relation in RELATIONS:
         entries = entries.filter(origin__level__in=levels_of(relation))
-    words = Q()
-    for word in q.lower().split():
-        words &= Q(search_text__icontains=word)
-    return entries.filter(words).order_by("name", "origin__node_id", "code")
+    # The words as the local catalog's search and the portal's read them (jieba, stop words dropped).
+    terms = query_terms(q)
+    if terms:
+        entries = entries.filter(terms_q("search_text", terms))
+    return entries.order_by("name", "origin__node_id", "code")
 
 
 def remote_entry_for_user(user, pk: int) -> RemoteEntry | None:
@@ -335,7 +337,7 @@ class RemoteResults:
 def remote_search(*, user, q: str, limit: int = 5) -> RemoteResults | None:
     """The catalog search's block of other nodes' entries (CATALOG_SEARCH_PROVIDERS): one query, ``limit``
     rows; None when the person may not see them or none match."""
-    if not remote_catalog_visible(user) or not q.split():
+    if not remote_catalog_visible(user) or not query_terms(q):
         return None
     found = list(remote_entries_search(q=q)[:limit])
     if not found:

@@ -368,6 +368,7 @@ def test_a_government_unit_searches_the_other_nodes_catalogs(client, applicant, 
 
     assert sorted(found(client, q="身份证号")) == ["JJ-1", "QZ-R-1"]
     assert found(client, q="晋江市 身份证号") == ["JJ-1"]
+    assert found(client, q="晋江市的身份证号") == ["JJ-1"]  # words as the local search reads them, no spaces
     assert found(client, q="婚姻") == []
     assert found(client, relation="upper") == ["QZ-R-1"]
     assert found(client, relation="lower") == ["JJ-1"]
