@@ -6,7 +6,7 @@ from django.http import Http404
 
 from dataplatform.core.actors import acts_for
 from dataplatform.core.models import Role
-from dataplatform.core.people import regions_reviewed_by, working_unit_id
+from dataplatform.core.people import regions_reviewed_by, working_unit_id, works_for_government
 
 from .collection.models import SourceCheckStatus, SourceConflict
 from .models import InterfaceRequest, Resource, ResourceStatus
@@ -22,8 +22,7 @@ def resources_visible_to(user) -> QuerySet[Resource]:
     # information system. Citizens, enterprises, universities and people whose role awaits approval use the
     # open-data portal (issue 18: roles, not membership).
     unit_id = working_unit_id(user)
-    unit = getattr(user, "unit", None)
-    if unit_id is None or unit is None or not unit.is_government:
+    if not works_for_government(user):
         visible = Q(pk__isnull=True)  # nothing, and still SQL that the search's raw query can compile
     else:
         visible = Q(published_version__isnull=False) & ~Q(status=ResourceStatus.RETIRED)

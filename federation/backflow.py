@@ -30,9 +30,10 @@ from dataplatform.core.people import (
     regions_reviewed_by,
     reviewers_of,
     working_unit_id,
+    works_for_government,
 )
 from dataplatform.core.workflow import Action, Lifecycle, Move, act, allowed_actions, record_move
-from sharing.models import Grant, GrantStatus
+from sharing.models import ApplicationStatus, Grant, GrantStatus
 from sharing.workflow import city_region, grant_act, reviews_region
 
 from . import bodies
@@ -51,13 +52,14 @@ GRANT = "backflow.grant"
 # Q-A2.3: the authority answers in 5 business days.
 STEP_DAYS: dict[str, int] = {B.COUNTY_REVIEW: 5, B.CITY_REVIEW: 5}
 
-# The upper node's application statuses that end it without a grant, and its grant's statuses.
-UPSTREAM_REFUSALS = ("refused", "returned", "withdrawn")
-GRANT_STATUSES = ("active", "suspended", "ended", "expired")
+# The upper node's decisions that end the lower node's request without a grant: a returned application has
+# nobody at the upper node to revise it (the lower node applies anew), so it ends as a refusal too.
+UPSTREAM_REFUSALS = (ApplicationStatus.REFUSED, ApplicationStatus.RETURNED, ApplicationStatus.WITHDRAWN)
 
 
-def backflow_stream(request: BackflowRequest) -> str:
-    return f"backflow:{request.pk}"
+def backflow_stream(request_id: int) -> str:
+    """One stream per back-flow application (the lower node's id), both ways: its request, steps, grant."""
+    return f"backflow:{request_id}"
 
 
 # --- who is who ----------------------------------------------------------------------------------
@@ -127,7 +129,7 @@ def _enter_approve(move: Move[BackflowRequest]) -> None:
     federation_send(
         peer=request.remote_entry.origin,
         kind=REQUEST,
-        stream=backflow_stream(request),
+        stream=backflow_stream(request.pk),
         body=request_body(request),
         actor=move.actor,
     )
@@ -450,10 +452,10 @@ def backflow_grant(peer, envelope: Envelope) -> None:
     request = _request_of(peer, body)
     status = bodies.text(body, "status", 20, required=False)
     reason = bodies.text(body, "reason", 10_000, required=False)
-    if status not in GRANT_STATUSES:
-        raise HandlerError(f'"status" must be one of {", ".join(GRANT_STATUSES)}')
+    if status not in GrantStatus.values:
+        raise HandlerError(f'"status" must be one of {", ".join(GrantStatus.values)}')
     with translation.override(settings.LANGUAGE_CODE):  # stored: in the platform's language
-        label = str(GrantStatus(status).label) if status in GrantStatus.values else status
+        label = str(GrantStatus(status).label)
     if status == "suspended" and request.status == B.GRANTED:
         _upstream_move(request, "suspend", reason=reason, label=label)
     elif status in ("ended", "expired") and request.status in (B.GRANTED, B.SUSPENDED):
@@ -471,9 +473,8 @@ def backflow_grant(peer, envelope: Envelope) -> None:
 
 
 def backflow_visible(user) -> bool:
-    """Back-flow is a government unit's business: its people with a role there."""
-    unit = getattr(user, "unit", None)
-    return working_unit_id(user) is not None and unit is not None and unit.is_government
+    """Back-flow is a government unit's business: its people with a role there, and its systems."""
+    return works_for_government(user)
 
 
 def backflows_to_review(user) -> QuerySet[BackflowRequest]:

@@ -38,12 +38,12 @@ from catalog.snapshots import DATA_ITEM_FIELDS, SNAPSHOT_FIELDS, item_is_query
 from catalog.spreadsheet import catalog_records
 from dataplatform.core.actors import Actor
 from dataplatform.core.models import Role
-from dataplatform.core.people import working_unit_id
+from dataplatform.core.people import works_for_government
 
 from . import bodies
 from .envelope import Envelope
 from .handlers import HandlerError, handler
-from .models import LEVEL_RANK, NodeLevel, Peer, RemoteEntry, RemoteStatus, StreamCounter
+from .models import Peer, RemoteEntry, RemoteStatus, StreamCounter, levels_of
 from .outbox import federation_send
 
 PUBLISH = "catalog.entry.publish"
@@ -281,18 +281,7 @@ def remote_catalog_visible(user) -> bool:
     platform administrators."""
     if not getattr(user, "is_authenticated", False):
         return False
-    if user.has_role(Role.PLATFORM_ADMIN):
-        return True
-    unit = getattr(user, "unit", None)
-    return working_unit_id(user) is not None and unit is not None and unit.is_government
-
-
-def levels_of(relation: str) -> list[str]:
-    """The levels above (``upper``) or below (``lower``) this node's."""
-    mine = LEVEL_RANK.get(settings.NODE_LEVEL, LEVEL_RANK[NodeLevel.CITY])
-    if relation == "upper":
-        return [level for level, rank in LEVEL_RANK.items() if rank < mine]
-    return [level for level, rank in LEVEL_RANK.items() if rank > mine]
+    return user.has_role(Role.PLATFORM_ADMIN) or works_for_government(user)
 
 
 def remote_entries_search(

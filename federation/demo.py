@@ -32,7 +32,6 @@ from .cascade import PUBLISH as ENTRY_PUBLISH
 from .cascade import entry_stream, publish_body
 from .envelope import Envelope
 from .exports import REQUEST
-from .exports import backflow_stream as export_stream
 from .inbox import message_receive
 from .models import BackflowRequest, InboundStream, NodeLevel, Peer, RemoteEntry
 from .open_sync import PUBLISH as DATASET_PUBLISH
@@ -246,7 +245,7 @@ def _backflows(province: Peer) -> None:
     if granted is not None:
         statuses = [ApplicationStatus.EVALUATING, ApplicationStatus.REVIEWING, ApplicationStatus.GRANTED]
         _upstream_steps(province, granted, statuses)
-        _receive(province, GRANT, backflow_stream(granted), {"request": granted.pk, "status": "active"})
+        _receive(province, GRANT, backflow_stream(granted.pk), {"request": granted.pk, "status": "active"})
         _records_receive(province, granted, source="QZ-RS-SB-0001")
 
 
@@ -265,7 +264,7 @@ def _upstream_steps(province: Peer, request: BackflowRequest, statuses: list[App
             "reason": "",
             "at": (start + dt.timedelta(days=day)).isoformat(),
         }
-        _receive(province, STEP, backflow_stream(request), body)
+        _receive(province, STEP, backflow_stream(request.pk), body)
 
 
 def _records_receive(province: Peer, request: BackflowRequest, *, source: str) -> None:
@@ -309,4 +308,4 @@ def _export_receive(county: Peer) -> None:
         "applicant": {"name": "晋江市市场监督管理局", "credit_code": _credit_code(county.region, 84)},
         "region": county.region,
     }
-    _receive(county, REQUEST, export_stream(3), body)
+    _receive(county, REQUEST, backflow_stream(3), body)

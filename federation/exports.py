@@ -32,23 +32,12 @@ from sharing.workflow import application_act
 
 from . import bodies, transfer
 from .acting import peer_user
+from .backflow import GRANT, REQUEST, STEP, UPSTREAM_REFUSALS, backflow_stream
 from .cascade import snapshot_is_cascaded
 from .envelope import Envelope
 from .handlers import HandlerError, handler
 from .models import Export, ExportStatus, Peer
 from .outbox import federation_send
-
-REQUEST = "backflow.request"
-STEP = "backflow.step"
-GRANT = "backflow.grant"
-# The upper node's decisions that end the lower node's request: a returned application has nobody here to
-# revise it (the lower node applies anew), so it ends as a refusal too.
-CLOSING = (ApplicationStatus.REFUSED, ApplicationStatus.RETURNED, ApplicationStatus.WITHDRAWN)
-
-
-def backflow_stream(request_id: int) -> str:
-    return f"backflow:{request_id}"
-
 
 # --- the request ----------------------------------------------------------------------------------------
 
@@ -197,7 +186,7 @@ def _application_step(sender, instance: ApplicationStep, created: bool, raw: boo
     step_send(export, instance)
     if instance.to_status == ApplicationStatus.GRANTED:
         export_granted(export, instance)
-    elif instance.to_status in CLOSING:
+    elif instance.to_status in UPSTREAM_REFUSALS:
         _status_set(export, ExportStatus.REFUSED)
 
 

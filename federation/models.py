@@ -42,6 +42,14 @@ class NodeLevel(models.TextChoices):
 LEVEL_RANK: dict[str, int] = {NodeLevel.PROVINCE: 0, NodeLevel.CITY: 1, NodeLevel.COUNTY: 2}
 
 
+def levels_of(relation: str) -> list[str]:
+    """The levels above (``upper``) or below (``lower``) this node's (``NODE_LEVEL``)."""
+    mine = LEVEL_RANK.get(settings.NODE_LEVEL, LEVEL_RANK[NodeLevel.CITY])
+    if relation == "upper":
+        return [level for level, rank in LEVEL_RANK.items() if rank < mine]
+    return [level for level, rank in LEVEL_RANK.items() if rank > mine]
+
+
 class PeerStatus(models.TextChoices):
     ACTIVE = "active", _("Active")
     SUSPENDED = "suspended", _("Suspended")

@@ -9,7 +9,7 @@ from dataplatform.core.models import Role
 
 from .backflow import backflow_visible
 from .cascade import remote_catalog_visible
-from .models import RemoteDataset, RemoteStatus
+from .models import RemoteDataset, RemoteStatus, levels_of
 
 
 def federation_links(user) -> list[tuple[str, str]]:
@@ -22,7 +22,9 @@ def public_links(user) -> list[tuple[str, str]]:
     """The portal's page of the lower nodes' open data (PUBLIC_NAVIGATION_PROVIDERS, and NAVIGATION_PROVIDERS
     beside opening's portal link), for everyone, once a lower node has synced a dataset here. No query while
     federation is off (no NODE_ID): nothing is synced then, and every page renders this bar."""
-    if not settings.NODE_ID or not RemoteDataset.objects.filter(status=RemoteStatus.ACTIVE).exists():
+    if not settings.NODE_ID or not levels_of("lower"):  # off, or a county: nobody below syncs to it
+        return []
+    if not RemoteDataset.objects.filter(status=RemoteStatus.ACTIVE).exists():
         return []
     return [(_("Open data of the lower-level platforms"), reverse("open-network"))]
 

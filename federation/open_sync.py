@@ -33,7 +33,7 @@ from opening.public import public_dataset
 from . import bodies
 from .envelope import Envelope
 from .handlers import HandlerError, handler
-from .models import LEVEL_RANK, NodeLevel, Peer, RemoteDataset, RemoteStatus
+from .models import Peer, RemoteDataset, RemoteStatus, levels_of
 from .outbox import federation_send
 
 PUBLISH = "open.dataset.publish"
@@ -57,8 +57,7 @@ def upper_peers() -> list[Peer]:
     they are resumed."""
     if not settings.NODE_ID:
         return []
-    mine = LEVEL_RANK.get(settings.NODE_LEVEL, LEVEL_RANK[NodeLevel.CITY])
-    levels = [level for level, rank in LEVEL_RANK.items() if rank < mine]
+    levels = levels_of("upper")
     if not levels:
         return []
     return list(Peer.objects.filter(level__in=levels))
@@ -136,7 +135,7 @@ def version_published(sender, instance: ResourceVersion, created: bool, **kwargs
     The version row is written before the resource is saved as published (catalog.workflow), so the
     reviewed content is the version's snapshot, not ``public_dataset`` (which still reads the last one).
     """
-    if not created or not settings.NODE_ID:
+    if not created or not settings.NODE_ID or not levels_of("upper"):  # off, or the province: nobody above
         return
     entry = (
         OpenEntry.objects.filter(resource_id=instance.resource_id, status=OpenEntryStatus.OPEN)

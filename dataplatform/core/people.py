@@ -74,6 +74,13 @@ def role_revoke(*, actor: User | None, user: User, role: str) -> None:
     user.__dict__.pop("roles", None)
 
 
+def works_for_government(user) -> bool:
+    """The caller acts in a government unit: a person with a role there, or its information system (not a
+    citizen, a public organization's person, or one whose role awaits approval)."""
+    unit = getattr(user, "unit", None)
+    return working_unit_id(user) is not None and unit is not None and unit.is_government
+
+
 def is_government_staff(user, *roles: str) -> bool:
     """The person acts for a government unit (not a public organization) in one of ``roles``, the data
     administrator's by default. False for anonymous visitors, citizens and API clients."""
