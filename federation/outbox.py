@@ -189,7 +189,7 @@ def _post(peer: Peer, batch: list[OutboxMessage], transport: Transport) -> int |
     rest goes in the next post. A prefix of the due rows keeps each stream in order."""
     for message in batch:
         message.peer = peer
-    envelopes = _fitting([_encoded(message) for message in batch])
+    envelopes = _fitting(batch)
     batch = batch[: len(envelopes)]
     body = b'{"messages":[' + b",".join(envelopes) + b"]}"
     try:
@@ -219,15 +219,19 @@ def _encoded(message: OutboxMessage) -> bytes:
     return json.dumps(envelope_json(message), ensure_ascii=False, separators=(",", ":")).encode()
 
 
-def _fitting(envelopes: list[bytes]) -> list[bytes]:
-    """The longest prefix of ``envelopes`` whose request body stays under ``MAX_BODY_BYTES`` (the first
-    one always: a message larger than that is the sender's bug, and the receiver's 413 will say so)."""
+def _fitting(batch: list[OutboxMessage]) -> list[bytes]:
+    """The envelopes of the longest prefix of ``batch`` whose request body stays under ``MAX_BODY_BYTES``
+    (the first one always: a message larger than that is the sender's bug, and the receiver's 413 will say
+    so). Encoded one by one until one does not fit: a waiting transfer chunk is megabytes of JSON."""
     room = settings.FEDERATION["MAX_BODY_BYTES"] - 64  # the {"messages": […]} around them
+    envelopes: list[bytes] = []
     size = 0
-    for count, envelope in enumerate(envelopes):
+    for message in batch:
+        envelope = _encoded(message)
         size += len(envelope) + 1
-        if size > room and count:
-            return envelopes[:count]
+        if size > room and envelopes:
+            break
+        envelopes.append(envelope)
     return envelopes
 
 
