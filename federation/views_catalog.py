@@ -17,6 +17,7 @@ from catalog.models import Category, ItemType, OpenType, ShareType, UpdateFreque
 from catalog.spreadsheet import COLUMNS
 from dataplatform.core.request_types import AuthenticatedHttpRequest
 
+from .backflow import backflow_may_apply
 from .cascade import remote_catalog_visible, remote_entries_search, remote_entry_for_user
 from .models import Peer, RemoteEntry
 
@@ -122,6 +123,7 @@ def remote_entry(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     }
     context = {
         "entry": entry,
+        "can_apply": backflow_may_apply(request.user, entry),
         "labels": labels,
         "items": items,
         "metadata_headers": headers,
