@@ -56,8 +56,8 @@ def peer_user(peer: Peer) -> User:
     username = f"node-{peer.node_id}"[:150]
     user = User.objects.filter(username=username).first()
     if user is None:
-        user = User.objects.create_user(username=username, real_name=peer.name[:100], unit=unit)
-        user.set_unusable_password()
-        user.save(update_fields=["password"])
+        user = User.objects.create_user(
+            username=username, real_name=peer.name[:100], unit=unit
+        )  # no password
         role_assign(actor=None, user=user, role=Role.DATA_ADMIN)
     return user

@@ -22,7 +22,7 @@ from django.utils import timezone, translation
 
 from catalog.models import Resource, ResourceVersion
 from catalog.records import iter_records
-from dataplatform.core.credit_code import check_character
+from dataplatform.core.demo.core import credit_code
 from dataplatform.core.models import User
 from sharing.models import ApplicationStatus
 
@@ -130,25 +130,20 @@ def _receive(peer: Peer, kind: str, stream: str, body: dict[str, Any]) -> None:
         raise RuntimeError(f"The demo's {kind} from {peer.node_id} was not applied: {answer}")
 
 
-def _credit_code(region: str, number: int) -> str:
-    first17 = f"11{region}{number:09d}"
-    return first17 + check_character(first17)
-
-
 def _entry_receive(peer: Peer, local_code: str, code: str, name: str, producer: str) -> None:
     resource = Resource.objects.select_related("producer").filter(code=local_code).first()
     if resource is None or resource.published_version is None:
         return
     version = ResourceVersion.objects.get(resource=resource, number=resource.published_version)
     body = publish_body(resource, version)
-    credit_code = _credit_code(peer.region, len(code) + sum(map(ord, code)))
+    organ_code = credit_code("11", peer.region, f"{len(code) + sum(map(ord, code)):09d}")
     replaced = {
         resource.code: code,
         resource.name: name,
         resource.producer.name: producer,
-        resource.producer.credit_code: credit_code,
+        resource.producer.credit_code: organ_code,
     }
-    body.update(code=code, producer=producer, credit_code=credit_code)
+    body.update(code=code, producer=producer, credit_code=organ_code)
     body["snapshot"] = {**body["snapshot"], "code": code, "name": name}
     body["metadata"] = [
         {
@@ -305,7 +300,10 @@ def _export_receive(county: Peer) -> None:
         "scenario": "晋江市企业开办时核验申请人在泉州市其他县（市、区）的企业登记情况。",
         "basis": "《福建省优化营商环境条例》",
         "end_date": (timezone.localdate() + dt.timedelta(days=365)).isoformat(),
-        "applicant": {"name": "晋江市市场监督管理局", "credit_code": _credit_code(county.region, 84)},
+        "applicant": {
+            "name": "晋江市市场监督管理局",
+            "credit_code": credit_code("11", county.region, f"{84:09d}"),
+        },
         "region": county.region,
     }
     _receive(county, REQUEST, backflow_stream(3), body)

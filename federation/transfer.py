@@ -29,6 +29,7 @@ from django.utils import timezone
 
 from audit.services import audit_record
 from catalog.aggregation.clock import database_now
+from catalog.aggregation.services import entry_locked
 from catalog.models import AggregationBatch, BatchSource, BatchStatus, RecordDeletion, Resource
 from catalog.records import KEY, delete_records, published_columns, stamp, table_name
 from catalog.records.layout import BATCH, CREATED, UPDATED, Column, planner_fence, quote
@@ -88,15 +89,15 @@ def exports_step(now: dt.datetime | None = None) -> int:
     """Timer: queue the next chunks of the active exports; return how many were queued."""
     queued = 0
     exports = list(Export.objects.filter(status=ExportStatus.ACTIVE).order_by("last_chunk_at", "pk"))
-    progress = True
-    while progress and queued < STEP_CHUNKS:
-        progress = False
+    while exports and queued < STEP_CHUNKS:
+        sending = []
         for export in exports:  # one chunk each in turn: a large export does not hold the others back
             if queued >= STEP_CHUNKS:
                 break
             if _chunk_send(export.pk, now):
                 queued += 1
-                progress = True
+                sending.append(export)
+        exports = sending  # one with nothing to send now is not asked again in this run
     return queued
 
 
@@ -317,15 +318,12 @@ def chunk_apply(peer: Peer, envelope: Envelope) -> None:
         raise HandlerError('"request" must be a number and "phase" one of full, upsert, delete')
     request = (
         BackflowRequest.objects.select_for_update(of=("self",))
-        .select_related("mirror__producer")
         .filter(pk=request_id, remote_entry__origin=peer)
         .first()
     )
-    if request is None or request.mirror is None:
+    if request is None or request.mirror_id is None:
         raise HandlerError(f"no back-flow application {request_id} of this node with a mirrored resource")
-    mirror = (
-        Resource.objects.select_for_update(of=("self",)).select_related("producer").get(pk=request.mirror.pk)
-    )
+    mirror = entry_locked(request.mirror_id)
     # Stamped under the mirror's row lock, as an aggregation stamps (catalog/aggregation/clock.py).
     now = database_now()
     batch = AggregationBatch.objects.create(
