@@ -83,15 +83,7 @@ def _version_published(sender, instance: ResourceVersion, created: bool, raw: bo
     if resource.origin_node:  # a mirror (back-flow, §14) came from above: it never goes back up
         peers = [peer for peer in peers if peer.relation != "upper"]
     if snapshot_is_cascaded(instance.snapshot):
-        body = publish_body(resource, instance)
-        for peer in peers:
-            federation_send(
-                peer=peer,
-                kind=PUBLISH,
-                stream=entry_stream(resource.code),
-                body=body,
-                actor=instance.published_by,
-            )
+        _publish_send(resource, instance, peers, actor=instance.published_by)
     else:  # no longer shared with every government unit: the peers that have it drop it
         _retire_send(resource, instance.number, peers, actor=instance.published_by)
 
@@ -106,6 +98,12 @@ def _entry_retired(
     if peers:
         resource = instance.resource
         _retire_send(resource, resource.published_version or 0, peers, actor=instance.actor)
+
+
+def _publish_send(resource: Resource, version: ResourceVersion, peers: list[Peer], *, actor: Actor) -> None:
+    body = publish_body(resource, version)
+    for peer in peers:
+        federation_send(peer=peer, kind=PUBLISH, stream=entry_stream(resource.code), body=body, actor=actor)
 
 
 def _retire_send(resource: Resource, version: int, peers: list[Peer], *, actor: Actor) -> None:
@@ -195,14 +193,7 @@ def catalog_send_all(peer: Peer, *, actor: Actor = None) -> int:
     with transaction.atomic():
         for version in versions.iterator(chunk_size=500):
             if snapshot_is_cascaded(version.snapshot):
-                body = publish_body(version.resource, version)
-                federation_send(
-                    peer=peer,
-                    kind=PUBLISH,
-                    stream=entry_stream(version.resource.code),
-                    body=body,
-                    actor=actor,
-                )
+                _publish_send(version.resource, version, [peer], actor=actor)
                 sent += 1
     return sent
 
@@ -242,11 +233,23 @@ def search_text_of(fields: dict) -> str:
     return " ".join(word for word in words if word).lower()
 
 
+def _entry_code(peer: Peer, envelope: Envelope) -> str:
+    """The entry's code, on its own stream, from a node above or below this one (as the sender sends)."""
+    if peer.relation not in RELATIONS:
+        raise HandlerError("a node of the same level registers no catalog entry here")
+    code = bodies.text(envelope.body, "code", 60)
+    if envelope.stream != entry_stream(code):
+        # The stream orders one entry's messages: a message on it may not change another entry.
+        raise HandlerError(f"the entry {code!r} does not belong on stream {envelope.stream!r}")
+    return code
+
+
 @handler(PUBLISH)
 def entry_publish(peer: Peer, envelope: Envelope) -> None:
     """Register (or update) the origin's entry; an older version than the one kept changes nothing."""
+    code = _entry_code(peer, envelope)
     fields = _publish_parse(envelope.body)
-    code = fields.pop("code")
+    del fields["code"]
     entry = RemoteEntry.objects.select_for_update().filter(origin=peer, code=code).first()
     if entry is not None and entry.version > fields["version"]:
         return
@@ -262,7 +265,7 @@ def entry_publish(peer: Peer, envelope: Envelope) -> None:
 
 @handler(RETIRE)
 def entry_retire(peer: Peer, envelope: Envelope) -> None:
-    code, version = bodies.text(envelope.body, "code", 60), bodies.whole(envelope.body, "version")
+    code, version = _entry_code(peer, envelope), bodies.whole(envelope.body, "version")
     retired_at = bodies.moment(envelope.body, "retired_at")
     entry = RemoteEntry.objects.select_for_update().filter(origin=peer, code=code).first()
     if entry is None or entry.version > version:

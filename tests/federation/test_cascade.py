@@ -334,6 +334,24 @@ def test_a_malformed_publication_is_refused_with_its_reason(node_key, province, 
     assert not RemoteEntry.objects.exists()
 
 
+def test_an_entry_on_another_entrys_stream_is_refused(node_key, province):
+    # The stream orders one entry's messages: "entry:QZ-R-1" may not register or retire "OTHER-1".
+    for kind, body in (
+        (PUBLISH, publish_body(1, code="OTHER-1")),
+        (RETIRE, {"code": "OTHER-1", "version": 1}),
+    ):
+        answer = message_receive(peer=province, envelope=envelope(province, kind, body, seq=1))
+        assert answer["error"] == "apply_failed" and "does not belong on stream" in answer["detail"]
+    assert not RemoteEntry.objects.exists()
+
+
+def test_a_node_of_the_same_level_registers_no_entry(node_key, other_city):
+    # It is sent none (the cascade goes up and down only), and what it sends is not kept.
+    answer = message_receive(peer=other_city, envelope=envelope(other_city, PUBLISH, publish_body(1), seq=1))
+    assert answer["error"] == "apply_failed" and "same level" in answer["detail"]
+    assert not RemoteEntry.objects.exists()
+
+
 def test_a_malformed_retirement_is_refused(node_key, province):
     answer = message_receive(peer=province, envelope=envelope(province, RETIRE, {"code": "QZ-R-1"}, seq=1))
     assert answer["error"] == "apply_failed" and '"version"' in answer["detail"]
