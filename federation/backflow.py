@@ -511,21 +511,13 @@ def backflows_of_unit(user) -> QuerySet[BackflowRequest]:
 
 
 def backflow_for_user(user, pk: int) -> BackflowRequest | None:
-    """The application, for its unit's people and the authorities that review it; None for anyone else
-    (the page answers 404 alike for missing and forbidden)."""
+    """The application, for its unit's people and the authorities that review it (the lists' own rule);
+    None for anyone else (the page answers 404 alike for missing and forbidden)."""
     if not backflow_visible(user):
         return None
-    request = (
-        BackflowRequest.objects.select_related(
-            "remote_entry__origin", "applicant_unit__region", "created_by", "mirror"
-        )
+    return (
+        (backflows_of_unit(user) | backflows_reviewed_by(user))
+        .select_related("remote_entry__origin", "applicant_unit__region", "created_by", "mirror")
         .filter(pk=pk)
         .first()
     )
-    if request is None:
-        return None
-    if request.applicant_unit_id == working_unit_id(user):
-        return request
-    if is_county_reviewer(user, request) or is_city_reviewer(user, request):
-        return request
-    return None
